@@ -1,0 +1,1 @@
+//! radscored: Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
