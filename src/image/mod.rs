@@ -1,0 +1,31 @@
+//! Images on a physical grid: the geometry (origin, spacing, direction cosines in LPS millimetres),
+//! typed voxel buffers, and the research file formats (NRRD, NIfTI) that carry them.
+//!
+//! Voxel `(i, j, k)` sits at `origin + i·spacing₀·dir₀ + j·spacing₁·dir₁ + k·spacing₂·dir₂`, the
+//! ITK/SimpleITK convention PyRadiomics uses. Buffers are stored with `i` fastest
+//! (`index = i + nx·(j + ny·k)`), which is also NumPy's C order for an `[k][j][i]` array.
+
+mod error;
+mod geometry;
+pub mod nifti;
+pub mod nrrd;
+mod volume;
+
+pub use error::ImageError;
+pub use geometry::{Geometry, GEOMETRY_TOLERANCE};
+pub use volume::{BoundingBox, Image, Voxels};
+
+use std::path::Path;
+
+/// Reads an image from a NRRD (`.nrrd`, `.nhdr`) or NIfTI (`.nii`, `.nii.gz`) file, chosen by the
+/// file name's ending.
+pub fn read(path: &Path) -> Result<Image, ImageError> {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        nrrd::read(path)
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        nifti::read(path)
+    } else {
+        Err(ImageError::UnknownFormat { path: path.to_path_buf() })
+    }
+}

@@ -1,0 +1,429 @@
+//! NRRD reader: the header fields PyRadiomics' data uses, raw, gzip and ASCII encodings, attached
+//! or detached (`.nhdr` + `data file`) data. Spec: teem's "NRRD file format" (NRRD0001-0005).
+//!
+//! Geometry follows ITK's NRRD reader, which PyRadiomics reads through: spacing is the length of
+//! each `space directions` vector, direction its unit vector, and `right-anterior-superior` /
+//! `left-anterior-superior` spaces are turned into LPS by negating the x (and y) components.
+//! gzip is inflated by libdeflate in one call into a buffer of the exact expected size.
+
+use std::path::{Path, PathBuf};
+
+use super::{Geometry, Image, ImageError, Voxels};
+
+/// Reads a 3-D NRRD image.
+pub fn read(path: &Path) -> Result<Image, ImageError> {
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Io { path: path.into(), source })?;
+    parse(path, &bytes)
+}
+
+/// Sample types of NRRD's `type` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SampleType {
+    U8,
+    I8,
+    U16,
+    I16,
+    U32,
+    I32,
+    U64,
+    I64,
+    F32,
+    F64,
+}
+
+impl SampleType {
+    fn parse(name: &str) -> Option<SampleType> {
+        Some(match name {
+            "uchar" | "unsigned char" | "uint8" | "uint8_t" => SampleType::U8,
+            "signed char" | "int8" | "int8_t" => SampleType::I8,
+            "ushort" | "unsigned short" | "unsigned short int" | "uint16" | "uint16_t" => SampleType::U16,
+            "short" | "short int" | "signed short" | "signed short int" | "int16" | "int16_t" => {
+                SampleType::I16
+            }
+            "uint" | "unsigned int" | "uint32" | "uint32_t" => SampleType::U32,
+            "int" | "signed int" | "int32" | "int32_t" => SampleType::I32,
+            "ulonglong" | "unsigned long long" | "unsigned long long int" | "uint64" | "uint64_t" => {
+                SampleType::U64
+            }
+            "longlong"
+            | "long long"
+            | "long long int"
+            | "signed long long"
+            | "signed long long int"
+            | "int64"
+            | "int64_t" => SampleType::I64,
+            "float" => SampleType::F32,
+            "double" => SampleType::F64,
+            _ => return None,
+        })
+    }
+
+    fn bytes(self) -> usize {
+        match self {
+            SampleType::U8 | SampleType::I8 => 1,
+            SampleType::U16 | SampleType::I16 => 2,
+            SampleType::U32 | SampleType::I32 | SampleType::F32 => 4,
+            SampleType::U64 | SampleType::I64 | SampleType::F64 => 8,
+        }
+    }
+}
+
+/// How the voxel data is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Raw,
+    Gzip,
+    Ascii,
+}
+
+/// The header fields this reader uses, after parsing.
+struct Header {
+    sample: SampleType,
+    big_endian: bool,
+    encoding: Encoding,
+    geometry: Geometry,
+    byte_skip: i64,
+    line_skip: usize,
+    data_file: Option<PathBuf>,
+}
+
+fn bad(path: &Path, reason: impl Into<String>) -> ImageError {
+    ImageError::BadHeader { path: path.into(), reason: reason.into() }
+}
+
+fn unsupported(path: &Path, what: &'static str, value: &str) -> ImageError {
+    ImageError::Unsupported { path: path.into(), what, value: value.to_string() }
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> ImageError {
+    ImageError::Corrupt { path: path.into(), reason: reason.into() }
+}
+
+/// Parses a whole NRRD file already in memory.
+fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
+    if !bytes.starts_with(b"NRRD000") {
+        return Err(bad(path, "missing NRRD magic line"));
+    }
+    let (header_text, data_offset) = split_header(bytes);
+    let header = parse_header(path, header_text)?;
+    let count = header.geometry.voxel_count();
+    let expected = count * header.sample.bytes();
+
+    let detached;
+    let (data_path, data): (&Path, &[u8]) = match &header.data_file {
+        Some(file) => {
+            let full = path.parent().unwrap_or(Path::new(".")).join(file);
+            detached =
+                std::fs::read(&full).map_err(|source| ImageError::Io { path: full.clone(), source })?;
+            (path, &detached[..])
+        }
+        None => (path, &bytes[data_offset.min(bytes.len())..]),
+    };
+    let data = skip_lines(data, header.line_skip);
+    let raw: Vec<u8> = match header.encoding {
+        Encoding::Raw => {
+            let start = if header.byte_skip < 0 {
+                data.len().checked_sub(expected).ok_or_else(|| short(data_path, data.len(), expected))?
+            } else {
+                header.byte_skip as usize
+            };
+            let body = data.get(start..).unwrap_or_default();
+            if body.len() < expected {
+                return Err(short(data_path, body.len(), expected));
+            }
+            body[..expected].to_vec()
+        }
+        Encoding::Gzip => {
+            let skip = header.byte_skip.max(0) as usize;
+            let body = data.get(skip..).unwrap_or_default();
+            let mut out = vec![0u8; expected];
+            let n = libdeflater::Decompressor::new().gzip_decompress(body, &mut out).map_err(|e| {
+                corrupt(data_path, format!("gzip data does not inflate to {expected} bytes ({e})"))
+            })?;
+            if n != expected {
+                return Err(short(data_path, n, expected));
+            }
+            out
+        }
+        Encoding::Ascii => return ascii_voxels(data_path, data, header.sample, count, header.geometry),
+    };
+    Ok(Image { geometry: header.geometry, voxels: decode(&raw, header.sample, header.big_endian) })
+}
+
+fn short(path: &Path, found: usize, expected: usize) -> ImageError {
+    corrupt(path, format!("{found} bytes of voxel data, header promises {expected}"))
+}
+
+/// Splits at the first empty line: header text, and the offset of the data after it.
+fn split_header(bytes: &[u8]) -> (&str, usize) {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |e| pos + e);
+        let line = &bytes[pos..end];
+        if line.is_empty() || line == b"\r" {
+            return (std::str::from_utf8(&bytes[..pos]).unwrap_or(""), end + 1);
+        }
+        pos = end + 1;
+    }
+    (std::str::from_utf8(bytes).unwrap_or(""), bytes.len())
+}
+
+fn skip_lines(mut data: &[u8], lines: usize) -> &[u8] {
+    for _ in 0..lines {
+        match data.iter().position(|&b| b == b'\n') {
+            Some(e) => data = &data[e + 1..],
+            None => return &[],
+        }
+    }
+    data
+}
+
+fn parse_header(path: &Path, text: &str) -> Result<Header, ImageError> {
+    let mut fields = std::collections::HashMap::new();
+    for line in text.lines().skip(1) {
+        let line = line.trim_end_matches('\r');
+        if line.starts_with('#') || line.contains(":=") || line.trim().is_empty() {
+            continue;
+        }
+        let (key, value) =
+            line.split_once(": ").ok_or_else(|| bad(path, format!("line '{line}' is not 'field: value'")))?;
+        if fields.insert(key.trim().to_ascii_lowercase(), value.trim().to_string()).is_some() {
+            return Err(bad(path, format!("field '{key}' is repeated")));
+        }
+    }
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    let need = |name: &str| field(name).ok_or_else(|| bad(path, format!("missing field '{name}'")));
+
+    let type_name = need("type")?;
+    let sample = SampleType::parse(type_name).ok_or_else(|| unsupported(path, "type", type_name))?;
+    let dimension = need("dimension")?;
+    if dimension != "3" {
+        return Err(unsupported(path, "dimension", dimension));
+    }
+    let sizes: Vec<usize> = need("sizes")?
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad(path, "field 'sizes' is not three whole numbers"))?;
+    let size: [usize; 3] = sizes.try_into().map_err(|_| bad(path, "field 'sizes' needs three numbers"))?;
+    if size.contains(&0) {
+        return Err(bad(path, format!("field 'sizes' has an empty axis: {size:?}")));
+    }
+    let encoding = match need("encoding")? {
+        "raw" => Encoding::Raw,
+        "gzip" | "gz" => Encoding::Gzip,
+        "ascii" | "text" | "txt" => Encoding::Ascii,
+        other => return Err(unsupported(path, "encoding", other)),
+    };
+    let big_endian = match field("endian") {
+        Some("big") => true,
+        Some("little") => false,
+        None if sample.bytes() == 1 || encoding == Encoding::Ascii => false,
+        None => return Err(bad(path, "missing field 'endian'")),
+        Some(other) => return Err(bad(path, format!("field 'endian' is '{other}'"))),
+    };
+    let geometry = parse_geometry(path, &fields, size)?;
+    let byte_skip = match field("byte skip") {
+        Some(v) => v.parse().map_err(|_| bad(path, format!("field 'byte skip' is '{v}'")))?,
+        None => 0,
+    };
+    if byte_skip < -1 || (byte_skip == -1 && encoding != Encoding::Raw) {
+        return Err(unsupported(path, "byte skip", &byte_skip.to_string()));
+    }
+    let line_skip = match field("line skip") {
+        Some(v) => v.parse().map_err(|_| bad(path, format!("field 'line skip' is '{v}'")))?,
+        None => 0,
+    };
+    let data_file = match field("data file").or(field("datafile")) {
+        Some(v) if v.starts_with("LIST") || v.contains('%') || v.split_whitespace().count() > 1 => {
+            return Err(unsupported(path, "data file", v))
+        }
+        Some(v) => Some(PathBuf::from(v)),
+        None => None,
+    };
+    Ok(Header { sample, big_endian, encoding, geometry, byte_skip, line_skip, data_file })
+}
+
+/// Spacing, origin and direction from `space`, `space directions`, `space origin` (or the old
+/// `spacings` field, which gives an axis-aligned grid at the origin).
+fn parse_geometry(
+    path: &Path,
+    fields: &std::collections::HashMap<String, String>,
+    size: [usize; 3],
+) -> Result<Geometry, ImageError> {
+    let mut geometry = Geometry {
+        size,
+        origin_mm: [0.0; 3],
+        spacing_mm: [1.0; 3],
+        direction: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    };
+    let Some(directions) = fields.get("space directions") else {
+        if let Some(spacings) = fields.get("spacings") {
+            let s = parse_numbers(spacings).filter(|s| s.len() == 3 && s.iter().all(|v| *v > 0.0));
+            geometry.spacing_mm = s
+                .ok_or_else(|| bad(path, format!("field 'spacings' is '{spacings}'")))?
+                .try_into()
+                .expect("length checked");
+        }
+        return Ok(geometry);
+    };
+    let flip = match fields.get("space").map(String::as_str) {
+        Some("left-posterior-superior" | "LPS") | None => [1.0, 1.0, 1.0],
+        Some("right-anterior-superior" | "RAS") => [-1.0, -1.0, 1.0],
+        Some("left-anterior-superior" | "LAS") => [1.0, -1.0, 1.0],
+        Some(other) => return Err(unsupported(path, "space", other)),
+    };
+    let vectors = parse_vectors(directions)
+        .filter(|v| v.len() == 3)
+        .ok_or_else(|| bad(path, format!("field 'space directions' is '{directions}'")))?;
+    for (a, v) in vectors.iter().enumerate() {
+        let norm = v.iter().map(|c| c * c).sum::<f64>().sqrt();
+        if norm == 0.0 || !norm.is_finite() {
+            return Err(bad(path, format!("space direction of axis {a} has length {norm}")));
+        }
+        geometry.spacing_mm[a] = norm;
+        geometry.direction[a] = [0, 1, 2].map(|d| flip[d] * v[d] / norm);
+    }
+    if let Some(origin) = fields.get("space origin") {
+        let o = parse_vectors(origin)
+            .filter(|v| v.len() == 1)
+            .ok_or_else(|| bad(path, format!("field 'space origin' is '{origin}'")))?;
+        geometry.origin_mm = [0, 1, 2].map(|d| flip[d] * o[0][d]);
+    }
+    Ok(geometry)
+}
+
+fn parse_numbers(text: &str) -> Option<Vec<f64>> {
+    text.split_whitespace().map(|t| t.parse().ok()).collect()
+}
+
+/// Parses `(a,b,c) (d,e,f) ...` into 3-vectors; `none` entries are not allowed for a 3-D image.
+fn parse_vectors(text: &str) -> Option<Vec<[f64; 3]>> {
+    text.split(')')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let inner = t.strip_prefix('(')?;
+            let v: Vec<f64> = inner.split(',').map(|c| c.trim().parse().ok()).collect::<Option<_>>()?;
+            v.try_into().ok()
+        })
+        .collect()
+}
+
+/// Decodes little- or big-endian samples.
+fn decode(raw: &[u8], sample: SampleType, big_endian: bool) -> Voxels {
+    macro_rules! samples {
+        ($t:ty, $variant:ident) => {{
+            const N: usize = std::mem::size_of::<$t>();
+            Voxels::$variant(
+                raw.chunks_exact(N)
+                    .map(|c| {
+                        let b: [u8; N] = c.try_into().expect("exact chunk");
+                        if big_endian {
+                            <$t>::from_be_bytes(b)
+                        } else {
+                            <$t>::from_le_bytes(b)
+                        }
+                    })
+                    .collect(),
+            )
+        }};
+    }
+    match sample {
+        SampleType::U8 => Voxels::U8(raw.to_vec()),
+        SampleType::I8 => Voxels::I8(raw.iter().map(|&b| b as i8).collect()),
+        SampleType::U16 => samples!(u16, U16),
+        SampleType::I16 => samples!(i16, I16),
+        SampleType::U32 => samples!(u32, U32),
+        SampleType::I32 => samples!(i32, I32),
+        SampleType::U64 => samples!(u64, U64),
+        SampleType::I64 => samples!(i64, I64),
+        SampleType::F32 => samples!(f32, F32),
+        SampleType::F64 => samples!(f64, F64),
+    }
+}
+
+/// Parses whitespace-separated ASCII samples.
+fn ascii_voxels(
+    path: &Path,
+    data: &[u8],
+    sample: SampleType,
+    count: usize,
+    geometry: Geometry,
+) -> Result<Image, ImageError> {
+    let text = std::str::from_utf8(data).map_err(|_| corrupt(path, "ASCII data is not text"))?;
+    let values: Vec<f64> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().map_err(|_| corrupt(path, format!("'{t}' is not a number"))))
+        .collect::<Result<_, _>>()?;
+    if values.len() < count {
+        return Err(corrupt(path, format!("{} ASCII samples, header promises {count}", values.len())));
+    }
+    let values = &values[..count];
+    macro_rules! cast {
+        ($t:ty, $variant:ident) => {
+            Voxels::$variant(values.iter().map(|&v| v as $t).collect())
+        };
+    }
+    let voxels = match sample {
+        SampleType::U8 => cast!(u8, U8),
+        SampleType::I8 => cast!(i8, I8),
+        SampleType::U16 => cast!(u16, U16),
+        SampleType::I16 => cast!(i16, I16),
+        SampleType::U32 => cast!(u32, U32),
+        SampleType::I32 => cast!(i32, I32),
+        SampleType::U64 => cast!(u64, U64),
+        SampleType::I64 => cast!(i64, I64),
+        SampleType::F32 => cast!(f32, F32),
+        SampleType::F64 => cast!(f64, F64),
+    };
+    Ok(Image { geometry, voxels })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(extra: &str) -> String {
+        format!(
+            "NRRD0004\n# comment\ntype: short\ndimension: 3\nspace: right-anterior-superior\n\
+             sizes: 2 1 1\nspace directions: (-0.5,0,0) (0,2,0) (0,0,3)\n\
+             space origin: (10,20,30)\nendian: little\n{extra}\n"
+        )
+    }
+
+    #[test]
+    fn raw_ras_becomes_lps() {
+        let mut bytes = header("encoding: raw\n").into_bytes();
+        bytes.extend_from_slice(&(-5i16).to_le_bytes());
+        bytes.extend_from_slice(&7i16.to_le_bytes());
+        let img = parse(Path::new("t.nrrd"), &bytes).unwrap();
+        assert_eq!(img.voxels, Voxels::I16(vec![-5, 7]));
+        let g = img.geometry;
+        assert_eq!(g.spacing_mm, [0.5, 2.0, 3.0]);
+        assert_eq!(g.origin_mm, [-10.0, -20.0, 30.0]);
+        assert_eq!(g.direction, [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0]]);
+    }
+
+    #[test]
+    fn ascii_and_big_endian() {
+        let bytes = format!("{}-5 7\n", header("encoding: ascii\n")).into_bytes();
+        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7]));
+        let mut bytes = header("encoding: raw\n").replace("endian: little", "endian: big").into_bytes();
+        bytes.extend_from_slice(&[0xff, 0xfb, 0x00, 0x07]);
+        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7]));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let err = |text: String| parse(Path::new("t.nrrd"), text.as_bytes()).unwrap_err().to_string();
+        assert!(err(header("encoding: bzip2\n")).contains("unsupported encoding 'bzip2'"));
+        assert!(err(header("encoding: raw\n").replace("short", "block")).contains("unsupported type 'block'"));
+        assert!(err(header("encoding: raw\n")).contains("truncated or corrupt"));
+        assert!(err(format!("{}garbage", header("encoding: gzip\n"))).contains("does not inflate"));
+        assert!(err(header("encoding: raw\n").replace("sizes: 2 1 1", "sizes: 2 1")).contains("sizes"));
+        assert!(err("PNG\n".into()).contains("magic"));
+        assert!(err(header("encoding: raw\n").replace("dimension: 3", "dimension: 4")).contains("dimension"));
+    }
+}
