@@ -1,1 +1,7 @@
 //! Integration tests: one binary, one module per area.
+
+/// Shared helpers: where the shared reference data is, baseline tables, the Python oracle.
+mod util;
+
+/// Every PyRadiomics baseline column (original image) against `radiomics::extract`.
+mod radiomics_reference;

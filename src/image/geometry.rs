@@ -47,11 +47,16 @@ impl Geometry {
     /// Checks that `other` is the same grid within [`GEOMETRY_TOLERANCE`], else says which
     /// property differs.
     pub fn check_same(&self, other: &Geometry) -> Result<(), ImageError> {
+        self.check_same_within(other, GEOMETRY_TOLERANCE)
+    }
+
+    /// [`Geometry::check_same`] with a chosen tolerance (PyRadiomics `geometryTolerance`).
+    pub fn check_same_within(&self, other: &Geometry, tolerance: f64) -> Result<(), ImageError> {
         let mismatch = |reason: String| Err(ImageError::GeometryMismatch { reason });
         if self.size != other.size {
             return mismatch(format!("size {:?} vs {:?}", self.size, other.size));
         }
-        let tol = GEOMETRY_TOLERANCE * self.spacing_mm[0].abs();
+        let tol = tolerance * self.spacing_mm[0].abs();
         let far = |a: &[f64; 3], b: &[f64; 3], t: f64| a.iter().zip(b).any(|(x, y)| (x - y).abs() > t);
         if far(&self.spacing_mm, &other.spacing_mm, tol) {
             return mismatch(format!("spacing {:?} vs {:?} mm", self.spacing_mm, other.spacing_mm));
@@ -59,7 +64,7 @@ impl Geometry {
         if far(&self.origin_mm, &other.origin_mm, tol) {
             return mismatch(format!("origin {:?} vs {:?} mm", self.origin_mm, other.origin_mm));
         }
-        if (0..3).any(|a| far(&self.direction[a], &other.direction[a], GEOMETRY_TOLERANCE)) {
+        if (0..3).any(|a| far(&self.direction[a], &other.direction[a], tolerance)) {
             return mismatch(format!("direction {:?} vs {:?}", self.direction, other.direction));
         }
         Ok(())

@@ -1,0 +1,8 @@
+//! stub
+#[allow(missing_docs)]
+pub fn glszm_features(
+    _g: &crate::radiomics::GreyLevels,
+    _s: &crate::radiomics::TextureSettings,
+) -> Vec<(&'static str, f64)> {
+    vec![]
+}

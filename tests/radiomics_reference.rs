@@ -1,0 +1,57 @@
+//! Every feature of every PyRadiomics baseline column (`../shared/refdata/pyradiomics/baseline/`)
+//! recomputed by `radiomics::extract` on the same image and mask with the column's own settings.
+//! Resampling columns are not part of this product's scope and are left out, as are the shape2D
+//! columns, whose single-slice masks are not in the shared data.
+
+use radscored::image;
+use radscored::radiomics::{self, params, FeatureClass};
+
+use crate::util::{rel_diff, shared, Baseline};
+
+const RELATIVE_TOLERANCE: f64 = 1e-6;
+const ABSOLUTE_TOLERANCE_AT_ZERO: f64 = 1e-9;
+
+/// Compares one class over all its columns; returns the number of values compared.
+fn check_class(class: FeatureClass) -> usize {
+    let baseline = Baseline::read(class.name());
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    let mut worst = (0.0f64, String::new());
+    for column in &baseline.columns {
+        if column.ends_with("_resampling") {
+            continue;
+        }
+        let case = column.split('_').next().unwrap();
+        let image = image::read(&shared(&format!("refdata/pyradiomics/{case}_image.nrrd"))).unwrap();
+        let mask = image::read(&shared(&format!("refdata/pyradiomics/{case}_label.nrrd"))).unwrap();
+        let mut settings = radiomics::Settings::default();
+        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&baseline.settings_yaml(column)).unwrap();
+        params::apply_settings(&mut settings, &yaml).unwrap_or_else(|e| panic!("{column}: {e}"));
+        settings.classes = vec![(class, Vec::new())];
+        let ours = radiomics::extract(&image, &mask, &settings).unwrap_or_else(|e| panic!("{column}: {e}"));
+        for (name, reference) in baseline.features(column) {
+            compared += 1;
+            let Some(value) = ours.get(&name) else {
+                failures.push(format!("{column} {name}: not computed"));
+                continue;
+            };
+            let d = rel_diff(value, reference);
+            let limit = if reference == 0.0 { ABSOLUTE_TOLERANCE_AT_ZERO } else { RELATIVE_TOLERANCE };
+            if d > worst.0 {
+                worst = (d, format!("{column} {name}"));
+            }
+            if !(d <= limit) {
+                failures
+                    .push(format!("{column} {name}: ours {value:e}, PyRadiomics {reference:e}, rel {d:e}"));
+            }
+        }
+    }
+    println!("{}: {compared} values, worst relative difference {:e} ({})", class.name(), worst.0, worst.1);
+    assert!(failures.is_empty(), "{} of {compared} values differ:\n{}", failures.len(), failures.join("\n"));
+    compared
+}
+
+#[test]
+fn firstorder_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::FirstOrder) > 200);
+}
