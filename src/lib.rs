@@ -2,8 +2,12 @@
 //!
 //! Layout, one module per stage of the data flow:
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
-//! - [`radiomics`]: PyRadiomics-exact features of a region.
+//! - [`radiomics`]: PyRadiomics-exact features of a region;
+//! - [`batch`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod cli;
 pub mod image;
+pub mod output;
 pub mod radiomics;
