@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod bench;
 pub mod cli;
 pub mod image;
 pub mod output;

@@ -4,6 +4,9 @@
 //! as `f64`, and the features only ever need the few thousand voxels around the mask, so values
 //! are widened to `f64` only when a region is cut out ([`Image::crop_f64`]).
 
+// `with_samples!` expands one body per sample type; for the `f64` arm the widening cast is a no-op.
+#![allow(clippy::unnecessary_cast)]
+
 use super::Geometry;
 
 /// Voxel samples in the type the file stores them in.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything radscored's build, tests and benchmarks need on a fresh Debian machine with
+# the Rust toolchain. Idempotent: a second run only checks. Run as root (CI) or with sudo rights.
+#   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv
+#   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets) used only as
+#     oracles in tests and as the peer in benchmarks, never by the product at run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages, installed only when the command they provide is missing (python3 may come
+# from pyenv, which has venv built in).
+missing=()
+command -v cc >/dev/null || missing+=(gcc)
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# Reference tools, pinned so that the oracles do not move under the tests.
+REF_PACKAGES=(
+  pyradiomics-bhklab==3.1.4 numpy==2.4.6 scipy==1.17.1 SimpleITK==2.5.7 PyWavelets==1.9.0 pynrrd==1.1.3
+  pydicom==3.0.2
+)
+stamp=.venv-ref/.radscored-setup
+want="$(printf '%s\n' "${REF_PACKAGES[@]}")"
+if [[ ! -x .venv-ref/bin/python || ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  echo "setup: creating .venv-ref (PyRadiomics and friends, reference tools only)"
+  python3 -m venv .venv-ref
+  .venv-ref/bin/pip install -q -U pip wheel setuptools
+  .venv-ref/bin/pip install -q "${REF_PACKAGES[@]}"
+  printf '%s' "$want" > "$stamp"
+fi
+.venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom' \
+  || { echo "setup: .venv-ref is broken; delete it and rerun" >&2; exit 1; }

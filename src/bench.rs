@@ -1,0 +1,133 @@
+//! `radscored bench`: radscored and PyRadiomics side by side on the same case, same run.
+//!
+//! Both tools read the same uncompressed (raw) NRRD copies of the inputs, written to a temporary
+//! folder first, so that neither pays for gzip. Each side is timed `repeat` times and the median
+//! is reported: radscored in-process (read + extract) and as a whole process
+//! (`radscored features`), PyRadiomics in-process (`RadiomicsFeatureExtractor.execute`, reading
+//! included, interpreter start-up excluded) with SimpleITK limited to one thread. The inflate
+//! time of the original file is reported on its own. Python is only ever run here, as the peer.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::image;
+use crate::radiomics::{self, Settings};
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    /// Image file.
+    pub image: PathBuf,
+    /// Mask file.
+    pub mask: PathBuf,
+    /// PyRadiomics parameter file shared by both tools (None: defaults).
+    pub params: Option<PathBuf>,
+    /// Timed runs per side.
+    pub repeat: usize,
+    /// Python interpreter with PyRadiomics (the project's `.venv-ref/bin/python`).
+    pub python: PathBuf,
+}
+
+/// Medians measured by one benchmark.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    /// Features radscored computed.
+    pub features: usize,
+    /// Features PyRadiomics computed.
+    pub peer_features: usize,
+    /// radscored read + extract, in process.
+    pub ours: Duration,
+    /// radscored as a whole `features` process.
+    pub ours_process: Duration,
+    /// PyRadiomics read + extract, in process.
+    pub peer: Duration,
+    /// Reading (inflating) the original image file alone.
+    pub read_original: Duration,
+}
+
+impl BenchReport {
+    /// How many times faster radscored is in process.
+    pub fn ratio(&self) -> f64 {
+        self.peer.as_secs_f64() / self.ours.as_secs_f64()
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time(repeat: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+    let mut samples = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        let start = Instant::now();
+        f()?;
+        samples.push(start.elapsed());
+    }
+    Ok(median(samples))
+}
+
+/// Runs both tools on `plan`'s case.
+pub fn run(plan: &BenchPlan, settings: &Settings) -> anyhow::Result<BenchReport> {
+    if plan.repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let dir = tempfile::tempdir().context("creating a temporary folder for the raw copies")?;
+    let raw_image = dir.path().join("image.nrrd");
+    let raw_mask = dir.path().join("mask.nrrd");
+    image::nrrd::write_raw(&raw_image, &image::read(&plan.image)?)?;
+    image::nrrd::write_raw(&raw_mask, &image::read(&plan.mask)?)?;
+
+    let read_original = time(plan.repeat, || Ok(image::read(&plan.image).map(drop)?))?;
+    let mut features = 0;
+    let ours = time(plan.repeat, || {
+        let img = image::read(&raw_image)?;
+        let mask = image::read(&raw_mask)?;
+        features = radiomics::extract(&img, &mask, settings)?.len();
+        Ok(())
+    })?;
+    let exe = std::env::current_exe().context("locating the radscored binary")?;
+    let ours_process = time(plan.repeat, || {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("features").arg(&raw_image).arg(&raw_mask).arg("--label").arg(settings.label.to_string());
+        if let Some(p) = &plan.params {
+            cmd.arg("--params").arg(p);
+        }
+        let out = cmd.output().context("running radscored features")?;
+        if !out.status.success() {
+            bail!("radscored features failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(())
+    })?;
+    let (peer, peer_features) = run_peer(plan, &raw_image, &raw_mask)?;
+    Ok(BenchReport { features, peer_features, ours, ours_process, peer, read_original })
+}
+
+fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Duration, usize)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pyradiomics_peer.py");
+    let params = plan.params.as_ref().map_or("-".into(), |p| p.display().to_string());
+    let out = Command::new(&plan.python)
+        .arg(&script)
+        .arg(image)
+        .arg(mask)
+        .arg(params)
+        .arg(plan.repeat.to_string())
+        // One thread for the peer too; OpenBLAS core-type overrides slow current NumPy.
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env_remove("OPENBLAS_CORETYPE")
+        .env_remove("OPENBLAS_L2_SIZE")
+        .output()
+        .with_context(|| format!("running {} (run scripts/setup.sh first)", plan.python.display()))?;
+    if !out.status.success() {
+        bail!("PyRadiomics peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let line: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("reading the peer's JSON line")?;
+    let seconds = line["median_s"].as_f64().context("peer printed no median")?;
+    let features = line["features"].as_u64().unwrap_or(0) as usize;
+    Ok((Duration::from_secs_f64(seconds), features))
+}
