@@ -40,7 +40,7 @@ fn check_class(class: FeatureClass) -> usize {
             if d > worst.0 {
                 worst = (d, format!("{column} {name}"));
             }
-            if !(d <= limit) {
+            if d.is_nan() || d > limit {
                 failures
                     .push(format!("{column} {name}: ours {value:e}, PyRadiomics {reference:e}, rel {d:e}"));
             }
