@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_yaml_ng::Value;
 
-use super::settings::{FeatureClass, Resegment, ResegmentMode, Settings, WaveletParams};
+use super::settings::{FeatureClass, Resegment, ResegmentMode, Settings};
 use super::{Binning, WeightingNorm};
 
 /// Why a parameter file could not be used.
@@ -207,7 +207,7 @@ pub fn apply_settings(settings: &mut Settings, section: &Value) -> Result<(), Pa
 }
 
 fn apply_wavelet_key(settings: &mut Settings, key: &str, value: &Value) -> Result<(), ParamsError> {
-    let wavelet = settings.wavelet.get_or_insert_with(WaveletParams::default);
+    let wavelet = &mut settings.wavelet;
     match key {
         "wavelet" => {
             wavelet.wavelet = value.as_str().ok_or_else(|| bad(key, "expected a wavelet name"))?.to_string()
@@ -226,12 +226,11 @@ fn apply_wavelet_key(settings: &mut Settings, key: &str, value: &Value) -> Resul
 fn apply_image_types(settings: &mut Settings, section: &Value) -> Result<(), ParamsError> {
     let map = section.as_mapping().ok_or_else(|| bad("imageType", "expected a mapping"))?;
     settings.original = false;
-    let wavelet_keys = settings.wavelet.take();
     for (key, value) in map {
         match key_str(key, "imageType")? {
             "Original" => settings.original = true,
             "Wavelet" => {
-                settings.wavelet = Some(wavelet_keys.clone().unwrap_or_default());
+                settings.wavelet_enabled = true;
                 if let Some(custom) = value.as_mapping() {
                     for (k, v) in custom {
                         let k = key_str(k, "imageType.Wavelet")?;
@@ -334,10 +333,24 @@ fn optional<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::settings::WaveletParams;
 
     #[test]
     fn defaults_without_sections() {
         assert_eq!(parse("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn wavelet_keys_before_or_after_the_image_types() {
+        let after = parse("imageType:\n  Original: {}\nsetting:\n  wavelet: haar\n").unwrap();
+        assert!(!after.wavelet_enabled);
+        assert_eq!(after.wavelet.wavelet, "haar");
+        let paper = read(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("firmware-config/radiomics-paper.yaml"),
+        )
+        .unwrap();
+        assert!(paper.original && paper.wavelet_enabled);
+        assert_eq!((paper.binning, paper.classes.len()), (Binning::Width(25.0), 7));
     }
 
     #[test]
@@ -350,7 +363,8 @@ mod tests {
         assert_eq!(s.binning, Binning::Width(10.0));
         assert_eq!(s.texture.force_2d_axis, Some(2));
         assert_eq!(s.resegment, Some(Resegment { range: vec![-3.0, 3.0], mode: ResegmentMode::Sigma }));
-        assert_eq!(s.wavelet, Some(WaveletParams::default()));
+        assert!(s.wavelet_enabled && s.original);
+        assert_eq!(s.wavelet, WaveletParams::default());
         assert_eq!(
             s.classes,
             vec![(FeatureClass::Shape, vec![]), (FeatureClass::Glcm, vec!["Contrast".to_string()])]

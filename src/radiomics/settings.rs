@@ -122,7 +122,9 @@ pub struct Settings {
     /// Compute features on the original image.
     pub original: bool,
     /// Compute features on the wavelet sub-bands.
-    pub wavelet: Option<WaveletParams>,
+    pub wavelet_enabled: bool,
+    /// Settings of the wavelet sub-bands (used when enabled).
+    pub wavelet: WaveletParams,
     /// Enabled classes, each with its selected features (empty: all default-enabled ones).
     pub classes: Vec<(FeatureClass, Vec<String>)>,
 }
@@ -144,7 +146,8 @@ impl Default for Settings {
             pad_distance: 5,
             geometry_tolerance: crate::image::GEOMETRY_TOLERANCE,
             original: true,
-            wavelet: None,
+            wavelet_enabled: false,
+            wavelet: WaveletParams::default(),
             classes: FeatureClass::ALL.into_iter().map(|c| (c, Vec::new())).collect(),
         }
     }
