@@ -5,3 +5,6 @@ mod util;
 
 /// Every PyRadiomics baseline column (original image) against `radiomics::extract`.
 mod radiomics_reference;
+
+/// Bad input to `radscored features`: typed errors, exit code 2, nothing on stdout.
+mod features_errors;

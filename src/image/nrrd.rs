@@ -158,7 +158,8 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
         None => (path, &bytes[data_offset.min(bytes.len())..]),
     };
     let data = skip_lines(data, header.line_skip);
-    let raw: Vec<u8> = match header.encoding {
+    let inflated;
+    let raw: &[u8] = match header.encoding {
         Encoding::Raw => {
             let start = if header.byte_skip < 0 {
                 data.len().checked_sub(expected).ok_or_else(|| short(data_path, data.len(), expected))?
@@ -169,7 +170,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
             if body.len() < expected {
                 return Err(short(data_path, body.len(), expected));
             }
-            body[..expected].to_vec()
+            &body[..expected]
         }
         Encoding::Gzip => {
             let skip = header.byte_skip.max(0) as usize;
@@ -181,11 +182,12 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
             if n != expected {
                 return Err(short(data_path, n, expected));
             }
-            out
+            inflated = out;
+            &inflated
         }
         Encoding::Ascii => return ascii_voxels(data_path, data, header.sample, count, header.geometry),
     };
-    Ok(Image { geometry: header.geometry, voxels: decode(&raw, header.sample, header.big_endian) })
+    Ok(Image { geometry: header.geometry, voxels: decode(raw, header.sample, header.big_endian) })
 }
 
 fn short(path: &Path, found: usize, expected: usize) -> ImageError {
