@@ -1,1 +1,3 @@
 //! radscored: Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
+
+pub mod model;
