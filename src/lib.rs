@@ -3,6 +3,7 @@
 //! Layout, one module per stage of the data flow:
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
+//! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`batch`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
 
@@ -10,5 +11,6 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod image;
+pub mod model;
 pub mod output;
 pub mod radiomics;

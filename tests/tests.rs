@@ -8,3 +8,9 @@ mod radiomics_reference;
 
 /// Bad input to `radscored features`: typed errors, exit code 2, nothing on stdout.
 mod features_errors;
+
+/// The paper's 30 classifiers: probabilities, AUCs, DeLong interval, loader errors.
+mod model_reference;
+
+/// `radscored evaluate` run as a process.
+mod evaluate_cli;

@@ -1,0 +1,56 @@
+//! `radscored bench`: radscored and PyRadiomics side by side on one case.
+
+use std::path::PathBuf;
+
+use crate::radiomics::{params, Settings};
+
+/// Arguments of `radscored bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Image file (NRRD or NIfTI).
+    pub image: PathBuf,
+    /// Label map.
+    pub mask: PathBuf,
+    /// PyRadiomics parameter file used by both tools.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Timed runs per tool (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Python with PyRadiomics installed.
+    #[arg(long, default_value = ".venv-ref/bin/python")]
+    pub python: PathBuf,
+    /// Name printed in the result line.
+    #[arg(long, default_value = "case")]
+    pub name: String,
+}
+
+/// Runs `radscored bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let settings = match &args.params {
+        Some(path) => params::read(path)?,
+        None => Settings::default(),
+    };
+    let plan = crate::bench::BenchPlan {
+        image: args.image,
+        mask: args.mask,
+        params: args.params,
+        repeat: args.repeat,
+        python: args.python,
+    };
+    let r = crate::bench::run(&plan, &settings)?;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{}: {} features (PyRadiomics {}); radscored {:.2} ms in process, {:.2} ms whole process; \
+         PyRadiomics {:.1} ms; ratio {:.1}x; reading the original file alone {:.2} ms",
+        args.name,
+        r.features,
+        r.peer_features,
+        ms(r.ours),
+        ms(r.ours_process),
+        ms(r.peer),
+        r.ratio(),
+        ms(r.read_original)
+    );
+    Ok(())
+}

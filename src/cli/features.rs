@@ -1,0 +1,73 @@
+//! `radscored features`: one case to stdout, or a PyRadiomics-style batch to a CSV file.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::output::{self, Format};
+use crate::radiomics::{self, params, Settings};
+use crate::{batch, image};
+
+/// Arguments of `radscored features`.
+#[derive(Debug, clap::Args)]
+pub struct FeaturesArgs {
+    /// Image file (NRRD or NIfTI).
+    #[arg(required_unless_present = "batch")]
+    pub image: Option<PathBuf>,
+    /// Label map on the image's grid (NRRD or NIfTI).
+    #[arg(required_unless_present = "batch")]
+    pub mask: Option<PathBuf>,
+    /// PyRadiomics parameter file (YAML/JSON); PyRadiomics defaults without it.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Label of the region in the mask (overrides the parameter file).
+    #[arg(long)]
+    pub label: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// Batch mode: a CSV with columns Image,Mask[,Label] (paths relative to the CSV).
+    #[arg(long, conflicts_with_all = ["image", "mask"], requires = "out")]
+    pub batch: Option<PathBuf>,
+    /// Batch results CSV.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `radscored features`.
+pub fn run(args: FeaturesArgs) -> anyhow::Result<()> {
+    let mut settings = match &args.params {
+        Some(path) => params::read(path)?,
+        None => Settings::default(),
+    };
+    if let Some(label) = args.label {
+        settings.label = label;
+    }
+    if let (Some(cases), Some(out)) = (&args.batch, &args.out) {
+        let bar = std::io::stderr().is_terminal().then(|| indicatif::ProgressBar::new(0));
+        let failed = batch::run(cases, out, &settings, |done, total| {
+            if let Some(bar) = &bar {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+        })?;
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        if failed > 0 {
+            eprintln!("{failed} case(s) failed; see the error column of {}", out.display());
+        }
+        return Ok(());
+    }
+    let (image_path, mask_path) =
+        (args.image.expect("clap requires it"), args.mask.expect("clap requires it"));
+    let image = image::read(&image_path)?;
+    let mask = image::read(&mask_path)?;
+    let features = radiomics::extract(&image, &mask, &settings)
+        .with_context(|| format!("{} with {}", image_path.display(), mask_path.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    output::write(&mut stdout, &features, args.format)?;
+    stdout.flush()?;
+    Ok(())
+}

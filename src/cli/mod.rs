@@ -1,0 +1,43 @@
+//! Command-line interface: the argument grammar (clap) and one module per subcommand, which
+//! hands ready values to the library and prints what it returns. No library module sees a flag.
+
+mod bench;
+mod evaluate;
+mod features;
+
+use clap::{Parser, Subcommand};
+
+pub use bench::BenchArgs;
+pub use evaluate::{run_evaluate, EvaluateArgs};
+pub use features::FeaturesArgs;
+
+/// Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
+#[derive(Debug, Parser)]
+#[command(name = "radscored", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute PyRadiomics-exact radiomic features of a region (or of a batch of cases).
+    Features(FeaturesArgs),
+    /// Score a labelled test table with one classifier and report AUC (DeLong 95% CI), accuracy,
+    /// precision, recall and F1.
+    Evaluate(EvaluateArgs),
+    /// Time radscored against PyRadiomics on one case, side by side, and print the ratio.
+    Bench(BenchArgs),
+}
+
+/// Parses the process arguments and runs the chosen subcommand.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Features(args) => features::run(args),
+        Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
+        Command::Bench(args) => bench::run(args),
+    }
+}
