@@ -153,7 +153,7 @@ pub fn roc_curve(labels: &[bool], scores: &[f64]) -> Result<Vec<RocPoint>, Metri
         } else {
             fp += 1;
         }
-        let last_of_tie = order.get(k + 1).map_or(true, |&next| scores[next] != scores[i]);
+        let last_of_tie = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
         if last_of_tie {
             points.push(RocPoint {
                 fpr: fp as f64 / negatives as f64,

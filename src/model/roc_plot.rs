@@ -124,7 +124,7 @@ impl Canvas {
         let mut err = dx + dy;
         let mut step = 0;
         loop {
-            if dash.map_or(true, |n| (step / n) % 2 == 0) {
+            if dash.is_none_or(|n| (step / n) % 2 == 0) {
                 self.dab(x, y, width, color);
             }
             if (x, y) == b {
