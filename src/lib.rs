@@ -13,4 +13,5 @@ pub mod cli;
 pub mod image;
 pub mod model;
 pub mod output;
+pub mod pseudonym;
 pub mod radiomics;

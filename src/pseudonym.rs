@@ -1,0 +1,146 @@
+//! Pseudonymous study keys: studies leave the box (reports, logs, MQTT) only under a keyed hash of
+//! their StudyInstanceUID, never with a patient name or ID.
+//!
+//! ```text
+//! study_key = hex(HMAC-SHA256(site_key, StudyInstanceUID))[..32]
+//! ```
+//! The site key is 32 random bytes kept in a file readable by the service alone (created with mode
+//! 0600 on first use). Without the key, the UID cannot be recovered or confirmed from the study
+//! key; with it, the site can re-identify its own studies.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Length of the site key in bytes.
+pub const SITE_KEY_BYTES: usize = 32;
+
+/// Why the site key is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PseudonymError {
+    /// The key file could not be read or created.
+    #[error("cannot read or create the site key {path}")]
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The key file does not hold exactly [`SITE_KEY_BYTES`] bytes.
+    #[error("site key {path} has {found} bytes, expected {SITE_KEY_BYTES}")]
+    BadLength {
+        /// The key file.
+        path: PathBuf,
+        /// Bytes found.
+        found: usize,
+    },
+    /// The system random source failed.
+    #[error("no random source to create a site key: {0}")]
+    Random(String),
+}
+
+/// The secret that keys study pseudonyms on one box.
+#[derive(Clone)]
+pub struct SiteKey([u8; SITE_KEY_BYTES]);
+
+impl std::fmt::Debug for SiteKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SiteKey(..)")
+    }
+}
+
+impl SiteKey {
+    /// Wraps key bytes.
+    pub fn from_bytes(bytes: [u8; SITE_KEY_BYTES]) -> SiteKey {
+        SiteKey(bytes)
+    }
+
+    /// Reads the key file, creating it with fresh random bytes (mode 0600) when it does not exist.
+    pub fn load_or_create(path: &Path) -> Result<SiteKey, PseudonymError> {
+        let io = |source| PseudonymError::Io { path: path.into(), source };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let found = bytes.len();
+                let key: [u8; SITE_KEY_BYTES] =
+                    bytes.try_into().map_err(|_| PseudonymError::BadLength { path: path.into(), found })?;
+                Ok(SiteKey(key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; SITE_KEY_BYTES];
+                getrandom::fill(&mut key).map_err(|e| PseudonymError::Random(e.to_string()))?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path).map_err(io)?;
+                file.write_all(&key).and_then(|()| file.sync_all()).map_err(io)?;
+                Ok(SiteKey(key))
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// The pseudonymous key of a study.
+    pub fn study_key(&self, study_instance_uid: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(study_instance_uid.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Where the site key lives unless configured: `$RADSCORED_SITE_KEY`, else
+/// `$STATE_DIRECTORY/site.key` (systemd), else `$HOME/.local/state/radscored/site.key`.
+pub fn default_key_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("RADSCORED_SITE_KEY") {
+        return PathBuf::from(p);
+    }
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
+        return PathBuf::from(dir).join("site.key");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".local/state/radscored/site.key")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_rfc4231_hmac_sha256() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"; the study key is
+        // the first 16 bytes of the MAC. The site key type takes 32 bytes, so use the raw MAC.
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_keys_differ_by_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/site.key");
+        let a = SiteKey::load_or_create(&path).unwrap();
+        let again = SiteKey::load_or_create(&path).unwrap();
+        let uid = "2.25.214489990300862449713486689898810742832";
+        assert_eq!(a.study_key(uid), again.study_key(uid));
+        assert_eq!(a.study_key(uid).len(), 32);
+        assert!(!a.study_key(uid).contains(uid));
+        let other = SiteKey::from_bytes([7; SITE_KEY_BYTES]);
+        assert_ne!(a.study_key(uid), other.study_key(uid));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::write(&path, b"short").unwrap();
+        assert!(SiteKey::load_or_create(&path).unwrap_err().to_string().contains("has 5 bytes"));
+    }
+}
