@@ -5,7 +5,7 @@
 //! not default-enabled and not computed.
 //!
 //! With `P(i, j)` the voxels of grey level `i` and dependence size `j`, and `N_z` the voxels of the
-//! region (see [`super::emphasis`] for the shared sums):
+//! region (the shared sums are in the private module `emphasis`):
 //!
 //! ```text
 //! DependenceEntropy                         −Σ p log₂(p + ε)          IBSI FCBV

@@ -3,7 +3,7 @@
 //! section 3.8, family `9SAK`). Names are PyRadiomics' without the `original_glszm_` prefix.
 //!
 //! With `P(i, j)` the zones of grey level `i` and size `j`, `N_z` the number of zones and `N_p`
-//! the voxels of the region (see [`super::emphasis`] for the shared sums):
+//! the voxels of the region (the shared sums are in the private module `emphasis`):
 //!
 //! ```text
 //! GrayLevelNonUniformity            Σ_i (Σ_j P)² / N_z                     IBSI JNSA

@@ -90,8 +90,9 @@ mod tests {
         let m = ngtdm(&g, &TextureSettings::default());
         assert_eq!((m.counts.clone(), m.differences.clone()), (vec![1.0, 1.0], vec![2.0, 2.0]));
         let f = features(&m);
-        assert_eq!(f["Coarseness"], 0.5); // 1 / (½·2 + ½·2)
-                                          // Σ p p (i−j)² = 2·¼·4 = 2; · Σ s / N_vp = 2·4/2 = 4; / (2·1) = 2.
+        // 1 / (½·2 + ½·2).
+        assert_eq!(f["Coarseness"], 0.5);
+        // Σ p p (i−j)² = 2·¼·4 = 2; · Σ s / N_vp = 2·4/2 = 4; / (2·1) = 2.
         assert_eq!(f["Contrast"], 2.0);
         // Σ p s = 2; Σ |i p_i − j p_j| = 2·|½ − 3/2| = 2.
         assert_eq!(f["Busyness"], 1.0);

@@ -38,17 +38,21 @@ pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Gldm {
     let deltas: Vec<isize> = offsets.iter().map(|&o| padded.delta(o)).collect();
     let row_of = row_lookup(g);
 
+    // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
+    // neighbour dependent (limit −1).
+    let limit = if s.gldm_alpha >= 0.0 { s.gldm_alpha.floor().min(f64::from(u32::MAX)) as i64 } else { -1 };
     let width = offsets.len() + 1; // dependent neighbours: 0 ..= offsets.len()
     let mut histogram = vec![0u32; g.present.len() * width];
     for v in padded.region_indices(g) {
         let level = padded.levels[v];
-        let mut dependent = 0usize;
-        for &d in &deltas {
-            let neighbour = padded.levels[v.wrapping_add_signed(d)];
-            if neighbour != 0 && (level.abs_diff(neighbour) as f64) <= s.gldm_alpha {
-                dependent += 1;
-            }
-        }
+        // Counted without branches: whether a neighbour depends on the centre is unpredictable.
+        let dependent: usize = deltas
+            .iter()
+            .map(|&d| {
+                let neighbour = padded.levels[v.wrapping_add_signed(d)];
+                usize::from((neighbour != 0) & (i64::from(level.abs_diff(neighbour)) <= limit))
+            })
+            .sum();
         histogram[row_of[level as usize] as usize * width + dependent] += 1;
     }
 
@@ -117,5 +121,8 @@ mod tests {
         let far = gldm(&g, &TextureSettings { distances: vec![1, 2], ..TextureSettings::default() });
         // δ ∈ {1, 2}, α=0: the 2 now sees a 4 two voxels away (not dependent); still 0, 0, 1, 1.
         assert_eq!(far, plain);
+        // A negative α makes no neighbour dependent: every voxel has dependence size 1.
+        let negative = gldm(&g, &TextureSettings { gldm_alpha: -1.0, ..TextureSettings::default() });
+        assert_eq!((negative.dependence_sizes, negative.counts), (vec![1], vec![1.0, 1.0, 2.0]));
     }
 }

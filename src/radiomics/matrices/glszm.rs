@@ -15,7 +15,7 @@
 //! empty voxels, so no step needs a bounds check and no recursion can overflow the stack.
 //!
 //! The bottom of this file also holds the neighbourhood helpers the GLDM and NGTDM builders share
-//! ([`neighbour_offsets`], [`PaddedLevels`]).
+//! (`neighbour_offsets`, `PaddedLevels`).
 
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
@@ -43,7 +43,10 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Glszm {
 
     // (row, size) of each zone, found in raster order of the zones' first voxels.
     let mut zones: Vec<(u32, u32)> = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
+    // Holds the voxels of the current zone waiting to be expanded; each is pushed once, so the
+    // region's voxel count (+1 for the speculative write below) bounds it.
+    let region_voxels = g.levels.iter().filter(|&&level| level != 0).count();
+    let mut stack = vec![0usize; region_voxels + 1];
     let mut voxel_count = 0usize;
     for start in padded.region_indices(g) {
         let level = padded.levels[start];
@@ -51,16 +54,23 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Glszm {
             continue; // Already taken by an earlier zone.
         }
         padded.levels[start] = 0;
-        stack.push(start);
+        stack[0] = start;
+        let mut top = 1;
         let mut size = 0u32;
-        while let Some(v) = stack.pop() {
+        while top > 0 {
+            top -= 1;
+            let v = stack[top];
             size += 1;
             for &d in &deltas {
+                // Without branches, as whether a neighbour joins the zone is unpredictable: the
+                // neighbour is always written above the top and kept only when it matches, and
+                // taking it (level set to 0) is a conditional move.
                 let n = v.wrapping_add_signed(d);
-                if padded.levels[n] == level {
-                    padded.levels[n] = 0;
-                    stack.push(n);
-                }
+                let old = padded.levels[n];
+                let joins = old == level;
+                stack[top] = n;
+                top += usize::from(joins);
+                padded.levels[n] = if joins { 0 } else { old };
             }
         }
         voxel_count += size as usize;
@@ -230,6 +240,21 @@ mod tests {
         assert_eq!(m2.zone_sizes, vec![1]);
         assert_eq!(m2.counts, vec![1.0, 2.0]);
         assert_eq!(m2.voxel_count, 3);
+    }
+
+    /// force2D keeps only the neighbours within the plane normal to the named axis: a pair
+    /// differing in `j` and `k` touches in the `j`-`k` plane (axis 0) but not in the others.
+    #[test]
+    fn force_2d_axis_picks_the_plane() {
+        let mut levels = vec![0; 8];
+        levels[0] = 2; // (0, 0, 0)
+        levels[6] = 2; // (0, 1, 1)
+        let g = GreyLevels::new([2, 2, 2], levels);
+        let zones = |axis| {
+            let m = glszm(&g, &TextureSettings { force_2d_axis: axis, ..TextureSettings::default() });
+            m.counts.iter().sum::<f64>()
+        };
+        assert_eq!((zones(None), zones(Some(0)), zones(Some(1)), zones(Some(2))), (1.0, 1.0, 2.0, 2.0));
     }
 
     #[test]
