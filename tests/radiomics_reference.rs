@@ -55,3 +55,18 @@ fn check_class(class: FeatureClass) -> usize {
 fn firstorder_matches_pyradiomics_baseline() {
     assert!(check_class(FeatureClass::FirstOrder) > 200);
 }
+
+#[test]
+fn glszm_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::Glszm) > 400);
+}
+
+#[test]
+fn gldm_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::Gldm) > 350);
+}
+
+#[test]
+fn ngtdm_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::Ngtdm) > 120);
+}

@@ -14,3 +14,6 @@ mod model_reference;
 
 /// `radscored evaluate` run as a process.
 mod evaluate_cli;
+
+/// GLSZM, GLDM, NGTDM matrices and features against PyRadiomics' baseline tables and .npy matrices.
+mod radiomics_texture_szm;

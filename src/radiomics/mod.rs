@@ -10,6 +10,7 @@ pub mod discretise;
 pub mod extract;
 pub mod features;
 pub mod firstorder;
+pub mod matrices;
 pub mod numpy;
 pub mod params;
 pub mod preprocess;

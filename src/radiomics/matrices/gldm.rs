@@ -1,0 +1,128 @@
+//! Grey level dependence matrix (GLDM), as PyRadiomics 3.x `RadiomicsGLDM._calculateMatrix` builds
+//! it (C: `cmatrices.c` `calculate_gldm`); IBSI "neighbouring grey level dependence matrix" (NGLDM,
+//! IBSI 1, section 3.11) with coarseness parameter α = `gldm_a` and distance δ = `distances`.
+//!
+//! ```text
+//! dep(v) = #{ neighbours u of v in the region : |g(u) − g(v)| ≤ α }
+//! P(i, j) = number of region voxels v with g(v) = i and dep(v) + 1 = j
+//! ```
+//! Neighbours are the voxels at an infinity-norm distance listed in `distances` (within the slice
+//! with force2D). Rows are the grey levels present; columns are the dependence sizes `j` that
+//! occur, ascending (PyRadiomics deletes the empty ones). `j` counts the centre voxel, as IBSI's
+//! dependence `k` does, so it starts at 1.
+
+use super::glszm::{neighbour_offsets, row_lookup, PaddedLevels};
+use crate::radiomics::roi::GreyLevels;
+use crate::radiomics::texture::TextureSettings;
+
+/// A GLDM with its row and column labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gldm {
+    /// Grey level of each row, ascending (PyRadiomics `grayLevels`, the features' `i`).
+    pub grey_levels: Vec<u32>,
+    /// Dependence size of each column (dependent neighbours + 1), ascending, only sizes that occur
+    /// (PyRadiomics `jvector`).
+    pub dependence_sizes: Vec<u32>,
+    /// Voxel counts, row-major: `counts[r * dependence_sizes.len() + c]` voxels of grey level
+    /// `grey_levels[r]` with dependence size `dependence_sizes[c]`.
+    pub counts: Vec<f64>,
+}
+
+/// Builds the GLDM of the region with `distances`, `force_2d_axis` and `gldm_alpha` from the
+/// settings. PyRadiomics reads `gldm_a` as an integer; for whole-number α the comparison below is
+/// the same.
+pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Gldm {
+    let offsets = neighbour_offsets(g.size, &s.distances, s.force_2d_axis);
+    let reach = offsets.iter().flatten().map(|step| step.unsigned_abs()).max().unwrap_or(0);
+    let padded = PaddedLevels::new(g, reach);
+    let deltas: Vec<isize> = offsets.iter().map(|&o| padded.delta(o)).collect();
+    let row_of = row_lookup(g);
+
+    // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
+    // neighbour dependent (limit −1).
+    let limit = if s.gldm_alpha >= 0.0 { s.gldm_alpha.floor().min(f64::from(u32::MAX)) as i64 } else { -1 };
+    let width = offsets.len() + 1; // dependent neighbours: 0 ..= offsets.len()
+    let mut histogram = vec![0u32; g.present.len() * width];
+    for v in padded.region_indices(g) {
+        let level = padded.levels[v];
+        // Counted without branches: whether a neighbour depends on the centre is unpredictable.
+        let dependent: usize = deltas
+            .iter()
+            .map(|&d| {
+                let neighbour = padded.levels[v.wrapping_add_signed(d)];
+                usize::from((neighbour != 0) & (i64::from(level.abs_diff(neighbour)) <= limit))
+            })
+            .sum();
+        histogram[row_of[level as usize] as usize * width + dependent] += 1;
+    }
+
+    let used: Vec<usize> =
+        (0..width).filter(|&c| (0..g.present.len()).any(|r| histogram[r * width + c] > 0)).collect();
+    let mut counts = Vec::with_capacity(g.present.len() * used.len());
+    for r in 0..g.present.len() {
+        counts.extend(used.iter().map(|&c| histogram[r * width + c] as f64));
+    }
+    Gldm {
+        grey_levels: g.present.clone(),
+        dependence_sizes: used.iter().map(|&c| c as u32 + 1).collect(),
+        counts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 5×5 example of the PyRadiomics GLDM documentation (α = 0, δ = 1, 8-neighbourhood in the
+    /// slice; IBSI 1 section 3.11 dependence definition), rows `j`, columns `i`. Counted by hand,
+    /// e.g. the level-1 voxel at row 2, column 2 has the 1s left, right and above-right as
+    /// dependent neighbours: dependence size 4.
+    #[test]
+    fn pyradiomics_documentation_example() {
+        #[rustfmt::skip]
+        let image = vec![
+            5, 2, 5, 4, 4,
+            3, 3, 3, 1, 3,
+            2, 1, 1, 1, 3,
+            4, 2, 2, 2, 3,
+            3, 5, 3, 3, 2,
+        ];
+        let g = GreyLevels::new([5, 5, 1], image);
+        let s = TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() };
+        let m = gldm(&g, &s);
+        assert_eq!(m.grey_levels, vec![1, 2, 3, 4, 5]);
+        assert_eq!(m.dependence_sizes, vec![1, 2, 3, 4]);
+        #[rustfmt::skip]
+        let expected = vec![
+            0.0, 1.0, 2.0, 1.0,
+            1.0, 2.0, 3.0, 0.0,
+            1.0, 4.0, 4.0, 0.0,
+            1.0, 2.0, 0.0, 0.0,
+            3.0, 0.0, 0.0, 0.0,
+        ];
+        assert_eq!(m.counts, expected);
+        // The slice alone has no neighbours along k, so 3D gives the same matrix.
+        assert_eq!(gldm(&g, &TextureSettings::default()), m);
+    }
+
+    /// α widens dependence; a second distance adds neighbours; unused sizes are dropped.
+    #[test]
+    fn alpha_and_distances() {
+        // One row of 4 voxels: levels 1 2 4 4.
+        let g = GreyLevels::new([4, 1, 1], vec![1, 2, 4, 4]);
+        let plain = gldm(&g, &TextureSettings::default());
+        // Dependent neighbours at α=0, δ=1: 0, 0, 1, 1.
+        assert_eq!((plain.grey_levels.clone(), plain.dependence_sizes.clone()), (vec![1, 2, 4], vec![1, 2]));
+        assert_eq!(plain.counts, vec![1.0, 0.0, 1.0, 0.0, 0.0, 2.0]);
+        let alpha = gldm(&g, &TextureSettings { gldm_alpha: 1.0, ..TextureSettings::default() });
+        // α=1: 1 (the 2), 1 (the 1; the 4 differs by 2), 1, 1.
+        assert_eq!(alpha.dependence_sizes, vec![2]);
+        assert_eq!(alpha.counts, vec![1.0, 1.0, 2.0]);
+        let far = gldm(&g, &TextureSettings { distances: vec![1, 2], ..TextureSettings::default() });
+        // δ ∈ {1, 2}, α=0: the 2 now sees a 4 two voxels away (not dependent); still 0, 0, 1, 1.
+        assert_eq!(far, plain);
+        // A negative α makes no neighbour dependent: every voxel has dependence size 1.
+        let negative = gldm(&g, &TextureSettings { gldm_alpha: -1.0, ..TextureSettings::default() });
+        assert_eq!((negative.dependence_sizes, negative.counts), (vec![1], vec![1.0, 1.0, 2.0]));
+    }
+}

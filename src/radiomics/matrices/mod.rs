@@ -1,0 +1,5 @@
+//! Texture matrix builders: discretised grey levels in, one matrix per texture class out.
+
+pub mod gldm;
+pub mod glszm;
+pub mod ngtdm;
