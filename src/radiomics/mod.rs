@@ -6,6 +6,8 @@
 //! feature formulas (`features/`), so a GPU backend can replace the builders alone.
 
 pub mod discretise;
+pub mod features;
+pub mod matrices;
 pub mod roi;
 pub mod texture;
 

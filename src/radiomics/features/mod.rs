@@ -1,0 +1,6 @@
+//! Feature formulas of the texture classes, computed from the matrices of `matrices/` exactly as
+//! PyRadiomics 3.x computes them (per-angle values averaged with `nanmean`, same special cases).
+
+pub mod eigen;
+pub mod glcm;
+pub mod glrlm;
