@@ -57,7 +57,7 @@ impl Glcm {
             counts = weighted_sum(&counts, &weights, n * n);
         }
         let mut p = keep_non_empty(counts, n * n);
-        let angles = if n == 0 { 0 } else { p.len() / (n * n) };
+        let angles = p.len().checked_div(n * n).unwrap_or(0);
         for m in p.chunks_exact_mut(n * n) {
             let sum: f64 = m.iter().sum();
             let total = if sum == 0.0 { f64::NAN } else { sum };

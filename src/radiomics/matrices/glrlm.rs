@@ -53,7 +53,7 @@ impl Glrlm {
             counts = weighted_sum(&counts, &weights, len);
         }
         let counts = keep_non_empty(counts, len);
-        let angles = if len == 0 { 0 } else { counts.len() / len };
+        let angles = counts.len().checked_div(len).unwrap_or(0);
         // Keep the run-length columns used by some matrix.
         let rows = angles * n_g;
         let used: Vec<usize> =
