@@ -209,10 +209,18 @@ fn mcc(m: &Glcm) -> f64 {
         let p = m.matrix(a);
         let px: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
         let py: Vec<f64> = (0..n).map(|j| (0..n).map(|i| p[i * n + j]).sum()).collect();
+        // Q(i,j) += p(i,k)·p(j,k)/(p_x(i)·p_y(k) + ε) for k ascending, as NumPy adds the terms;
+        // pairs with p(i,k) = 0 or p(j,k) = 0 add exactly 0 and are skipped.
         let mut q = vec![0.0; n * n];
-        for i in 0..n {
-            for j in 0..n {
-                q[i * n + j] = (0..n).map(|k| p[i * n + k] * p[j * n + k] / (px[i] * py[k] + EPS)).sum();
+        let mut nonzero = Vec::with_capacity(n);
+        for k in 0..n {
+            nonzero.clear();
+            nonzero.extend((0..n).filter(|&i| p[i * n + k] != 0.0));
+            for &i in &nonzero {
+                let denominator = px[i] * py[k] + EPS;
+                for &j in &nonzero {
+                    q[i * n + j] += p[i * n + k] * p[j * n + k] / denominator;
+                }
             }
         }
         let Some(mut values) = eigenvalues(&q, n) else {

@@ -96,27 +96,24 @@ fn count_runs(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
             for j in 0..size[1] {
                 for i in 0..size[0] {
                     // A line starts where the voxel one step back lies outside the box.
-                    let is_start = advance([i, j, k], back, size).is_none();
-                    if is_start {
-                        let mut elements = 0;
-                        let mut run: Option<(u32, usize)> = None;
-                        let mut at = Some(([i, j, k], first));
-                        while let Some((c, v)) = at {
+                    if line_length([i, j, k], back, size) == 1 {
+                        let (mut v, mut elements) = (first, 0);
+                        // The level of the current run (0: none) and its length so far.
+                        let (mut current, mut run) = (0u32, 0usize);
+                        for _ in 0..line_length([i, j, k], o, size) {
                             let level = g.levels[v];
-                            elements += usize::from(level != 0);
-                            run = match run {
-                                Some((current, length)) if current == level => Some((current, length + 1)),
-                                ended => {
-                                    if let Some((current, length)) = ended {
-                                        add(current, length);
-                                    }
-                                    (level != 0).then_some((level, 1))
+                            if level != current {
+                                if current != 0 {
+                                    add(current, run);
                                 }
-                            };
-                            at = advance(c, o, size).map(|next| (next, v.wrapping_add_signed(delta)));
+                                (current, run) = (level, 0);
+                            }
+                            run += 1;
+                            elements += usize::from(level != 0);
+                            v = v.wrapping_add_signed(delta);
                         }
-                        if let Some((current, length)) = run {
-                            add(current, length);
+                        if current != 0 {
+                            add(current, run);
                         }
                         lines_with_two |= elements > 1;
                     }
@@ -131,13 +128,13 @@ fn count_runs(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
     counts.into_iter().map(f64::from).collect()
 }
 
-/// The voxel one offset `o` away from `c`, if it lies in a box of `size`.
-fn advance(c: [usize; 3], o: Offset, size: [usize; 3]) -> Option<[usize; 3]> {
-    let mut next = [0; 3];
-    for d in 0..3 {
-        next[d] = c[d].checked_add_signed(o[d]).filter(|&x| x < size[d])?;
-    }
-    Some(next)
+/// Voxels on the line from `c` (included) along `o` until it leaves a box of `size`.
+fn line_length(c: [usize; 3], o: Offset, size: [usize; 3]) -> usize {
+    let steps = (0..3).filter(|&d| o[d] != 0).map(|d| {
+        let room = if o[d] > 0 { size[d] - 1 - c[d] } else { c[d] };
+        room / o[d].unsigned_abs()
+    });
+    steps.min().map_or(1, |s| s + 1)
 }
 
 #[cfg(test)]
