@@ -500,7 +500,10 @@ fn settings_without_a_baseline_match_live_pyradiomics() {
 
 #[test]
 fn settings_literal_parser_reads_the_baseline_forms() {
-    let s = parse_settings("{'distances': [1], 'force2D': True, 'interpolator': None, 'resegmentRange': [-3, 3], 'weightingNorm': 'no_weighting', 'binWidth': 25}");
+    let s = parse_settings(concat!(
+        "{'distances': [1], 'force2D': True, 'interpolator': None, ",
+        "'resegmentRange': [-3, 3], 'weightingNorm': 'no_weighting', 'binWidth': 25}"
+    ));
     assert_eq!(s["distances"], Py::List(vec![Py::Number(1.0)]));
     assert_eq!(s["force2D"], Py::Bool(true));
     assert_eq!(s["interpolator"], Py::None);

@@ -165,7 +165,8 @@ impl Hessenberg {
     }
 }
 
-/// Householder vector `v` and `β = 2/(vᵀv)` with `(I − β·v·vᵀ)·x = ∓‖x‖·e₁`; `None` when `x` is 0.
+/// Householder vector `v` and `β = 2/(vᵀv)` with `(I − β·v·vᵀ)·x = ∓‖x‖·e₁`; `None` when `x`
+/// is 0.
 fn householder(x: &[f64]) -> Option<(Vec<f64>, f64)> {
     let norm = x.iter().map(|c| c * c).sum::<f64>().sqrt();
     if norm == 0.0 {

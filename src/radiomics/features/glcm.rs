@@ -6,25 +6,37 @@
 //! of one matrix, i, j the grey levels present, N_g the highest grey level, ε = 2.2·10⁻¹⁶:
 //!
 //! ```text
-//! p_x(i) = Σ_j p(i,j)    p_y(j) = Σ_i p(i,j)    μ_x = Σ i·p(i,j)    μ_y = Σ j·p(i,j)
-//! p_x+y(k) = Σ_{i+j=k} p(i,j), k = 2..2N_g      p_x−y(k) = Σ_{|i−j|=k} p(i,j), k = 0..N_g−1
+//! p_x(i) = Σ_j p(i,j)   p_y(j) = Σ_i p(i,j)   μ_x = Σ i·p(i,j)   μ_y = Σ j·p(i,j)
+//! σ_x² = Σ (i−μ_x)² p(i,j)   σ_y² = Σ (j−μ_y)² p(i,j)
+//! p_x+y(k) = Σ_{i+j=k} p(i,j), k = 2..2N_g     p_x−y(k) = Σ_{|i−j|=k} p(i,j), k = 0..N_g−1
 //! HX = −Σ p_x log₂(p_x+ε)   HY = −Σ p_y log₂(p_y+ε)   HXY = −Σ p log₂(p+ε)
 //! HXY1 = −Σ p(i,j) log₂(p_x(i)p_y(j)+ε)   HXY2 = −Σ p_x(i)p_y(j) log₂(p_x(i)p_y(j)+ε)
 //!
-//! Autocorrelation        Σ i·j·p                     ClusterProminence  Σ (i+j−μ_x−μ_y)⁴ p
-//! ClusterShade           Σ (i+j−μ_x−μ_y)³ p          ClusterTendency    Σ (i+j−μ_x−μ_y)² p
-//! Contrast               Σ (i−j)² p                  Correlation        (Σ i·j·p − μ_xμ_y)/(σ_xσ_y + ε); 1 if σ_xσ_y = 0
-//! DifferenceAverage DA   Σ k p_x−y(k)                DifferenceEntropy  −Σ p_x−y log₂(p_x−y+ε)
-//! DifferenceVariance     Σ (k−DA)² p_x−y(k)          Id                 Σ p_x−y(k)/(1+k)
-//! Idm                    Σ p_x−y(k)/(1+k²)           Idmn               Σ p_x−y(k)/(1+k²/N_g²)
-//! Idn                    Σ p_x−y(k)/(1+k/N_g)        Imc1               (HXY−HXY1)/max(HX,HY); 0 if the max is 0
-//! Imc2                   √(1−e^(−2(HXY2−HXY))); 0 if HXY2 = HXY, NaN (skipped) if HXY2 < HXY
-//! InverseVariance        Σ_{k≥1} p_x−y(k)/k²         JointAverage       μ_x (plain mean over matrices)
-//! JointEnergy            Σ p²                        JointEntropy       HXY
-//! MCC                    √(second largest eigenvalue of Q),  Q(i,j) = Σ_k p(i,k)p(j,k)/(p_x(i)p_y(k)+ε);
-//!                        1 when only one grey level is present
-//! MaximumProbability     max p                       SumAverage         Σ k p_x+y(k)
-//! SumEntropy             −Σ p_x+y log₂(p_x+y+ε)      SumSquares         Σ (i−μ_x)² p
+//! Autocorrelation      Σ i·j·p
+//! ClusterProminence    Σ (i+j−μ_x−μ_y)⁴ p
+//! ClusterShade         Σ (i+j−μ_x−μ_y)³ p
+//! ClusterTendency      Σ (i+j−μ_x−μ_y)² p
+//! Contrast             Σ (i−j)² p
+//! Correlation          Σ (i−μ_x)(j−μ_y) p / (σ_x·σ_y + ε); 1 if σ_x·σ_y = 0
+//! DifferenceAverage    DA = Σ k p_x−y(k)
+//! DifferenceEntropy    −Σ p_x−y log₂(p_x−y + ε)
+//! DifferenceVariance   Σ (k − DA)² p_x−y(k)
+//! Id                   Σ p_x−y(k)/(1 + k)
+//! Idm                  Σ p_x−y(k)/(1 + k²)
+//! Idmn                 Σ p_x−y(k)/(1 + k²/N_g²)
+//! Idn                  Σ p_x−y(k)/(1 + k/N_g)
+//! Imc1                 (HXY − HXY1)/max(HX, HY); 0 if the maximum is 0
+//! Imc2                 √(1 − e^(−2(HXY2 − HXY))); 0 if HXY2 = HXY, NaN (skipped) if HXY2 < HXY
+//! InverseVariance      Σ_{k≥1} p_x−y(k)/k²
+//! JointAverage         μ_x, averaged with a plain mean (NaN if any matrix is NaN)
+//! JointEnergy          Σ p²
+//! JointEntropy         HXY
+//! MCC                  √(second largest eigenvalue of Q), Q(i,j) = Σ_k p(i,k)p(j,k)/(p_x(i)p_y(k) + ε);
+//!                      1 when only one grey level is present
+//! MaximumProbability   max p
+//! SumAverage           Σ k p_x+y(k)
+//! SumEntropy           −Σ p_x+y log₂(p_x+y + ε)
+//! SumSquares           Σ (i − μ_x)² p
 //! ```
 //! IBSI names: joint average, joint maximum (MaximumProbability), joint variance (SumSquares),
 //! joint entropy, angular second moment (JointEnergy), information correlation 1 and 2.

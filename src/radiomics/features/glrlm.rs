@@ -7,15 +7,22 @@
 //! p_g(i) = Σ_j P(i,j), p_r(j) = Σ_i P(i,j), p = P/N_r, ε = 2.2·10⁻¹⁶:
 //!
 //! ```text
-//! GrayLevelNonUniformity            Σ p_g² / N_r          GrayLevelNonUniformityNormalized  Σ p_g² / N_r²
-//! GrayLevelVariance                 Σ p_g/N_r·(i−μ)², μ = Σ p_g/N_r·i
-//! HighGrayLevelRunEmphasis          Σ p_g·i² / N_r        LowGrayLevelRunEmphasis           Σ p_g/i² / N_r
-//! LongRunEmphasis                   Σ p_r·j² / N_r        ShortRunEmphasis                  Σ p_r/j² / N_r
-//! LongRunHighGrayLevelEmphasis      Σ P·i²·j² / N_r       LongRunLowGrayLevelEmphasis       Σ P·j²/i² / N_r
-//! ShortRunHighGrayLevelEmphasis     Σ P·i²/j² / N_r       ShortRunLowGrayLevelEmphasis      Σ P/(i²·j²) / N_r
-//! RunEntropy                        −Σ p log₂(p+ε)        RunPercentage                     N_r / N_p
-//! RunLengthNonUniformity            Σ p_r² / N_r          RunLengthNonUniformityNormalized  Σ p_r² / N_r²
-//! RunVariance                       Σ p_r/N_r·(j−μ)², μ = Σ p_r/N_r·j
+//! GrayLevelNonUniformity             Σ p_g² / N_r
+//! GrayLevelNonUniformityNormalized   Σ p_g² / N_r²
+//! GrayLevelVariance                  Σ p_g/N_r·(i − μ)²,  μ = Σ p_g/N_r·i
+//! HighGrayLevelRunEmphasis           Σ p_g·i² / N_r
+//! LongRunEmphasis                    Σ p_r·j² / N_r
+//! LongRunHighGrayLevelEmphasis       Σ P·i²·j² / N_r
+//! LongRunLowGrayLevelEmphasis        Σ P·j²/i² / N_r
+//! LowGrayLevelRunEmphasis            Σ p_g/i² / N_r
+//! RunEntropy                         −Σ p log₂(p + ε)
+//! RunLengthNonUniformity             Σ p_r² / N_r
+//! RunLengthNonUniformityNormalized   Σ p_r² / N_r²
+//! RunPercentage                      N_r / N_p
+//! RunVariance                        Σ p_r/N_r·(j − μ)²,  μ = Σ p_r/N_r·j
+//! ShortRunEmphasis                   Σ p_r/j² / N_r
+//! ShortRunHighGrayLevelEmphasis      Σ P·i²/j² / N_r
+//! ShortRunLowGrayLevelEmphasis       Σ P/(i²·j²) / N_r
 //! ```
 
 use crate::radiomics::matrices::angles::AngleError;

@@ -58,13 +58,13 @@ impl Glrlm {
         let rows = angles * n_g;
         let used: Vec<usize> =
             (0..longest).filter(|&r| (0..rows).any(|row| counts[row * longest + r] != 0.0)).collect();
-        let counts =
-            (0..rows).flat_map(|row| used.iter().map(|&r| counts[row * longest + r]).collect::<Vec<_>>());
+        let all = &counts;
+        let kept = (0..rows).flat_map(|row| used.iter().map(move |&r| all[row * longest + r])).collect();
         Ok(Glrlm {
             levels: g.present.clone(),
             run_lengths: used.iter().map(|&r| r as u32 + 1).collect(),
             angles,
-            counts: counts.collect(),
+            counts: kept,
         })
     }
 
