@@ -70,3 +70,13 @@ fn gldm_matches_pyradiomics_baseline() {
 fn ngtdm_matches_pyradiomics_baseline() {
     assert!(check_class(FeatureClass::Ngtdm) > 120);
 }
+
+#[test]
+fn glcm_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::Glcm) > 800);
+}
+
+#[test]
+fn glrlm_matches_pyradiomics_baseline() {
+    assert!(check_class(FeatureClass::Glrlm) > 500);
+}

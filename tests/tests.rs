@@ -17,3 +17,6 @@ mod evaluate_cli;
 
 /// GLSZM, GLDM, NGTDM matrices and features against PyRadiomics' baseline tables and .npy matrices.
 mod radiomics_texture_szm;
+
+/// GLCM and GLRLM matrices and features against PyRadiomics' baseline files.
+mod radiomics_texture_glcm;

@@ -16,6 +16,9 @@ pub enum ExtractError {
     /// The region is unusable (geometry, label, size).
     #[error(transparent)]
     Region(#[from] RegionError),
+    /// The texture settings give no usable neighbour directions.
+    #[error(transparent)]
+    Angles(#[from] super::matrices::angles::AngleError),
     /// A feature asked for by name does not exist in its class.
     #[error("unknown feature '{feature}' in class '{class}'")]
     UnknownFeature {
@@ -113,9 +116,9 @@ fn add_image_type(
         let values = match class {
             FeatureClass::Shape => continue,
             FeatureClass::FirstOrder => firstorder(roi, &grey, settings),
-            FeatureClass::Glcm => features::glcm::glcm_features(&grey, &texture),
+            FeatureClass::Glcm => features::glcm::glcm_features(&grey, &texture)?,
             FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture),
-            FeatureClass::Glrlm => features::glrlm::glrlm_features(&grey, &texture),
+            FeatureClass::Glrlm => features::glrlm::glrlm_features(&grey, &texture)?,
             FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture),
             FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture),
         };

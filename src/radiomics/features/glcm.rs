@@ -1,8 +1,307 @@
-//! stub
-#[allow(missing_docs)]
-pub fn glcm_features(
-    _g: &crate::radiomics::GreyLevels,
-    _s: &crate::radiomics::TextureSettings,
-) -> Vec<(&'static str, f64)> {
-    vec![]
+//! The 24 default GLCM features of PyRadiomics 3.x (`RadiomicsGLCM`), IBSI 2.3.1 where IBSI
+//! defines them.
+//!
+//! Each feature is computed on every matrix of a [`Glcm`] and averaged over the matrices with
+//! `nanmean` (a NaN matrix is skipped; no matrix at all gives NaN). With p(i, j) the probabilities
+//! of one matrix, i, j the grey levels present, N_g the highest grey level, ε = 2.2·10⁻¹⁶:
+//!
+//! ```text
+//! p_x(i) = Σ_j p(i,j)   p_y(j) = Σ_i p(i,j)   μ_x = Σ i·p(i,j)   μ_y = Σ j·p(i,j)
+//! σ_x² = Σ (i−μ_x)² p(i,j)   σ_y² = Σ (j−μ_y)² p(i,j)
+//! p_x+y(k) = Σ_{i+j=k} p(i,j), k = 2..2N_g     p_x−y(k) = Σ_{|i−j|=k} p(i,j), k = 0..N_g−1
+//! HX = −Σ p_x log₂(p_x+ε)   HY = −Σ p_y log₂(p_y+ε)   HXY = −Σ p log₂(p+ε)
+//! HXY1 = −Σ p(i,j) log₂(p_x(i)p_y(j)+ε)   HXY2 = −Σ p_x(i)p_y(j) log₂(p_x(i)p_y(j)+ε)
+//!
+//! Autocorrelation      Σ i·j·p
+//! ClusterProminence    Σ (i+j−μ_x−μ_y)⁴ p
+//! ClusterShade         Σ (i+j−μ_x−μ_y)³ p
+//! ClusterTendency      Σ (i+j−μ_x−μ_y)² p
+//! Contrast             Σ (i−j)² p
+//! Correlation          Σ (i−μ_x)(j−μ_y) p / (σ_x·σ_y + ε); 1 if σ_x·σ_y = 0
+//! DifferenceAverage    DA = Σ k p_x−y(k)
+//! DifferenceEntropy    −Σ p_x−y log₂(p_x−y + ε)
+//! DifferenceVariance   Σ (k − DA)² p_x−y(k)
+//! Id                   Σ p_x−y(k)/(1 + k)
+//! Idm                  Σ p_x−y(k)/(1 + k²)
+//! Idmn                 Σ p_x−y(k)/(1 + k²/N_g²)
+//! Idn                  Σ p_x−y(k)/(1 + k/N_g)
+//! Imc1                 (HXY − HXY1)/max(HX, HY); 0 if the maximum is 0
+//! Imc2                 √(1 − e^(−2(HXY2 − HXY))); 0 if HXY2 = HXY, NaN (skipped) if HXY2 < HXY
+//! InverseVariance      Σ_{k≥1} p_x−y(k)/k²
+//! JointAverage         μ_x, averaged with a plain mean (NaN if any matrix is NaN)
+//! JointEnergy          Σ p²
+//! JointEntropy         HXY
+//! MCC                  √(second largest eigenvalue of Q), Q(i,j) = Σ_k p(i,k)p(j,k)/(p_x(i)p_y(k) + ε);
+//!                      1 when only one grey level is present
+//! MaximumProbability   max p
+//! SumAverage           Σ k p_x+y(k)
+//! SumEntropy           −Σ p_x+y log₂(p_x+y + ε)
+//! SumSquares           Σ (i − μ_x)² p
+//! ```
+//! IBSI names: joint average, joint maximum (MaximumProbability), joint variance (SumSquares),
+//! joint entropy, angular second moment (JointEnergy), information correlation 1 and 2.
+
+use std::f64::consts::E;
+
+use super::eigen::eigenvalues;
+use crate::radiomics::matrices::angles::AngleError;
+use crate::radiomics::matrices::glcm::Glcm;
+use crate::radiomics::{GreyLevels, TextureSettings};
+
+/// Feature names in PyRadiomics' order (alphabetical, by byte).
+pub const NAMES: [&str; 24] = [
+    "Autocorrelation",
+    "ClusterProminence",
+    "ClusterShade",
+    "ClusterTendency",
+    "Contrast",
+    "Correlation",
+    "DifferenceAverage",
+    "DifferenceEntropy",
+    "DifferenceVariance",
+    "Id",
+    "Idm",
+    "Idmn",
+    "Idn",
+    "Imc1",
+    "Imc2",
+    "InverseVariance",
+    "JointAverage",
+    "JointEnergy",
+    "JointEntropy",
+    "MCC",
+    "MaximumProbability",
+    "SumAverage",
+    "SumEntropy",
+    "SumSquares",
+];
+
+/// Position of `JointAverage` in [`NAMES`]: averaged with a plain mean, not `nanmean`.
+const JOINT_AVERAGE: usize = 16;
+/// Position of `MCC` in [`NAMES`]: has its own flat-region rule and complex arithmetic.
+const MCC: usize = 19;
+
+/// PyRadiomics' ε, `numpy.spacing(1)`.
+const EPS: f64 = f64::EPSILON;
+
+/// The GLCM features of a region, named without prefix, in [`NAMES`] order.
+pub fn glcm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(features(&Glcm::build(g, s)?))
+}
+
+/// The GLCM features of built matrices, in [`NAMES`] order.
+pub fn features(m: &Glcm) -> Vec<(&'static str, f64)> {
+    let per_matrix: Vec<[f64; 24]> = (0..m.angles).map(|a| matrix_features(m, a)).collect();
+    let mut out: Vec<(&'static str, f64)> = NAMES
+        .iter()
+        .enumerate()
+        .map(|(f, &name)| {
+            let values = per_matrix.iter().map(|v| v[f]);
+            let value = if f == JOINT_AVERAGE { mean(values) } else { nan_mean(values) };
+            (name, value)
+        })
+        .collect();
+    out[MCC].1 = mcc(m);
+    out
+}
+
+/// Mean, NaN if any value is NaN or there is none (NumPy `mean`).
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+    sum / count as f64
+}
+
+/// Mean of the values that are not NaN; NaN if there is none (NumPy `nanmean`).
+fn nan_mean(values: impl Iterator<Item = f64>) -> f64 {
+    mean(values.filter(|x| !x.is_nan()))
+}
+
+/// All features of matrix `a` except MCC (left NaN), in [`NAMES`] order.
+fn matrix_features(m: &Glcm, a: usize) -> [f64; 24] {
+    let n = m.size();
+    let p = m.matrix(a);
+    let level: Vec<f64> = m.levels.iter().map(|&l| f64::from(l)).collect();
+    let ng = m.max_level as usize;
+    let ng_f = ng as f64;
+
+    let mut px = vec![0.0; n];
+    let mut py = vec![0.0; n];
+    let (mut ux, mut uy) = (0.0, 0.0);
+    let mut sum_k = vec![0.0; (2 * ng).saturating_sub(1)];
+    let mut diff_k = vec![0.0; ng];
+    for i in 0..n {
+        for j in 0..n {
+            let x = p[i * n + j];
+            px[i] += x;
+            py[j] += x;
+            ux += level[i] * x;
+            uy += level[j] * x;
+            sum_k[(m.levels[i] + m.levels[j]) as usize - 2] += x;
+            diff_k[m.levels[i].abs_diff(m.levels[j]) as usize] += x;
+        }
+    }
+    let entropy = |v: &[f64]| -v.iter().map(|&x| x * (x + EPS).log2()).sum::<f64>();
+
+    let mut f = [0.0; 24];
+    let (mut autocorrelation, mut prominence, mut shade, mut tendency, mut contrast) =
+        (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut var_x, mut var_y, mut covariance, mut energy, mut hxy1, mut hxy2) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut maximum = f64::NEG_INFINITY;
+    for i in 0..n {
+        for j in 0..n {
+            let x = p[i * n + j];
+            let (li, lj) = (level[i], level[j]);
+            let centred = li + lj - ux - uy;
+            autocorrelation += x * li * lj;
+            prominence += x * centred.powi(4);
+            shade += x * centred.powi(3);
+            tendency += x * centred * centred;
+            contrast += x * (li - lj) * (li - lj);
+            var_x += x * (li - ux) * (li - ux);
+            var_y += x * (lj - uy) * (lj - uy);
+            covariance += x * (li - ux) * (lj - uy);
+            energy += x * x;
+            let independent = px[i] * py[j];
+            hxy1 -= x * (independent + EPS).log2();
+            hxy2 -= independent * (independent + EPS).log2();
+            // NumPy's amax propagates NaN.
+            maximum = if x.is_nan() || maximum.is_nan() { f64::NAN } else { maximum.max(x) };
+        }
+    }
+    let hxy = entropy(p);
+    let (hx, hy) = (entropy(&px), entropy(&py));
+    let k_diff = |k: usize| k as f64;
+    let difference_average: f64 = diff_k.iter().enumerate().map(|(k, &d)| k_diff(k) * d).sum();
+
+    f[0] = autocorrelation;
+    f[1] = prominence;
+    f[2] = shade;
+    f[3] = tendency;
+    f[4] = contrast;
+    let (sigma_x, sigma_y) = (var_x.sqrt(), var_y.sqrt());
+    f[5] = if sigma_x * sigma_y == 0.0 { 1.0 } else { covariance / (sigma_x * sigma_y + EPS) };
+    f[6] = difference_average;
+    f[7] = entropy(&diff_k);
+    f[8] = diff_k.iter().enumerate().map(|(k, &d)| (k_diff(k) - difference_average).powi(2) * d).sum();
+    f[9] = diff_k.iter().enumerate().map(|(k, &d)| d / (1.0 + k_diff(k))).sum();
+    f[10] = diff_k.iter().enumerate().map(|(k, &d)| d / (1.0 + k_diff(k).powi(2))).sum();
+    f[11] = diff_k.iter().enumerate().map(|(k, &d)| d / (1.0 + k_diff(k).powi(2) / (ng_f * ng_f))).sum();
+    f[12] = diff_k.iter().enumerate().map(|(k, &d)| d / (1.0 + k_diff(k) / ng_f)).sum();
+    // NumPy's fmax ignores a NaN operand; a NaN maximum still fails `!= 0` and divides.
+    let divisor = hx.max(hy);
+    f[13] = if divisor == 0.0 { 0.0 } else { (hxy - hxy1) / divisor };
+    // A (rounding) negative radicand gives NaN, which nanmean skips, as in PyRadiomics.
+    f[14] = if hxy2 == hxy { 0.0 } else { (1.0 - E.powf(-2.0 * (hxy2 - hxy))).sqrt() };
+    f[15] = diff_k.iter().enumerate().skip(1).map(|(k, &d)| d / k_diff(k).powi(2)).sum();
+    f[16] = ux;
+    f[17] = energy;
+    f[18] = hxy;
+    f[19] = f64::NAN;
+    f[20] = maximum;
+    f[21] = sum_k.iter().enumerate().map(|(k, &s)| (k + 2) as f64 * s).sum();
+    f[22] = entropy(&sum_k);
+    f[23] = var_x;
+    f
+}
+
+/// Maximal correlation coefficient averaged over the matrices, as PyRadiomics: 1 with a single
+/// grey level; otherwise √λ₂ per matrix (λ₂ the second largest eigenvalue of Q, ordered as
+/// NumPy sorts: by real part when any eigenvalue of any matrix is complex), `nanmean`, real part.
+fn mcc(m: &Glcm) -> f64 {
+    let n = m.size();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n < 2 {
+        return 1.0;
+    }
+    let mut second = Vec::with_capacity(m.angles);
+    for a in 0..m.angles {
+        let p = m.matrix(a);
+        let px: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
+        let py: Vec<f64> = (0..n).map(|j| (0..n).map(|i| p[i * n + j]).sum()).collect();
+        // Q(i,j) += p(i,k)·p(j,k)/(p_x(i)·p_y(k) + ε) for k ascending, as NumPy adds the terms;
+        // pairs with p(i,k) = 0 or p(j,k) = 0 add exactly 0 and are skipped.
+        let mut q = vec![0.0; n * n];
+        let mut nonzero = Vec::with_capacity(n);
+        for k in 0..n {
+            nonzero.clear();
+            nonzero.extend((0..n).filter(|&i| p[i * n + k] != 0.0));
+            for &i in &nonzero {
+                let denominator = px[i] * py[k] + EPS;
+                for &j in &nonzero {
+                    q[i * n + j] += p[i * n + k] * p[j * n + k] / denominator;
+                }
+            }
+        }
+        let Some(mut values) = eigenvalues(&q, n) else {
+            // numpy.linalg.eigvals raises; PyRadiomics reports the feature as NaN.
+            return f64::NAN;
+        };
+        values.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        second.push(values[n - 2]);
+    }
+    let complex = second.iter().any(|&(_, im)| im != 0.0);
+    nan_mean(second.into_iter().map(|(re, im)| if complex { complex_sqrt(re, im).0 } else { re.sqrt() }))
+}
+
+/// Principal square root of `re + i·im`, as `(real, imaginary)`.
+fn complex_sqrt(re: f64, im: f64) -> (f64, f64) {
+    let modulus = re.hypot(im);
+    let real = ((modulus + re) / 2.0).sqrt();
+    let imaginary = ((modulus - re) / 2.0).sqrt().copysign(im);
+    (real, imaginary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
+        features.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn names_are_in_pyradiomics_order() {
+        let mut sorted = NAMES;
+        sorted.sort_unstable();
+        assert_eq!(sorted, NAMES);
+        assert_eq!((NAMES[JOINT_AVERAGE], NAMES[MCC]), ("JointAverage", "MCC"));
+    }
+
+    #[test]
+    fn hand_computed_two_level_matrix() {
+        // Row [1, 2, 2] along i, one angle after weighting (no_weighting), symmetric counts:
+        // (1,2), (2,2) + transposes → [[0, 1], [1, 2]] / 4.
+        let g = GreyLevels::new([3, 1, 1], vec![1, 2, 2]);
+        let s = TextureSettings {
+            weighting_norm: Some(crate::radiomics::WeightingNorm::NoWeighting),
+            ..TextureSettings::default()
+        };
+        let f = glcm_features(&g, &s).unwrap();
+        // p_x = p_y = (0.25, 0.75), μ_x = 1·0.25 + 2·0.75 = 1.75.
+        assert_eq!(value(&f, "JointAverage"), 1.75);
+        assert_eq!(value(&f, "Autocorrelation"), 2.0 * 0.25 * 2.0 + 4.0 * 0.5);
+        assert_eq!(value(&f, "Contrast"), 0.5);
+        assert_eq!(value(&f, "JointEnergy"), 0.25 * 0.25 * 2.0 + 0.25);
+        assert_eq!(value(&f, "MaximumProbability"), 0.5);
+        assert_eq!(value(&f, "SumAverage"), 3.5);
+        assert_eq!(value(&f, "DifferenceAverage"), 0.5);
+        assert_eq!(value(&f, "InverseVariance"), 0.5);
+        assert_eq!(value(&f, "SumSquares"), 0.25 * 0.75 * 0.75 + 0.75 * 0.25 * 0.25);
+        // Q is 2×2 and row-stochastic, so its eigenvalues are 1 and Q₁₁ + Q₂₂ − 1, with
+        // Q₁₁ = 0.25²/(0.25·0.75) and Q₂₂ = 0.25²/(0.75·0.25) + 0.5²/(0.75·0.75).
+        let q11: f64 = 0.0625 / 0.1875;
+        let q22 = 0.0625 / 0.1875 + 0.25 / 0.5625;
+        assert!((value(&f, "MCC") - (q11 + q22 - 1.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn no_matrix_gives_nan_and_one_grey_level_gives_mcc_one() {
+        let g = GreyLevels::new([1, 1, 1], vec![3]);
+        let f = glcm_features(&g, &TextureSettings::default()).unwrap();
+        assert!(f.iter().filter(|(n, _)| *n != "MCC").all(|(_, v)| v.is_nan()));
+        assert_eq!(value(&f, "MCC"), 1.0);
+    }
 }

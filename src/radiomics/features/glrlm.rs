@@ -1,8 +1,166 @@
-//! stub
-#[allow(missing_docs)]
-pub fn glrlm_features(
-    _g: &crate::radiomics::GreyLevels,
-    _s: &crate::radiomics::TextureSettings,
-) -> Vec<(&'static str, f64)> {
-    vec![]
+//! The 16 default GLRLM features of PyRadiomics 3.x (`RadiomicsGLRLM`), IBSI 2.3.3.
+//!
+//! Each feature is computed on every matrix of a [`Glrlm`] and averaged over the matrices with
+//! `nanmean` (a matrix without runs gives NaN and is skipped; none at all gives NaN). With
+//! P(i, j) the run counts of one matrix, i the grey levels present, j the run lengths (voxels)
+//! that occur, N_r = Σ P(i,j) the number of runs, N_p = Σ j·P(i,j) the voxels in runs,
+//! p_g(i) = Σ_j P(i,j), p_r(j) = Σ_i P(i,j), p = P/N_r, ε = 2.2·10⁻¹⁶:
+//!
+//! ```text
+//! GrayLevelNonUniformity             Σ p_g² / N_r
+//! GrayLevelNonUniformityNormalized   Σ p_g² / N_r²
+//! GrayLevelVariance                  Σ p_g/N_r·(i − μ)²,  μ = Σ p_g/N_r·i
+//! HighGrayLevelRunEmphasis           Σ p_g·i² / N_r
+//! LongRunEmphasis                    Σ p_r·j² / N_r
+//! LongRunHighGrayLevelEmphasis       Σ P·i²·j² / N_r
+//! LongRunLowGrayLevelEmphasis        Σ P·j²/i² / N_r
+//! LowGrayLevelRunEmphasis            Σ p_g/i² / N_r
+//! RunEntropy                         −Σ p log₂(p + ε)
+//! RunLengthNonUniformity             Σ p_r² / N_r
+//! RunLengthNonUniformityNormalized   Σ p_r² / N_r²
+//! RunPercentage                      N_r / N_p
+//! RunVariance                        Σ p_r/N_r·(j − μ)²,  μ = Σ p_r/N_r·j
+//! ShortRunEmphasis                   Σ p_r/j² / N_r
+//! ShortRunHighGrayLevelEmphasis      Σ P·i²/j² / N_r
+//! ShortRunLowGrayLevelEmphasis       Σ P/(i²·j²) / N_r
+//! ```
+
+use crate::radiomics::matrices::angles::AngleError;
+use crate::radiomics::matrices::glrlm::Glrlm;
+use crate::radiomics::{GreyLevels, TextureSettings};
+
+/// Feature names in PyRadiomics' order (alphabetical, by byte).
+pub const NAMES: [&str; 16] = [
+    "GrayLevelNonUniformity",
+    "GrayLevelNonUniformityNormalized",
+    "GrayLevelVariance",
+    "HighGrayLevelRunEmphasis",
+    "LongRunEmphasis",
+    "LongRunHighGrayLevelEmphasis",
+    "LongRunLowGrayLevelEmphasis",
+    "LowGrayLevelRunEmphasis",
+    "RunEntropy",
+    "RunLengthNonUniformity",
+    "RunLengthNonUniformityNormalized",
+    "RunPercentage",
+    "RunVariance",
+    "ShortRunEmphasis",
+    "ShortRunHighGrayLevelEmphasis",
+    "ShortRunLowGrayLevelEmphasis",
+];
+
+/// PyRadiomics' ε, `numpy.spacing(1)`.
+const EPS: f64 = f64::EPSILON;
+
+/// The GLRLM features of a region, named without prefix, in [`NAMES`] order.
+pub fn glrlm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(features(&Glrlm::build(g, s)?))
+}
+
+/// The GLRLM features of built matrices, in [`NAMES`] order.
+pub fn features(m: &Glrlm) -> Vec<(&'static str, f64)> {
+    let per_matrix: Vec<[f64; 16]> = (0..m.angles).map(|a| matrix_features(m, a)).collect();
+    NAMES
+        .iter()
+        .enumerate()
+        .map(|(f, &name)| {
+            let (sum, count) = per_matrix
+                .iter()
+                .map(|v| v[f])
+                .filter(|x| !x.is_nan())
+                .fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+            (name, sum / count as f64)
+        })
+        .collect()
+}
+
+/// All features of matrix `a`, in [`NAMES`] order.
+fn matrix_features(m: &Glrlm, a: usize) -> [f64; 16] {
+    let (n_g, n_r) = (m.levels.len(), m.run_lengths.len());
+    let p = m.matrix(a);
+    let level: Vec<f64> = m.levels.iter().map(|&l| f64::from(l)).collect();
+    let length: Vec<f64> = m.run_lengths.iter().map(|&r| f64::from(r)).collect();
+    let mut pg = vec![0.0; n_g];
+    let mut pr = vec![0.0; n_r];
+    let (mut lrhgle, mut lrlgle, mut srhgle, mut srlgle) = (0.0, 0.0, 0.0, 0.0);
+    for i in 0..n_g {
+        let i2 = level[i] * level[i];
+        for j in 0..n_r {
+            let x = p[i * n_r + j];
+            let j2 = length[j] * length[j];
+            pg[i] += x;
+            pr[j] += x;
+            lrhgle += x * j2 * i2;
+            lrlgle += x * j2 / i2;
+            srhgle += x * i2 / j2;
+            srlgle += x / (i2 * j2);
+        }
+    }
+    let runs: f64 = p.iter().sum();
+    // PyRadiomics sets N_r = NaN for a matrix without runs.
+    let runs = if runs == 0.0 { f64::NAN } else { runs };
+    let voxels: f64 = pr.iter().zip(&length).map(|(r, j)| r * j).sum();
+    let squares = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+    let variance = |v: &[f64], values: &[f64]| {
+        let mean: f64 = v.iter().zip(values).map(|(x, value)| x / runs * value).sum();
+        v.iter().zip(values).map(|(x, value)| x / runs * (value - mean).powi(2)).sum::<f64>()
+    };
+    [
+        squares(&pg) / runs,
+        squares(&pg) / (runs * runs),
+        variance(&pg, &level),
+        pg.iter().zip(&level).map(|(x, i)| x * i * i).sum::<f64>() / runs,
+        pr.iter().zip(&length).map(|(x, j)| x * j * j).sum::<f64>() / runs,
+        lrhgle / runs,
+        lrlgle / runs,
+        pg.iter().zip(&level).map(|(x, i)| x / (i * i)).sum::<f64>() / runs,
+        -p.iter().map(|x| x / runs * (x / runs + EPS).log2()).sum::<f64>(),
+        squares(&pr) / runs,
+        squares(&pr) / (runs * runs),
+        runs / voxels,
+        variance(&pr, &length),
+        pr.iter().zip(&length).map(|(x, j)| x / (j * j)).sum::<f64>() / runs,
+        srhgle / runs,
+        srlgle / runs,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
+        features.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn names_are_in_pyradiomics_order() {
+        let mut sorted = NAMES;
+        sorted.sort_unstable();
+        assert_eq!(sorted, NAMES);
+    }
+
+    #[test]
+    fn hand_computed_single_row() {
+        // Row [1, 1, 2] along i in a 3×1×1 box: only the offset (i+1) has a line with two
+        // region voxels; along it runs are (1, length 2) and (2, length 1): N_r = 2, N_p = 3.
+        let g = GreyLevels::new([3, 1, 1], vec![1, 1, 2]);
+        let f = glrlm_features(&g, &TextureSettings::default()).unwrap();
+        assert_eq!(value(&f, "RunPercentage"), 2.0 / 3.0);
+        assert_eq!(value(&f, "ShortRunEmphasis"), (1.0 / 4.0 + 1.0) / 2.0);
+        assert_eq!(value(&f, "LongRunEmphasis"), (4.0 + 1.0) / 2.0);
+        assert_eq!(value(&f, "GrayLevelNonUniformity"), 1.0);
+        assert_eq!(value(&f, "RunLengthNonUniformityNormalized"), 0.5);
+        assert_eq!(value(&f, "HighGrayLevelRunEmphasis"), (1.0 + 4.0) / 2.0);
+        assert_eq!(value(&f, "LongRunLowGrayLevelEmphasis"), (4.0 + 1.0 / 4.0) / 2.0);
+        assert_eq!(value(&f, "GrayLevelVariance"), 0.25);
+        assert_eq!(value(&f, "RunEntropy"), -(0.5 * (0.5 + EPS).log2()) * 2.0);
+    }
+
+    #[test]
+    fn a_region_without_runs_gives_nan() {
+        let g = GreyLevels::new([1, 1, 1], vec![2]);
+        let f = glrlm_features(&g, &TextureSettings::default()).unwrap();
+        assert!(f.iter().all(|(_, v)| v.is_nan()));
+    }
 }

@@ -1,7 +1,7 @@
-//! Texture feature formulas: one module per texture class, each computing its features from the
-//! class's matrix.
-#![allow(missing_docs)]
+//! Feature formulas of the texture classes, computed from the matrices of `matrices/` exactly as
+//! PyRadiomics 3.x computes them (per-angle values averaged with `nanmean`, same special cases).
 
+pub mod eigen;
 mod emphasis;
 pub mod glcm;
 pub mod gldm;

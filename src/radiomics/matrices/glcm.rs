@@ -1,0 +1,223 @@
+//! Grey Level Co-occurrence Matrix (GLCM), built as PyRadiomics 3.x `RadiomicsGLCM._calculateMatrix`
+//! with the C kernel `calculate_glcm` (IBSI 2.3.1, "grey level co-occurrence based features").
+//!
+//! ```text
+//! P_a(i, j) = #{ voxel v in the region : level(v) = i, v + o_a in the region, level(v + o_a) = j }
+//! ```
+//! `o_a` runs over the mono-directional [neighbour offsets](super::angles) for the distances of
+//! [`TextureSettings`]. Then, in PyRadiomics' order:
+//! 1. rows and columns of grey levels absent from the region are dropped (here never created);
+//! 2. with `symmetrical_glcm`, `P_a ← P_a + P_aᵀ` (IBSI's symmetric matrix: both directions);
+//! 3. with a weighting norm, the angles merge into one matrix `Σ_a w_a·P_a`,
+//!    `w_a = exp(−‖o_a‖²)` with ‖·‖ the norm's length in millimetres (1 for `no_weighting`);
+//! 4. with more than one matrix left, matrices without any co-occurrence are deleted;
+//! 5. each matrix is divided by its sum, `p_a = P_a / Σ P_a`; a matrix whose sum is 0 (possible
+//!    only when one is left) becomes NaN, which the features' `nanmean` then skips.
+
+use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
+use crate::radiomics::{GreyLevels, TextureSettings};
+
+/// Normalised co-occurrence matrices of a region, one per kept angle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glcm {
+    /// Grey level of each row and column, ascending: the levels present in the region
+    /// (PyRadiomics `grayLevels`).
+    pub levels: Vec<u32>,
+    /// Highest grey level in the region (PyRadiomics `Ng`).
+    pub max_level: u32,
+    /// Number of matrices: the kept angles, or 1 after weighting.
+    pub angles: usize,
+    /// Joint probabilities `p_a(i, j)` at `(a·n + i)·n + j`, `n = levels.len()`; NaN throughout a
+    /// matrix without co-occurrences.
+    pub p: Vec<f64>,
+}
+
+impl Glcm {
+    /// Builds the matrices of `g` for the distances, symmetry, weighting and 2D setting of `s`.
+    pub fn build(g: &GreyLevels, s: &TextureSettings) -> Result<Glcm, AngleError> {
+        let offsets = neighbour_offsets(g.size, &s.distances, Directions::One, s.force_2d_axis)?;
+        let n = g.present.len();
+        let mut counts = count_pairs(g, &offsets);
+        if s.symmetrical_glcm {
+            for m in counts.chunks_exact_mut(n * n) {
+                for i in 0..n {
+                    for j in i..n {
+                        let sum = m[i * n + j] + m[j * n + i];
+                        m[i * n + j] = sum;
+                        m[j * n + i] = sum;
+                    }
+                }
+            }
+        }
+        if let Some(norm) = s.weighting_norm {
+            let weights: Vec<f64> = offsets
+                .iter()
+                .map(|&o| offset_length_mm(o, s.spacing_mm, norm).map_or(1.0, |d| (-(d * d)).exp()))
+                .collect();
+            counts = weighted_sum(&counts, &weights, n * n);
+        }
+        let mut p = keep_non_empty(counts, n * n);
+        let angles = p.len().checked_div(n * n).unwrap_or(0);
+        for m in p.chunks_exact_mut(n * n) {
+            let sum: f64 = m.iter().sum();
+            let total = if sum == 0.0 { f64::NAN } else { sum };
+            m.iter_mut().for_each(|x| *x /= total);
+        }
+        Ok(Glcm { levels: g.present.clone(), max_level: g.max_level, angles, p })
+    }
+
+    /// Side of each matrix: the number of grey levels present.
+    pub fn size(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// The matrix of angle `a`, row-major.
+    ///
+    /// **Panics** if `a >= self.angles`.
+    pub fn matrix(&self, a: usize) -> &[f64] {
+        let n2 = self.size() * self.size();
+        &self.p[a * n2..(a + 1) * n2]
+    }
+}
+
+/// Maps each grey level to its row in the matrices (levels absent from the region get none).
+pub(crate) fn level_rows(g: &GreyLevels) -> Vec<usize> {
+    let mut rows = vec![usize::MAX; g.max_level as usize + 1];
+    for (row, &level) in g.present.iter().enumerate() {
+        rows[level as usize] = row;
+    }
+    rows
+}
+
+/// The asymmetric counts of every offset in one pass over the region, `(a·n + i)·n + j`.
+fn count_pairs(g: &GreyLevels, offsets: &[Offset]) -> Vec<f64> {
+    let n = g.present.len();
+    let rows = level_rows(g);
+    let [sx, sy, sz] = g.size;
+    let strides = [1, sx as isize, (sx * sy) as isize];
+    let deltas: Vec<isize> = offsets.iter().map(|o| (0..3).map(|d| o[d] * strides[d]).sum()).collect();
+    let mut counts = vec![0u32; offsets.len() * n * n];
+    let inside = |c: usize, o: isize, len: usize| c.checked_add_signed(o).is_some_and(|x| x < len);
+    let mut v = 0usize;
+    for k in 0..sz {
+        for j in 0..sy {
+            for i in 0..sx {
+                let level = g.levels[v];
+                if level != 0 {
+                    let row = rows[level as usize] * n;
+                    for (a, (o, &delta)) in offsets.iter().zip(&deltas).enumerate() {
+                        if inside(i, o[0], sx) && inside(j, o[1], sy) && inside(k, o[2], sz) {
+                            let other = g.levels[v.wrapping_add_signed(delta)];
+                            if other != 0 {
+                                counts[a * n * n + row + rows[other as usize]] += 1;
+                            }
+                        }
+                    }
+                }
+                v += 1;
+            }
+        }
+    }
+    counts.into_iter().map(f64::from).collect()
+}
+
+/// `Σ_a w_a·M_a` over matrices of `len` entries: always exactly one matrix, even from none.
+pub(crate) fn weighted_sum(matrices: &[f64], weights: &[f64], len: usize) -> Vec<f64> {
+    let mut sum = vec![0.0; len];
+    for (m, &w) in matrices.chunks_exact(len.max(1)).zip(weights) {
+        sum.iter_mut().zip(m).for_each(|(s, &x)| *s += x * w);
+    }
+    sum
+}
+
+/// Drops matrices (of `len` entries) that sum to 0, unless there is only one.
+pub(crate) fn keep_non_empty(matrices: Vec<f64>, len: usize) -> Vec<f64> {
+    if len == 0 || matrices.len() <= len {
+        return matrices;
+    }
+    matrices.chunks_exact(len).filter(|m| m.iter().sum::<f64>() != 0.0).flatten().copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> TextureSettings {
+        TextureSettings::default()
+    }
+
+    /// The 5×5 image of the PyRadiomics GLCM documentation (and IBSI's 2D example layout), as one
+    /// slice with rows along `j`.
+    fn docs_image() -> GreyLevels {
+        let rows = [[1, 2, 5, 2, 3], [3, 2, 1, 3, 1], [1, 3, 5, 5, 2], [1, 1, 1, 1, 2], [1, 2, 4, 3, 5]];
+        GreyLevels::new([5, 5, 1], rows.iter().flatten().copied().collect())
+    }
+
+    #[test]
+    fn horizontal_angle_matches_the_pyradiomics_documentation_example() {
+        // RadiomicsGLCM docstring: δ = 1, θ = 0° (neighbours left and right), symmetrical:
+        let expected = [[6, 4, 3, 0, 0], [4, 0, 2, 1, 3], [3, 2, 0, 1, 2], [0, 1, 1, 0, 0], [0, 3, 2, 0, 2]];
+        let s = TextureSettings { force_2d_axis: Some(2), ..settings() };
+        let m = Glcm::build(&docs_image(), &s).unwrap();
+        // 2D angles in PyRadiomics order: (x+1,y+1), (y+1), (x−1,y+1), (x+1); θ = 0° is the last.
+        assert_eq!(m.angles, 4);
+        let total: f64 = expected.iter().flatten().sum::<i32>() as f64;
+        for (i, row) in expected.iter().enumerate() {
+            for (j, &count) in row.iter().enumerate() {
+                assert_eq!(m.matrix(3)[i * 5 + j], count as f64 / total, "({i}, {j})");
+            }
+        }
+    }
+
+    #[test]
+    fn hand_counted_asymmetric_volume() {
+        // Two slices of 2×1: k = 0: [1, 2], k = 1: [2, 2]; region everywhere.
+        // Pairs per IBSI (2.3.1), counted from the centre voxel to the one at +offset:
+        //   (i+1):       (1→2), (2→2)                  along k = 0 and k = 1
+        //   (k+1):       (1→2), (2→2)
+        //   (i+1, k+1):  (1→2)
+        //   (i−1, k+1):  (2→2)
+        // Other offsets join no two voxels and are deleted as empty.
+        let g = GreyLevels::new([2, 1, 2], vec![1, 2, 2, 2]);
+        let s = TextureSettings { symmetrical_glcm: false, ..settings() };
+        let m = Glcm::build(&g, &s).unwrap();
+        // Kept offsets, in PyRadiomics order: (k+1, i+1), (k+1), (k+1, i−1), (i+1).
+        assert_eq!(m.angles, 4);
+        assert_eq!(m.matrix(0), &[0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(m.matrix(1), &[0.0, 0.5, 0.0, 0.5]);
+        assert_eq!(m.matrix(2), &[0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(m.matrix(3), &[0.0, 0.5, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn absent_levels_get_no_row_and_weighting_merges_angles() {
+        // Levels 1 and 3 (2 is absent): a 3×1×1 row [1, 3, 3].
+        let g = GreyLevels::new([3, 1, 1], vec![1, 3, 3]);
+        let s = TextureSettings {
+            weighting_norm: Some(crate::radiomics::WeightingNorm::NoWeighting),
+            ..settings()
+        };
+        let m = Glcm::build(&g, &s).unwrap();
+        assert_eq!((m.levels.clone(), m.max_level, m.angles), (vec![1, 3], 3, 1));
+        // Symmetric counts along i: (1,3), (3,3) and their transposes: [[0,1],[1,2]] / 4.
+        assert_eq!(m.matrix(0), &[0.0, 0.25, 0.25, 0.5]);
+    }
+
+    #[test]
+    fn a_lone_empty_matrix_is_nan() {
+        // One voxel: every angle is empty; weighting leaves a single empty matrix.
+        let g = GreyLevels::new([1, 1, 1], vec![4]);
+        let s =
+            TextureSettings { weighting_norm: Some(crate::radiomics::WeightingNorm::Infinity), ..settings() };
+        let m = Glcm::build(&g, &s).unwrap();
+        assert_eq!(m.angles, 1);
+        assert!(m.matrix(0)[0].is_nan());
+        assert_eq!(Glcm::build(&g, &settings()).unwrap().angles, 0);
+    }
+
+    #[test]
+    fn distance_errors_pass_through() {
+        let s = TextureSettings { distances: vec![0], ..settings() };
+        assert_eq!(Glcm::build(&docs_image(), &s), Err(AngleError::ZeroDistance { distance: 0 }));
+    }
+}
