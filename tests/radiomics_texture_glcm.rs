@@ -205,7 +205,7 @@ fn prepare(case: &Case, settings: &HashMap<String, Py>) -> (GreyLevels, TextureS
             assert_eq!(mode, "absolute", "resegment mode");
         }
         for (m, &v) in mask.iter_mut().zip(&case.values) {
-            *m = *m && v >= bounds[0] && bounds.get(1).map_or(true, |&hi| v <= hi);
+            *m = *m && v >= bounds[0] && bounds.get(1).is_none_or(|&hi| v <= hi);
         }
     }
     let binning = match (get("binCount").number(), get("binWidth").number()) {
