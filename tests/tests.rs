@@ -17,3 +17,7 @@ mod evaluate_cli;
 
 /// GLSZM, GLDM, NGTDM matrices and features against PyRadiomics' baseline tables and .npy matrices.
 mod radiomics_texture_szm;
+
+/// 3D shape features: baseline table, live PyRadiomics (brain1, prostate phantom, random masks),
+/// IBSI digital phantom, a voxel box worked out by hand.
+mod radiomics_shape;
