@@ -1,7 +1,7 @@
 //! 3D shape features against PyRadiomics: its baseline table, live runs on brain1, the prostate
 //! phantom and random masks, the IBSI digital phantom, and a voxel box worked out by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -9,19 +9,11 @@ use radscored::image::{self, BoundingBox};
 use radscored::radiomics::shape::shape_features;
 use radscored::radiomics::Roi;
 
+use crate::util::{rel_diff, repo, shared, Baseline};
+
 /// Relative tolerance against PyRadiomics. The baseline CSV keeps 12 significant digits, so its
 /// shape rows agree with PyRadiomics 3.x itself only to about 4e-12.
 const TOLERANCE: f64 = 1e-6;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared(relative: &str) -> PathBuf {
-    let path = root().join("../shared").join(relative);
-    assert!(path.exists(), "shared reference data missing: {}", path.display());
-    path
-}
 
 /// The region of `label` in `mask_path`, cut with 5 voxels of margin like the extraction pipeline.
 fn load_roi(image_path: &Path, mask_path: &Path, label: f64) -> Roi {
@@ -40,14 +32,14 @@ fn load_roi(image_path: &Path, mask_path: &Path, label: f64) -> Roi {
 /// Runs the PyRadiomics oracle script with `args` and parses its JSON output, in which floats are
 /// strings (see the script).
 fn pyradiomics(args: &[&str]) -> serde_json::Value {
-    let python = root().join(".venv-ref/bin/python");
+    let python = repo().join(".venv-ref/bin/python");
     assert!(
         python.exists(),
         "PyRadiomics reference venv missing at {} (the project's setup script creates it)",
         python.display()
     );
     let out = Command::new(&python)
-        .arg(root().join("tests/pyradiomics_shape.py"))
+        .arg(repo().join("tests/pyradiomics_shape.py"))
         .args(args)
         .output()
         .expect("python starts");
@@ -60,21 +52,13 @@ fn json_f64(value: &serde_json::Value) -> Option<f64> {
     value.as_str().map(|s| s.parse().unwrap_or_else(|_| panic!("oracle wrote {s:?} for a float")))
 }
 
-fn relative_difference(got: f64, want: f64) -> f64 {
-    if got == want || (got.is_nan() && want.is_nan()) {
-        0.0
-    } else {
-        (got - want).abs() / want.abs().max(f64::MIN_POSITIVE)
-    }
-}
-
 /// Compares every feature with the reference values `want` (name → value, `None` for NaN) and
 /// returns the worst relative difference.
 fn compare(case: &str, got: &[(&'static str, f64)], want: &dyn Fn(&str) -> Option<f64>) -> f64 {
     let mut worst = 0.0f64;
     for &(name, value) in got {
         let reference = want(name).unwrap_or(f64::NAN);
-        let diff = relative_difference(value, reference);
+        let diff = rel_diff(value, reference);
         assert!(diff <= TOLERANCE, "{case} {name}: got {value}, PyRadiomics {reference} (rel {diff:e})");
         worst = worst.max(diff);
     }
@@ -110,21 +94,16 @@ fn baseline_case(case: &str) -> Roi {
 
 #[test]
 fn baseline_table_plain_columns() {
-    let path = shared("refdata/pyradiomics/baseline/baseline_shape.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("baseline opens");
-    let header = reader.headers().expect("header").clone();
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("csv row")).collect();
+    let baseline = Baseline::read("shape");
     for case in ["brain1", "brain2", "breast1", "lung1", "lung2"] {
-        let column = header.iter().position(|h| h == case).expect("case column");
         let roi = baseline_case(case);
         let (mut features, ms) = timed(&roi);
+        let reference = baseline.features(case);
+        assert_eq!(reference.len(), features.len(), "{case}: feature count");
         let want = |name: &str| {
-            let row = rows.iter().find(|r| &r[0] == format!("original_shape_{name}").as_str())?;
-            Some(row[column].parse::<f64>().expect("number"))
+            let full = format!("original_shape_{name}");
+            reference.iter().find(|(n, _)| *n == full).map(|&(_, v)| v)
         };
-        for &(name, _) in &features {
-            assert!(want(name).is_some(), "baseline lacks {name}");
-        }
         if case == "brain1" {
             features.retain(|(name, _)| !BRAIN1_STALE.contains(name));
         }

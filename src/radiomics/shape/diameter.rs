@@ -62,7 +62,7 @@ pub(super) fn maximum_diameters(vertex_halves: &[[u32; 3]], spacing_kji: [f64; 3
             plane_points.clear();
             for line in plane * extent[u]..(plane + 1) * extent[u] {
                 for id in [lowest[line], highest[line]] {
-                    if id != NONE && plane_points.last().map_or(true, |&(_, _, last)| last != id) {
+                    if id != NONE && plane_points.last().is_none_or(|&(_, _, last)| last != id) {
                         plane_points.push((vertex_halves[id][u], vertex_halves[id][v], id));
                     }
                 }
