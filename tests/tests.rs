@@ -20,3 +20,7 @@ mod radiomics_texture_szm;
 
 /// GLCM and GLRLM matrices and features against PyRadiomics' baseline files.
 mod radiomics_texture_glcm;
+
+/// 3D shape features: baseline table, live PyRadiomics (brain1, prostate phantom, random masks),
+/// IBSI digital phantom, a voxel box worked out by hand.
+mod radiomics_shape;
