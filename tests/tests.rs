@@ -17,3 +17,6 @@ mod evaluate_cli;
 
 /// GLSZM, GLDM, NGTDM matrices and features against PyRadiomics' baseline tables and .npy matrices.
 mod radiomics_texture_szm;
+
+/// Wavelet sub-bands on the region against live PyRadiomics `getWaveletImage` on whole volumes.
+mod radiomics_wavelet;
