@@ -24,3 +24,6 @@ mod radiomics_texture_glcm;
 /// 3D shape features: baseline table, live PyRadiomics (brain1, prostate phantom, random masks),
 /// IBSI digital phantom, a voxel box worked out by hand.
 mod radiomics_shape;
+
+/// Wavelet sub-bands on the region against live PyRadiomics `getWaveletImage` on whole volumes.
+mod radiomics_wavelet;

@@ -18,6 +18,7 @@ pub mod roi;
 pub mod settings;
 pub mod shape;
 pub mod texture;
+pub mod wavelet;
 
 pub use discretise::{discretise, Binning};
 pub use extract::{extract, ExtractError, FeatureVector};
