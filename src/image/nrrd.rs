@@ -6,14 +6,105 @@
 //! `left-anterior-superior` spaces are turned into LPS by negating the x (and y) components.
 //! gzip is inflated by libdeflate in one call into a buffer of the exact expected size.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{Geometry, Image, ImageError, Voxels};
 
 /// Reads a 3-D NRRD image.
 pub fn read(path: &Path) -> Result<Image, ImageError> {
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Io { path: path.into(), source })?;
+    let io = |source| ImageError::Io { path: path.into(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = vec![0u8; HEADER_PROBE_BYTES];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    head.truncate(n);
+    if let Some(image) = read_direct(path, &mut file, &head)? {
+        return Ok(image);
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(io)?;
     parse(path, &bytes)
+}
+
+/// Bytes read first: enough for any header seen in practice; longer headers take the slow path.
+const HEADER_PROBE_BYTES: usize = 64 * 1024;
+
+fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// The common case read without extra copies: attached raw or gzip data right after the header
+/// goes straight into the typed sample buffer. `None` when the file needs the general path.
+fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Option<Image>, ImageError> {
+    if !head.starts_with(b"NRRD000") {
+        return Ok(None);
+    }
+    let (header_text, data_offset) = split_header(head);
+    if data_offset > head.len() {
+        return Ok(None);
+    }
+    let header = parse_header(path, header_text)?;
+    if header.data_file.is_some() || header.line_skip != 0 || header.byte_skip != 0 {
+        return Ok(None);
+    }
+    let count = header.geometry.voxel_count();
+    let expected = count * header.sample.bytes();
+    let mut voxels = zeroed(header.sample, count);
+    let already = &head[data_offset..];
+    match header.encoding {
+        Encoding::Raw => {
+            let dest = voxels.as_bytes_mut();
+            let take = already.len().min(expected);
+            dest[..take].copy_from_slice(&already[..take]);
+            let filled = take
+                + read_up_to(file, &mut dest[take..])
+                    .map_err(|source| ImageError::Io { path: path.into(), source })?;
+            if filled < expected {
+                return Err(short(path, filled, expected));
+            }
+        }
+        Encoding::Gzip => {
+            let mut compressed = already.to_vec();
+            file.read_to_end(&mut compressed)
+                .map_err(|source| ImageError::Io { path: path.into(), source })?;
+            let n = libdeflater::Decompressor::new()
+                .gzip_decompress(&compressed, voxels.as_bytes_mut())
+                .map_err(|e| {
+                    corrupt(path, format!("gzip data does not inflate to {expected} bytes ({e})"))
+                })?;
+            if n != expected {
+                return Err(short(path, n, expected));
+            }
+        }
+        Encoding::Ascii => return Ok(None),
+    }
+    if header.big_endian {
+        voxels.swap_bytes();
+    }
+    Ok(Some(Image { geometry: header.geometry, voxels }))
+}
+
+/// A zero-filled buffer of `count` samples.
+fn zeroed(sample: SampleType, count: usize) -> Voxels {
+    match sample {
+        SampleType::U8 => Voxels::U8(vec![0; count]),
+        SampleType::I8 => Voxels::I8(vec![0; count]),
+        SampleType::U16 => Voxels::U16(vec![0; count]),
+        SampleType::I16 => Voxels::I16(vec![0; count]),
+        SampleType::U32 => Voxels::U32(vec![0; count]),
+        SampleType::I32 => Voxels::I32(vec![0; count]),
+        SampleType::U64 => Voxels::U64(vec![0; count]),
+        SampleType::I64 => Voxels::I64(vec![0; count]),
+        SampleType::F32 => Voxels::F32(vec![0.0; count]),
+        SampleType::F64 => Voxels::F64(vec![0.0; count]),
+    }
 }
 
 /// Writes `image` as a raw-encoded (uncompressed), little-endian NRRD in LPS space.

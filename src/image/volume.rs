@@ -61,6 +61,26 @@ impl Voxels {
         with_samples!(self, v => v[index] as f64)
     }
 
+    /// The samples' memory as bytes, for readers that fill a buffer in place.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        with_samples!(self, v => bytemuck::cast_slice_mut(v.as_mut_slice()))
+    }
+
+    /// Reverses the byte order of every sample (big-endian data on this little-endian host).
+    pub fn swap_bytes(&mut self) {
+        match self {
+            Voxels::U8(_) | Voxels::I8(_) => {}
+            Voxels::U16(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I16(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::U32(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I32(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::U64(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I64(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::F32(v) => v.iter_mut().for_each(|x| *x = f32::from_bits(x.to_bits().swap_bytes())),
+            Voxels::F64(v) => v.iter_mut().for_each(|x| *x = f64::from_bits(x.to_bits().swap_bytes())),
+        }
+    }
+
     /// Name of the sample type as NRRD spells it.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -76,6 +96,48 @@ impl Voxels {
             Voxels::F64(_) => "double",
         }
     }
+}
+
+/// A sample type that a label value can be converted to exactly (or not at all).
+trait Sample: Copy + PartialEq {
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! sample {
+    ($($t:ty),*) => {$(
+        impl Sample for $t {
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+sample!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
+
+/// [`Image::label_extent`] on one sample type: the label is converted to that type once, so the
+/// scan compares samples directly. Most rows hold no region voxel: finding the first hit, then
+/// the last, keeps the common case a tight loop.
+fn typed_extent<T: Sample>(v: &[T], nx: usize, ny: usize, label: f64) -> Option<(BoundingBox, usize)> {
+    let target = T::from_f64(label);
+    if target.to_f64() != label {
+        return None;
+    }
+    let mut min = [usize::MAX; 3];
+    let mut max = [0usize; 3];
+    let mut count = 0usize;
+    for (row_index, row) in v.chunks_exact(nx).enumerate() {
+        let Some(first) = row.iter().position(|&x| x == target) else { continue };
+        let last = row.iter().rposition(|&x| x == target).unwrap_or(first);
+        count += row[first..=last].iter().filter(|&&x| x == target).count();
+        let (j, k) = (row_index % ny, row_index / ny);
+        min = [min[0].min(first), min[1].min(j), min[2].min(k)];
+        max = [max[0].max(last), max[1].max(j), max[2].max(k)];
+    }
+    (count > 0).then_some((BoundingBox { min, max }, count))
 }
 
 /// An axis-aligned box of voxel indices, inclusive at both ends.
@@ -153,28 +215,7 @@ impl Image {
     /// Bounding box and voxel count of the voxels equal to `label`; `None` when there are none.
     pub fn label_extent(&self, label: f64) -> Option<(BoundingBox, usize)> {
         let [nx, ny, _] = self.geometry.size;
-        let mut min = [usize::MAX; 3];
-        let mut max = [0usize; 3];
-        let mut count = 0usize;
-        with_samples!(&self.voxels, v => {
-            for (row_index, row) in v.chunks_exact(nx).enumerate() {
-                let mut first = None;
-                let mut last = 0;
-                for (i, &x) in row.iter().enumerate() {
-                    if x as f64 == label {
-                        first.get_or_insert(i);
-                        last = i;
-                        count += 1;
-                    }
-                }
-                if let Some(first) = first {
-                    let (j, k) = (row_index % ny, row_index / ny);
-                    min = [min[0].min(first), min[1].min(j), min[2].min(k)];
-                    max = [max[0].max(last), max[1].max(j), max[2].max(k)];
-                }
-            }
-        });
-        (count > 0).then_some((BoundingBox { min, max }, count))
+        with_samples!(&self.voxels, v => typed_extent(v, nx, ny, label))
     }
 
     /// The distinct non-zero values present, ascending (the labels of a label map).

@@ -1,11 +1,14 @@
 //! One extraction: an image and a mask in, PyRadiomics-named features out, following
 //! `RadiomicsFeatureExtractor.execute`: shape on the (original) mask, then every enabled class on
-//! every enabled image type, named `<imageType>_<class>_<Feature>`.
+//! every enabled image type (original, then the wavelet sub-bands), named
+//! `<imageType>_<class>_<Feature>` (`original_glcm_Contrast`, `wavelet-LLH_firstorder_Mean`).
+//! Wavelet sub-bands are computed only on the region's box plus the filter's support.
 
 use super::discretise::discretise;
 use super::firstorder::firstorder_features;
 use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
+use super::wavelet::{self, WaveletError, WaveletSettings};
 use super::{features, shape, GreyLevels, Roi};
 use crate::image::Image;
 
@@ -19,6 +22,9 @@ pub enum ExtractError {
     /// The texture settings give no usable neighbour directions.
     #[error(transparent)]
     Angles(#[from] super::matrices::angles::AngleError),
+    /// The wavelet settings are unusable.
+    #[error(transparent)]
+    Wavelet(#[from] WaveletError),
     /// A feature asked for by name does not exist in its class.
     #[error("unknown feature '{feature}' in class '{class}'")]
     UnknownFeature {
@@ -98,6 +104,17 @@ pub fn extract(image: &Image, mask: &Image, settings: &Settings) -> Result<Featu
         let roi_values = preprocess::sub_box(&values, &region.bbox, &resegmented.bbox);
         let roi = preprocess::roi(&resegmented, roi_values, spacing);
         add_image_type(&mut out, "original", &roi, settings)?;
+    }
+    if settings.wavelet_enabled {
+        let wavelet_settings = WaveletSettings::from_params(&settings.wavelet)?;
+        let value = |i: usize| {
+            let x = image.voxels.get(i);
+            normalisation.as_ref().map_or(x, |n| n.apply(x))
+        };
+        for band in wavelet::subbands(image.geometry.size, value, &resegmented.bbox, &wavelet_settings)? {
+            let roi = preprocess::roi(&resegmented, band.values, spacing);
+            add_image_type(&mut out, &band.name, &roi, settings)?;
+        }
     }
     Ok(out)
 }
