@@ -194,9 +194,12 @@ pub(crate) struct MaskHeader {
     pub(crate) regions: Vec<Region>,
 }
 
-/// Lists regions as `1 'GTV-1', 2 'Lung'`.
+/// Lists regions as `1 'GTV-1', 2 'Lung'` (label-map labels, which have no names, as `1, 2`).
 fn list_regions(regions: &[Region]) -> String {
-    let listed: Vec<String> = regions.iter().map(|r| format!("{} '{}'", r.number, r.name)).collect();
+    let listed: Vec<String> = regions
+        .iter()
+        .map(|r| if r.name.is_empty() { r.number.to_string() } else { format!("{} '{}'", r.number, r.name) })
+        .collect();
     if listed.is_empty() {
         "none".to_owned()
     } else {
