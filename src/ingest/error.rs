@@ -123,9 +123,9 @@ pub enum IngestError {
         /// The first file that differs.
         path: PathBuf,
         /// Its direction cosines.
-        found: [f64; 6],
+        found: Box<[f64; 6]>,
         /// The direction cosines of the series' first slice.
-        expected: [f64; 6],
+        expected: Box<[f64; 6]>,
     },
     /// The slices step sideways as well as along the slice normal (a tilted gantry).
     #[error("series {series}: gantry tilt of {angle_deg:.3} degrees at {path}")]

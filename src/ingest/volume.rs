@@ -241,8 +241,8 @@ fn check_alike(series: &str, headers: &[SliceHeader]) -> Result<(), IngestError>
             return Err(IngestError::MixedOrientation {
                 series: series.to_owned(),
                 path: h.path.clone(),
-                found: h.orientation,
-                expected: first.orientation,
+                found: Box::new(h.orientation),
+                expected: Box::new(first.orientation),
             });
         }
     }
