@@ -90,6 +90,65 @@ fn lung2_crop_ct_equals_its_nrrd_voxel_for_voxel() {
 }
 
 #[test]
+fn jpeg_lossless_and_jpeg_2000_slices_equal_the_nrrd() {
+    let reference = image::read(&fixture("lung2-crop/image.nrrd")).unwrap();
+    let [nx, ny, _] = reference.geometry.size;
+    for (folder, syntax) in
+        [("jpeg-lossless", uids::JPEG_LOSSLESS_SV1), ("jpeg2000", uids::JPEG2000_LOSSLESS)]
+    {
+        let dir = crate::util::repo().join("tests/data/lung2-crop-compressed").join(folder);
+        let series = ingest::scan(&dir).unwrap();
+        assert_eq!(series[0].instances[0].transfer_syntax(), syntax);
+        let volume = load(&dir).unwrap_or_else(|e| panic!("{folder}: {e}"));
+        // Slices 18..=21 of lung2-crop: the NRRD's grid moved 18 slices up.
+        let mut expected = reference.geometry;
+        expected.size[2] = 4;
+        expected.origin_mm = reference.geometry.point_mm([0.0, 0.0, 18.0]);
+        expected.check_same(&volume.image.geometry).unwrap_or_else(|e| panic!("{folder}: {e}"));
+        let differing = (0..nx * ny * 4)
+            .filter(|&v| volume.image.voxels.get(v) != reference.voxels.get(v + 18 * nx * ny))
+            .count();
+        assert_eq!(differing, 0, "{folder}: voxels differing from the NRRD");
+    }
+}
+
+#[test]
+fn implicit_vr_little_endian_equals_the_nrrd() {
+    let (study, files) = lung2_copy();
+    for f in &files {
+        // The UID has an odd length: the element value is padded with one NUL (PS3.5 9.1).
+        let uid = format!("{}\0", uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        rewrite(f, |obj| obj.update_meta(|meta| meta.transfer_syntax = uid));
+    }
+    let series = ingest::scan(study.path()).unwrap();
+    assert!(series[0].instances.iter().all(|i| i.transfer_syntax() == uids::IMPLICIT_VR_LITTLE_ENDIAN));
+    let volume = load(study.path()).unwrap();
+    assert_same_hu(&volume.image, &image::read(&fixture("lung2-crop/image.nrrd")).unwrap());
+}
+
+#[test]
+fn per_slice_rescale_is_applied_and_kept_as_f64_when_not_integral_or_too_large() {
+    let reference = image::read(&fixture("lung2-crop/image.nrrd")).unwrap();
+    let per_slice = 192 * 192;
+    // Slice 3 with slope 0.5; slice 4 with an intercept that pushes values past i16.
+    for (k, slope, intercept) in [(3usize, 0.5, -1024.0), (4, 1.0, 31000.0)] {
+        let (study, files) = lung2_copy();
+        rewrite(&files[k], |obj| {
+            obj.put(ds(tags::RESCALE_SLOPE, &[slope]));
+            obj.put(ds(tags::RESCALE_INTERCEPT, &[intercept]));
+        });
+        let volume = load(study.path()).unwrap();
+        assert!(matches!(volume.image.voxels, Voxels::F64(_)), "slope {slope}, intercept {intercept}");
+        for v in 0..reference.voxels.len() {
+            // The fixture stores HU + 1024 (slope 1, intercept -1024).
+            let stored = reference.voxels.get(v) + 1024.0;
+            let expected = if v / per_slice == k { slope * stored + intercept } else { stored - 1024.0 };
+            assert_eq!(volume.image.voxels.get(v), expected, "voxel {v}");
+        }
+    }
+}
+
+#[test]
 fn scan_groups_series_and_classifies_objects() {
     let study = StudyDir::new();
     study.copy("lung2-crop/seg", "seg");
@@ -217,7 +276,7 @@ fn an_unsupported_transfer_syntax_is_named() {
     let (study, files) = lung2_copy();
     // JPEG-LS needs the CharLS C library, which this build leaves out. Only the file meta is
     // changed (the data set stays native): the series is refused before any pixel is decoded.
-    rewrite(&files[3], |obj| obj.meta_mut().transfer_syntax = uids::JPEGLS_LOSSLESS.to_owned());
+    rewrite(&files[3], |obj| obj.update_meta(|meta| meta.transfer_syntax = uids::JPEGLS_LOSSLESS.to_owned()));
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::UnsupportedTransferSyntax { .. }), "{message}");
     assert!(message.contains(uids::JPEGLS_LOSSLESS) && message.contains(&name(&files[3])), "{message}");

@@ -404,24 +404,26 @@ fn missing_empty_and_duplicate_segmentations_are_named() {
 }
 
 #[test]
-fn load_study_timings_on_lung1() {
-    let dir = study_dir("lung1", "ct", &["seg"]);
-    load(&dir, MaskKind::Seg);
-    let mut best = None::<roi::LoadTimings>;
-    for _ in 0..5 {
-        let t = load(&dir, MaskKind::Seg).timings;
-        if best.map_or(true, |b| t.scan + t.volume + t.mask < b.scan + b.volume + b.mask) {
-            best = Some(t);
+fn load_study_timings() {
+    for (study, ct) in [("lung1", "ct"), ("lung1", "ct-rle"), ("lung2-crop", "ct")] {
+        let dir = study_dir(study, ct, &["seg"]);
+        load(&dir, MaskKind::Seg);
+        let mut best = None::<roi::LoadTimings>;
+        for _ in 0..5 {
+            let t = load(&dir, MaskKind::Seg).timings;
+            if best.map_or(true, |b| t.scan + t.volume + t.mask < b.scan + b.volume + b.mask) {
+                best = Some(t);
+            }
         }
+        let t = best.unwrap();
+        println!(
+            "load_study {study}/{ct} + seg (best of 5): scan {:.1} ms, volume {:.1} ms, mask {:.1} ms",
+            t.scan.as_secs_f64() * 1e3,
+            t.volume.as_secs_f64() * 1e3,
+            t.mask.as_secs_f64() * 1e3
+        );
+        // Loose bound, so that only a gross regression fails on a shared machine; the report gives
+        // the release-build times.
+        assert!((t.scan + t.volume).as_secs_f64() < 2.0, "{study}/{ct}: {t:?}");
     }
-    let t = best.unwrap();
-    println!(
-        "load_study lung1 (best of 5): scan {:.1} ms, volume {:.1} ms, mask {:.1} ms",
-        t.scan.as_secs_f64() * 1e3,
-        t.volume.as_secs_f64() * 1e3,
-        t.mask.as_secs_f64() * 1e3
-    );
-    // Loose bound, so that only a gross regression fails on a shared machine; see the report for
-    // the release-build times.
-    assert!((t.scan + t.volume).as_secs_f64() < 2.0, "{t:?}");
 }

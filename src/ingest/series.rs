@@ -76,6 +76,13 @@ pub struct Series {
     pub instances: Vec<Instance>,
 }
 
+impl Instance {
+    /// The TransferSyntaxUID of the file (from its file meta group).
+    pub fn transfer_syntax(&self) -> &str {
+        self.header.meta().transfer_syntax().trim_end_matches('\0')
+    }
+}
+
 impl Series {
     /// The CT Image Storage instances of the series.
     pub fn ct_images(&self) -> impl Iterator<Item = &Instance> {

@@ -146,7 +146,7 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
             attribute,
         };
         let need_float = |tag: Tag, name| attr::float(h, tag).ok_or_else(|| missing(name));
-        let transfer_syntax = h.meta().transfer_syntax().trim_end_matches('\0');
+        let transfer_syntax = instance.transfer_syntax();
         if !SUPPORTED_TRANSFER_SYNTAXES.contains(&transfer_syntax) {
             return Err(IngestError::UnsupportedTransferSyntax {
                 series: series_uid.to_owned(),
@@ -304,60 +304,100 @@ fn check_positions(series: &str, headers: &[SliceHeader], normal: [f64; 3]) -> R
     Ok(())
 }
 
-/// The HU samples as they are filled in, slice by slice.
-enum HuBuffer {
-    /// Every value so far is an integer in the `i16` range.
-    I16(Vec<i16>),
-    /// Anything else.
-    F64(Vec<f64>),
-}
+/// Most threads that decode slices at once. Decoding (RLE, JPEG) dominates assembly; a few
+/// threads hide it without taking every core of a machine that also runs the radiomics.
+pub const MAX_DECODE_THREADS: usize = 4;
 
-impl HuBuffer {
-    /// Appends one slice of stored values rescaled with `slope` and `intercept`, widening the whole
-    /// buffer to `f64` the first time a value does not fit `i16`.
-    fn push_slice(&mut self, stored: &[i32], slope: f64, intercept: f64) {
-        if let HuBuffer::I16(buf) = self {
-            let integral = slope == 1.0 && intercept.fract() == 0.0 && intercept.abs() <= f64::from(i32::MAX);
-            if integral {
-                let b = intercept as i64;
-                let start = buf.len();
-                buf.extend(stored.iter().map_while(|&s| i16::try_from(i64::from(s) + b).ok()));
-                if buf.len() == start + stored.len() {
-                    return;
-                }
-                buf.truncate(start);
-            }
-            *self = HuBuffer::F64(buf.iter().map(|&v| f64::from(v)).collect());
-        }
-        if let HuBuffer::F64(buf) = self {
-            buf.extend(stored.iter().map(|&s| slope * f64::from(s) + intercept));
-        }
-    }
-
-    fn into_voxels(self) -> Voxels {
-        match self {
-            HuBuffer::I16(v) => Voxels::I16(v),
-            HuBuffer::F64(v) => Voxels::F64(v),
-        }
-    }
-}
-
-/// Reads each slice's pixels in volume order and rescales them to HU.
+/// Reads each slice's pixels and rescales them to HU, as `i16` when every slope is 1, every
+/// intercept integral and every value fits, else as `f64`.
 fn read_hu(series: &str, headers: &[SliceHeader], pixels_per_slice: usize) -> Result<Voxels, IngestError> {
-    let mut hu = HuBuffer::I16(Vec::with_capacity(pixels_per_slice * headers.len()));
-    let mut stored = Vec::with_capacity(pixels_per_slice);
-    for h in headers {
-        read_stored(series, h, &mut stored)?;
-        if stored.len() != pixels_per_slice {
-            return Err(IngestError::PixelData {
-                series: series.to_owned(),
-                path: h.path.clone(),
-                reason: format!("{} samples decoded, {} expected", stored.len(), pixels_per_slice),
-            });
+    let voxel_count = pixels_per_slice * headers.len();
+    let integral =
+        headers.iter().all(|h| h.slope == 1.0 && h.intercept.fract() == 0.0 && h.intercept.abs() < 1e6);
+    if integral {
+        let mut hu = vec![0i16; voxel_count];
+        let fits =
+            fill_slices(series, headers, &mut hu, |stored, h, out| rescale_i16(stored, h.intercept, out))?;
+        if fits {
+            return Ok(Voxels::I16(hu));
         }
-        hu.push_slice(&stored, h.slope, h.intercept);
     }
-    Ok(hu.into_voxels())
+    let mut hu = vec![0f64; voxel_count];
+    fill_slices(series, headers, &mut hu, |stored, h, out| {
+        rescale_f64(stored, h.slope, h.intercept, out);
+        true
+    })?;
+    Ok(Voxels::F64(hu))
+}
+
+/// `out = stored + intercept` for an integral intercept; false (and `out` partly written) when a
+/// value does not fit `i16`.
+fn rescale_i16(stored: &[i32], intercept: f64, out: &mut [i16]) -> bool {
+    let b = intercept as i32;
+    for (o, &s) in out.iter_mut().zip(stored) {
+        match i16::try_from(s + b) {
+            Ok(v) => *o = v,
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// `out = slope · stored + intercept`.
+fn rescale_f64(stored: &[i32], slope: f64, intercept: f64, out: &mut [f64]) {
+    for (o, &s) in out.iter_mut().zip(stored) {
+        *o = slope * f64::from(s) + intercept;
+    }
+}
+
+/// Decodes the slices into consecutive `out` chunks of one slice each, on up to
+/// [`MAX_DECODE_THREADS`] threads (each a contiguous run of slices); `put` rescales one slice and
+/// says whether its values fit. Returns whether all did; on failure, the error of the lowest slice.
+fn fill_slices<T: Send>(
+    series: &str,
+    headers: &[SliceHeader],
+    out: &mut [T],
+    put: impl Fn(&[i32], &SliceHeader, &mut [T]) -> bool + Sync,
+) -> Result<bool, IngestError> {
+    let per_slice = out.len() / headers.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_DECODE_THREADS);
+    let mut jobs: Vec<(&SliceHeader, &mut [T])> = headers.iter().zip(out.chunks_mut(per_slice)).collect();
+    let run_length = jobs.len().div_ceil(threads);
+    let put = &put;
+    let outcomes: Vec<Result<bool, IngestError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .chunks_mut(run_length)
+            .map(|run| {
+                scope.spawn(move || {
+                    let mut stored = Vec::with_capacity(per_slice);
+                    for (h, slice) in run.iter_mut() {
+                        read_stored(series, h, &mut stored)?;
+                        if stored.len() != per_slice {
+                            return Err(IngestError::PixelData {
+                                series: series.to_owned(),
+                                path: h.path.clone(),
+                                reason: format!("{} samples decoded, {per_slice} expected", stored.len()),
+                            });
+                        }
+                        if !put(&stored, h, slice) {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                })
+            })
+            .collect();
+        // A panic in a worker is a bug, not a property of the data: pass it on unchanged.
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut all_fit = true;
+    for outcome in outcomes {
+        all_fit &= outcome?;
+    }
+    Ok(all_fit)
 }
 
 /// Decodes one slice's stored values (row by row, column fastest) into `out`.
@@ -422,14 +462,13 @@ mod tests {
     }
 
     #[test]
-    fn hu_stay_i16_until_a_value_does_not_fit() {
-        let mut hu = HuBuffer::I16(Vec::new());
-        hu.push_slice(&[0, 4095], 1.0, -1024.0);
-        assert!(matches!(&hu, HuBuffer::I16(v) if v == &[-1024, 3071]));
-        hu.push_slice(&[40000], 1.0, 0.0);
-        assert!(matches!(&hu, HuBuffer::F64(v) if v == &[-1024.0, 3071.0, 40000.0]));
-        let mut hu = HuBuffer::I16(Vec::new());
-        hu.push_slice(&[3], 0.5, -1024.0);
-        assert!(matches!(hu.into_voxels(), Voxels::F64(v) if v == [-1022.5]));
+    fn rescaling_to_i16_reports_values_that_do_not_fit() {
+        let mut out = [0i16; 2];
+        assert!(rescale_i16(&[0, 4095], -1024.0, &mut out));
+        assert_eq!(out, [-1024, 3071]);
+        assert!(!rescale_i16(&[40000, 0], 0.0, &mut out));
+        let mut out = [0f64; 2];
+        rescale_f64(&[3, 40000], 0.5, -1024.0, &mut out);
+        assert_eq!(out, [-1022.5, 18976.0]);
     }
 }
