@@ -411,7 +411,7 @@ fn load_study_timings() {
         let mut best = None::<roi::LoadTimings>;
         for _ in 0..5 {
             let t = load(&dir, MaskKind::Seg).timings;
-            if best.map_or(true, |b| t.scan + t.volume + t.mask < b.scan + b.volume + b.mask) {
+            if best.is_none_or(|b| t.scan + t.volume + t.mask < b.scan + b.volume + b.mask) {
                 best = Some(t);
             }
         }
