@@ -2,6 +2,8 @@
 //!
 //! Layout, one module per stage of the data flow:
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
+//! - [`ingest`]: a folder of DICOM files to one CT volume in Hounsfield units;
+//! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`batch`], [`output`], [`cli`]: the command line around them.
@@ -11,7 +13,9 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod image;
+pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod pseudonym;
 pub mod radiomics;
+pub mod roi;

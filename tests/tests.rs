@@ -27,3 +27,12 @@ mod radiomics_shape;
 
 /// Wavelet sub-bands on the region against live PyRadiomics `getWaveletImage` on whole volumes.
 mod radiomics_wavelet;
+
+/// Temporary study folders from the shared DICOM fixtures, corruptions, the ROI Python oracle.
+mod study_fixture;
+
+/// DICOM series → HU volume: parity with the NRRD sources, one test per rejection.
+mod ingest;
+
+/// Tumor masks (SEG, RTSTRUCT, label map), ring and patch against NRRD, scipy and numpy.
+mod roi;

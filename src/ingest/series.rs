@@ -1,0 +1,215 @@
+//! Finding the series in a study folder and choosing the CT series to analyse.
+//!
+//! [`scan`] reads the header of every DICOM file below a folder (the data set up to, not including,
+//! PixelData, so pixels are not read twice), classifies it by SOP Class UID ([`ObjectKind`]) and
+//! groups the instances by SeriesInstanceUID into [`Series`]. Files that are not DICOM, or lack the
+//! UIDs every instance must carry, are passed over (logged at debug level): a study folder often
+//! holds a DICOMDIR, notes or thumbnails beside the images.
+//!
+//! [`select_ct`] then picks the series the study path analyses. A CT series qualifies when every one
+//! of its CT Image Storage instances is
+//! - ORIGINAL: the first ImageType value is `ORIGINAL` (not `DERIVED`: no reformats, MIPs, ...);
+//! - not a localizer: no ImageType value is `LOCALIZER` (scout views);
+//! - axial: the slice normal (row × column direction cosines) lies within 45° of the patient's
+//!   superior axis.
+
+use std::{
+    collections::BTreeMap,
+    f64::consts::FRAC_1_SQRT_2,
+    path::{Path, PathBuf},
+};
+
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::{DefaultDicomObject, OpenFileOptions};
+
+use super::{attr, IngestError};
+
+/// Smallest |z component| of the unit slice normal for a slice to count as axial: cos 45°.
+const AXIAL_MIN_COSINE: f64 = FRAC_1_SQRT_2;
+
+/// What an instance is, from its SOP Class UID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// CT Image Storage: one slice of a CT series.
+    CtImage,
+    /// Segmentation Storage (DICOM SEG).
+    Segmentation,
+    /// RT Structure Set Storage (RTSTRUCT).
+    RtStruct,
+    /// Anything else (other modalities, presentation states, reports, ...).
+    Other,
+}
+
+impl ObjectKind {
+    fn from_sop_class(uid: &str) -> ObjectKind {
+        match uid {
+            uids::CT_IMAGE_STORAGE => ObjectKind::CtImage,
+            uids::SEGMENTATION_STORAGE => ObjectKind::Segmentation,
+            uids::RT_STRUCTURE_SET_STORAGE => ObjectKind::RtStruct,
+            _ => ObjectKind::Other,
+        }
+    }
+}
+
+/// One DICOM file found in the study folder, with its header.
+#[derive(Debug)]
+pub struct Instance {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// What it holds.
+    pub kind: ObjectKind,
+    /// Its SOPInstanceUID.
+    pub sop_instance_uid: String,
+    /// Its StudyInstanceUID (empty when the file has none).
+    pub study_uid: String,
+    /// The data set up to PixelData, and the file meta group.
+    pub(crate) header: DefaultDicomObject,
+}
+
+/// The instances that share one SeriesInstanceUID.
+#[derive(Debug)]
+pub struct Series {
+    /// SeriesInstanceUID.
+    pub uid: String,
+    /// The instances, ordered by path (an order with no meaning: slices are sorted by position
+    /// when the volume is assembled).
+    pub instances: Vec<Instance>,
+}
+
+impl Instance {
+    /// The TransferSyntaxUID of the file (from its file meta group).
+    pub fn transfer_syntax(&self) -> &str {
+        self.header.meta().transfer_syntax().trim_end_matches('\0')
+    }
+}
+
+impl Series {
+    /// The CT Image Storage instances of the series.
+    pub fn ct_images(&self) -> impl Iterator<Item = &Instance> {
+        self.instances.iter().filter(|i| i.kind == ObjectKind::CtImage)
+    }
+
+    /// Why this series is not an axial, ORIGINAL, non-localizer CT series; `None` when it is one.
+    pub fn ct_rejection(&self) -> Option<String> {
+        if self.ct_images().next().is_none() {
+            let kinds: Vec<String> = self.instances.iter().map(|i| format!("{:?}", i.kind)).collect();
+            return Some(format!("no ct images ({})", kinds.join(", ")));
+        }
+        for instance in self.ct_images() {
+            let path = instance.path.display();
+            let image_type = attr::strings(&instance.header, tags::IMAGE_TYPE);
+            match image_type.first().map(String::as_str) {
+                Some("ORIGINAL") => {}
+                Some(first) => return Some(format!("{path} has ImageType {first}, not ORIGINAL")),
+                None => return Some(format!("{path} has no ImageType")),
+            }
+            if image_type.iter().any(|v| v == "LOCALIZER") {
+                return Some(format!("{path} is a localizer"));
+            }
+            let Some(iop) = attr::float_array::<6>(&instance.header, tags::IMAGE_ORIENTATION_PATIENT) else {
+                return Some(format!("{path} has no valid ImageOrientationPatient"));
+            };
+            let normal = super::volume::slice_normal(&iop);
+            if normal[2].abs() < AXIAL_MIN_COSINE {
+                return Some(format!("{path} is not axial (slice normal {normal:.3?})"));
+            }
+        }
+        None
+    }
+}
+
+/// Reads the header of every file below `dir` (recursively) and groups the DICOM instances by
+/// SeriesInstanceUID; series are ordered by UID.
+pub fn scan(dir: &Path) -> Result<Vec<Series>, IngestError> {
+    let mut files = Vec::new();
+    list_files(dir, &mut files)?;
+    files.sort();
+    let mut by_uid: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
+    for path in files {
+        let header = match OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(&path) {
+            Ok(header) => header,
+            Err(error) => {
+                tracing::debug!(path = %path.display(), %error, "Skipping a file that is not DICOM.");
+                continue;
+            }
+        };
+        let (Some(series_uid), Some(sop_instance_uid)) =
+            (attr::string(&header, tags::SERIES_INSTANCE_UID), attr::string(&header, tags::SOP_INSTANCE_UID))
+        else {
+            tracing::debug!(path = %path.display(), "Skipping a DICOM file without series or instance UID.");
+            continue;
+        };
+        let sop_class = attr::string(&header, tags::SOP_CLASS_UID)
+            .unwrap_or_else(|| header.meta().media_storage_sop_class_uid().to_owned());
+        let kind = ObjectKind::from_sop_class(sop_class.trim_end_matches('\0'));
+        let study_uid = attr::string(&header, tags::STUDY_INSTANCE_UID).unwrap_or_default();
+        by_uid.entry(series_uid).or_default().push(Instance {
+            path,
+            kind,
+            sop_instance_uid,
+            study_uid,
+            header,
+        });
+    }
+    Ok(by_uid.into_iter().map(|(uid, instances)| Series { uid, instances }).collect())
+}
+
+/// Chooses the CT series to analyse: the one named by `wanted` (typically the series a
+/// segmentation references), else the only qualifying series of the folder.
+pub fn select_ct<'a>(
+    dir: &Path,
+    series: &'a [Series],
+    wanted: Option<&str>,
+) -> Result<&'a Series, IngestError> {
+    if let Some(wanted) = wanted {
+        let Some(found) = series.iter().find(|s| s.uid == wanted) else {
+            return Err(IngestError::SeriesNotUsable {
+                dir: dir.to_path_buf(),
+                series: wanted.to_owned(),
+                reason: "no file of this series in the folder".to_owned(),
+            });
+        };
+        return match found.ct_rejection() {
+            None => Ok(found),
+            Some(reason) => Err(IngestError::SeriesNotUsable {
+                dir: dir.to_path_buf(),
+                series: wanted.to_owned(),
+                reason,
+            }),
+        };
+    }
+    let candidates: Vec<&Series> = series.iter().filter(|s| s.ct_rejection().is_none()).collect();
+    match candidates.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let found: Vec<String> = series
+                .iter()
+                .map(|s| format!("series {}: {}", s.uid, s.ct_rejection().unwrap_or_default()))
+                .collect();
+            let found = if found.is_empty() { "no dicom files".to_owned() } else { found.join("; ") };
+            Err(IngestError::NoCtSeries { dir: dir.to_path_buf(), found })
+        }
+        several => {
+            let list: Vec<String> =
+                several.iter().map(|s| format!("{} ({} slices)", s.uid, s.ct_images().count())).collect();
+            Err(IngestError::AmbiguousCtSeries { dir: dir.to_path_buf(), series: list.join(", ") })
+        }
+    }
+}
+
+/// Collects the regular files below `dir`, following no symbolic links to folders (a link back up
+/// the tree would loop).
+fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+    let list_err = |source| IngestError::ListDir { path: dir.to_path_buf(), source };
+    for entry in std::fs::read_dir(dir).map_err(list_err)? {
+        let entry = entry.map_err(list_err)?;
+        let file_type = entry.file_type().map_err(list_err)?;
+        let path = entry.path();
+        if file_type.is_dir() {
+            list_files(&path, out)?;
+        } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

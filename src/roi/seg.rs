@@ -1,0 +1,313 @@
+//! DICOM Segmentation (SEG) → tumor mask on the CT grid (PS3.3 A.51, C.8.20).
+//!
+//! One segment is drawn: its frames are those whose SegmentIdentificationSequence (per frame, or
+//! shared by all frames) names its SegmentNumber. Each frame is placed on the CT grid
+//! - by its PlanePositionSequence ImagePositionPatient, when present: the position must fall on a
+//!   voxel centre of the CT grid (within [`FRAME_POSITION_TOLERANCE`] voxel), with the same
+//!   orientation and pixel spacing as the CT; the frame may be smaller than a CT slice;
+//! - otherwise by the CT slice its DerivationImageSequence / SourceImageSequence references
+//!   (ReferencedSOPInstanceUID); the frame must then be as large as the slice.
+//!
+//! When a frame carries both, the two must agree on the slice.
+//!
+//! Pixel values (PS3.3 C.8.20.2):
+//! ```text
+//! BINARY      BitsAllocated 1, bits packed across frames, least significant bit first:
+//!             pixel p of frame f is bit (f·rows·columns + p) of PixelData
+//! FRACTIONAL  BitsAllocated 8, value v in 0..=MaximumFractionalValue (m); the voxel is in the mask
+//!             when v / m ≥ 0.5 (half occupancy or probability)
+//! ```
+//!
+//! Before anything is drawn the SEG must be in the CT's Frame of Reference and reference the CT
+//! series (ReferencedSeriesSequence) or one of its slices.
+
+use std::{collections::HashMap, path::Path};
+
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::OpenFileOptions;
+
+use super::{
+    grid,
+    source::{pick_region, MaskHeader, Region, RegionRef},
+    MaskSource, RoiError,
+};
+use crate::{
+    image::Image,
+    ingest::{
+        attr::{self, Object},
+        volume::{ORIENTATION_TOLERANCE, PIXEL_SPACING_TOLERANCE},
+        Volume,
+    },
+};
+
+/// Largest distance between a frame's ImagePositionPatient and the nearest CT voxel centre, in
+/// voxels along each axis.
+pub const FRAME_POSITION_TOLERANCE: f64 = 0.01;
+
+/// Lowest fraction of MaximumFractionalValue that puts a voxel of a FRACTIONAL SEG in the mask.
+pub const FRACTIONAL_THRESHOLD: f64 = 0.5;
+
+/// Describes a SEG from its header: referenced series and instances, segments.
+pub(crate) fn describe(header: &Object) -> MaskHeader {
+    let referenced_series_items = attr::items(header, tags::REFERENCED_SERIES_SEQUENCE);
+    let mut referenced_instances: Vec<String> = referenced_series_items
+        .iter()
+        .flat_map(|s| attr::items(s, tags::REFERENCED_INSTANCE_SEQUENCE))
+        .chain(attr::items(header, tags::SOURCE_IMAGE_SEQUENCE))
+        .filter_map(|i| attr::string(i, tags::REFERENCED_SOP_INSTANCE_UID))
+        .collect();
+    for frame in attr::items(header, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE) {
+        referenced_instances.extend(source_instances(frame));
+    }
+    MaskHeader {
+        referenced_series: referenced_series_items
+            .iter()
+            .filter_map(|s| attr::string(s, tags::SERIES_INSTANCE_UID))
+            .collect(),
+        referenced_instances,
+        regions: attr::items(header, tags::SEGMENT_SEQUENCE)
+            .iter()
+            .filter_map(|s| {
+                Some(Region {
+                    number: attr::uint(s, tags::SEGMENT_NUMBER)?,
+                    name: attr::string(s, tags::SEGMENT_LABEL).unwrap_or_default(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The SOP instances a per-frame functional group item derives from.
+fn source_instances(frame: &Object) -> impl Iterator<Item = String> + '_ {
+    attr::items(frame, tags::DERIVATION_IMAGE_SEQUENCE)
+        .iter()
+        .flat_map(|d| attr::items(d, tags::SOURCE_IMAGE_SEQUENCE))
+        .filter_map(|s| attr::string(s, tags::REFERENCED_SOP_INSTANCE_UID))
+}
+
+/// How the pixel values of the frames mean "in the mask".
+enum Encoding {
+    Binary,
+    Fractional { maximum: f64 },
+}
+
+/// Draws the segment `region` (or the only one) of the SEG at `path` on the grid of `volume`.
+pub fn seg_mask(
+    path: &Path,
+    volume: &Volume,
+    region: Option<&RegionRef>,
+) -> Result<(Image, MaskSource), RoiError> {
+    let obj = OpenFileOptions::new()
+        .open_file(path)
+        .map_err(|source| RoiError::Read { path: path.to_path_buf(), source: Box::new(source) })?;
+    let missing = |attribute| RoiError::MissingAttribute { path: path.to_path_buf(), attribute };
+    let unsupported = |what, value: String| RoiError::Unsupported { path: path.to_path_buf(), what, value };
+    let described = describe(&obj);
+    let frame_of_reference =
+        attr::string(&obj, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| missing("FrameOfReferenceUID"))?;
+    if frame_of_reference != volume.frame_of_reference_uid {
+        return Err(RoiError::OtherFrameOfReference {
+            path: path.to_path_buf(),
+            found: frame_of_reference,
+            series: volume.series_uid.clone(),
+            expected: volume.frame_of_reference_uid.clone(),
+        });
+    }
+    let slice_of: HashMap<&str, usize> =
+        volume.slices.iter().enumerate().map(|(k, s)| (s.sop_instance_uid.as_str(), k)).collect();
+    let references_series = described.referenced_series.contains(&volume.series_uid)
+        || described.referenced_instances.iter().any(|uid| slice_of.contains_key(uid.as_str()));
+    if !references_series {
+        return Err(RoiError::NotReferencingSeries {
+            path: path.to_path_buf(),
+            series: volume.series_uid.clone(),
+        });
+    }
+    let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
+
+    let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
+    if ![uids::EXPLICIT_VR_LITTLE_ENDIAN, uids::IMPLICIT_VR_LITTLE_ENDIAN].contains(&transfer_syntax) {
+        return Err(unsupported("transfer syntax", transfer_syntax.to_owned()));
+    }
+    let bits_allocated = attr::uint(&obj, tags::BITS_ALLOCATED).ok_or_else(|| missing("BitsAllocated"))?;
+    let seg_type = attr::string(&obj, tags::SEGMENTATION_TYPE).ok_or_else(|| missing("SegmentationType"))?;
+    let encoding = match (seg_type.as_str(), bits_allocated) {
+        ("BINARY", 1) => Encoding::Binary,
+        ("FRACTIONAL", 8) => Encoding::Fractional {
+            maximum: attr::float(&obj, tags::MAXIMUM_FRACTIONAL_VALUE)
+                .filter(|&m| m > 0.0)
+                .ok_or_else(|| missing("MaximumFractionalValue"))?,
+        },
+        _ => {
+            return Err(unsupported(
+                "SegmentationType",
+                format!("{seg_type} with BitsAllocated {bits_allocated}"),
+            ))
+        }
+    };
+    let rows = attr::uint(&obj, tags::ROWS).ok_or_else(|| missing("Rows"))? as usize;
+    let columns = attr::uint(&obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))? as usize;
+    let frames = attr::uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1) as usize;
+    let pixels =
+        obj.get(tags::PIXEL_DATA).and_then(|e| e.to_bytes().ok()).ok_or_else(|| missing("PixelData"))?;
+    let per_frame_pixels = rows * columns;
+    let needed_bytes = match encoding {
+        Encoding::Binary => (frames * per_frame_pixels).div_ceil(8),
+        Encoding::Fractional { .. } => frames * per_frame_pixels,
+    };
+    if pixels.len() < needed_bytes {
+        return Err(unsupported(
+            "PixelData length",
+            format!("{} bytes for {frames} frames of {rows}x{columns}", pixels.len()),
+        ));
+    }
+    let per_frame = attr::items(&obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE);
+    if per_frame.len() != frames {
+        return Err(missing("PerFrameFunctionalGroupsSequence"));
+    }
+    let shared = attr::first_item(&obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
+    let layout = FrameLayout { path, volume, shared, rows, columns, slice_of: &slice_of };
+
+    let geometry = volume.image.geometry;
+    let [nx, ny, _] = geometry.size;
+    let mut mask = vec![0u8; geometry.voxel_count()];
+    for (f, frame) in per_frame.iter().enumerate() {
+        let segment = functional_group(frame, shared, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
+            .and_then(|s| attr::uint(s, tags::REFERENCED_SEGMENT_NUMBER))
+            .ok_or_else(|| missing("ReferencedSegmentNumber"))?;
+        if segment != chosen.number {
+            continue;
+        }
+        let [i0, j0, k] = layout.place(f, frame)?;
+        for r in 0..rows {
+            for c in 0..columns {
+                let p = f * per_frame_pixels + r * columns + c;
+                let set = match encoding {
+                    Encoding::Binary => (pixels[p >> 3] >> (p & 7)) & 1 == 1,
+                    Encoding::Fractional { maximum } => {
+                        f64::from(pixels[p]) / maximum >= FRACTIONAL_THRESHOLD
+                    }
+                };
+                if !set {
+                    continue;
+                }
+                let (i, j) = (i0 + c as i64, j0 + r as i64);
+                if i < 0 || j < 0 || i >= nx as i64 || j >= ny as i64 {
+                    return Err(RoiError::FrameOffGrid {
+                        path: path.to_path_buf(),
+                        frame: f + 1,
+                        reason: format!(
+                            "pixel (row {r}, column {c}) falls at voxel ({i}, {j}) outside the slice"
+                        ),
+                    });
+                }
+                mask[geometry.index(i as usize, j as usize, k as usize)] = 1;
+            }
+        }
+    }
+    let source = MaskSource::Seg {
+        path: path.to_path_buf(),
+        sop_instance_uid: attr::string(&obj, tags::SOP_INSTANCE_UID).unwrap_or_default(),
+        segment_number: chosen.number,
+        segment_label: chosen.name,
+    };
+    Ok((grid::mask_image(geometry, mask), source))
+}
+
+/// The functional group `tag` of a frame: its own, else the one shared by all frames.
+fn functional_group<'a>(
+    frame: &'a Object,
+    shared: Option<&'a Object>,
+    tag: dicom_core::Tag,
+) -> Option<&'a Object> {
+    attr::first_item(frame, tag).or_else(|| shared.and_then(|s| attr::first_item(s, tag)))
+}
+
+/// What placing a frame on the CT grid needs.
+struct FrameLayout<'a> {
+    path: &'a Path,
+    volume: &'a Volume,
+    shared: Option<&'a Object>,
+    rows: usize,
+    columns: usize,
+    slice_of: &'a HashMap<&'a str, usize>,
+}
+
+impl FrameLayout<'_> {
+    /// Voxel `(i, j, k)` of the frame's first pixel (row 0, column 0).
+    fn place(&self, f: usize, frame: &Object) -> Result<[i64; 3], RoiError> {
+        let off_grid =
+            |reason: String| RoiError::FrameOffGrid { path: self.path.to_path_buf(), frame: f + 1, reason };
+        let geometry = &self.volume.image.geometry;
+        let referenced: Vec<String> = source_instances(frame).collect();
+        let by_reference = referenced.iter().find_map(|uid| self.slice_of.get(uid.as_str()).copied());
+        let position = functional_group(frame, None, tags::PLANE_POSITION_SEQUENCE)
+            .and_then(|p| attr::float_array::<3>(p, tags::IMAGE_POSITION_PATIENT));
+        let Some(position) = position else {
+            let Some(k) = by_reference else {
+                return Err(match referenced.into_iter().next() {
+                    Some(sop_instance_uid) => RoiError::UnknownInstance {
+                        path: self.path.to_path_buf(),
+                        part: format!("frame {}", f + 1),
+                        sop_instance_uid,
+                        series: self.volume.series_uid.clone(),
+                    },
+                    None => RoiError::MissingAttribute {
+                        path: self.path.to_path_buf(),
+                        attribute: "PlanePositionSequence",
+                    },
+                });
+            };
+            if (self.columns, self.rows) != (geometry.size[0], geometry.size[1]) {
+                return Err(off_grid(format!(
+                    "frame is {}x{} (rows x columns) without a plane position, slice is {}x{}",
+                    self.rows, self.columns, geometry.size[1], geometry.size[0]
+                )));
+            }
+            return Ok([0, 0, k as i64]);
+        };
+        self.check_plane(frame).map_err(off_grid)?;
+        let index = grid::continuous_index(geometry, position);
+        let rounded = index.map(f64::round);
+        if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
+            return Err(off_grid(format!(
+                "position {position:?} mm is at voxel {index:?}, not on a voxel centre"
+            )));
+        }
+        let k = rounded[2] as i64;
+        if k < 0 || k >= geometry.size[2] as i64 {
+            return Err(off_grid(format!(
+                "position {position:?} mm is at slice {k}, outside 0..{}",
+                geometry.size[2]
+            )));
+        }
+        if let Some(by_reference) = by_reference {
+            if by_reference as i64 != k {
+                return Err(off_grid(format!(
+                    "position {position:?} mm is at slice {k} but the frame references slice {by_reference}"
+                )));
+            }
+        }
+        Ok([rounded[0] as i64, rounded[1] as i64, k])
+    }
+
+    /// The frame's orientation and pixel spacing equal the CT's.
+    fn check_plane(&self, frame: &Object) -> Result<(), String> {
+        let geometry = &self.volume.image.geometry;
+        let orientation = functional_group(frame, self.shared, tags::PLANE_ORIENTATION_SEQUENCE)
+            .and_then(|o| attr::float_array::<6>(o, tags::IMAGE_ORIENTATION_PATIENT))
+            .ok_or("no ImageOrientationPatient in PlaneOrientationSequence")?;
+        let ct = [geometry.direction[0], geometry.direction[1]].concat();
+        if (0..6).any(|a| (orientation[a] - ct[a]).abs() > ORIENTATION_TOLERANCE) {
+            return Err(format!("orientation {orientation:?}, ct slices {ct:?}"));
+        }
+        let spacing = functional_group(frame, self.shared, tags::PIXEL_MEASURES_SEQUENCE)
+            .and_then(|m| attr::float_array::<2>(m, tags::PIXEL_SPACING))
+            .ok_or("no PixelSpacing in PixelMeasuresSequence")?;
+        let ct = [geometry.spacing_mm[1], geometry.spacing_mm[0]];
+        if (0..2).any(|a| (spacing[a] - ct[a]).abs() > PIXEL_SPACING_TOLERANCE * ct[a]) {
+            return Err(format!("pixel spacing {spacing:?} mm, ct slices {ct:?} mm"));
+        }
+        Ok(())
+    }
+}

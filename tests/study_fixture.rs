@@ -1,0 +1,138 @@
+//! Temporary study folders built from the shared DICOM fixtures (`../shared/fixtures/dicom`), the
+//! corruptions the rejection tests apply to copies of them, and the Python oracle for the ROIs.
+//!
+//! Corrupted copies are rewritten with dicom-object (the third-party parser, not radscored code);
+//! expected values come from `fixture.json`, the NRRD files the fixtures were made from, and
+//! numpy/scipy in `tests/roi_reference.py`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::{mem::InMemDicomObject, open_file, DefaultDicomObject, OpenFileOptions};
+
+use crate::util;
+
+/// `../shared/fixtures/dicom/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    util::shared(&format!("fixtures/dicom/{rel}"))
+}
+
+/// The `fixture.json` of a fixture study.
+pub fn fixture_json(study: &str) -> serde_json::Value {
+    let path = fixture(&format!("{study}/fixture.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture.json reads"))
+        .expect("fixture.json parses")
+}
+
+/// The files of a fixture folder, by name.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("fixture folder lists").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files
+}
+
+/// A study folder in a temporary directory; removed when dropped.
+pub struct StudyDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl StudyDir {
+    pub fn new() -> StudyDir {
+        StudyDir { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Links every file of the fixture folder `rel` into `<study>/<sub>/` (read-only use).
+    pub fn link(&self, rel: &str, sub: &str) {
+        let target = self.path().join(sub);
+        std::fs::create_dir_all(&target).expect("sub-folder");
+        for f in files(&fixture(rel)) {
+            std::os::unix::fs::symlink(&f, target.join(f.file_name().expect("file name"))).expect("symlink");
+        }
+    }
+
+    /// Copies every file of the fixture folder `rel` into `<study>/<sub>/`, returning the copies.
+    pub fn copy(&self, rel: &str, sub: &str) -> Vec<PathBuf> {
+        let target = self.path().join(sub);
+        std::fs::create_dir_all(&target).expect("sub-folder");
+        files(&fixture(rel))
+            .into_iter()
+            .map(|f| {
+                let to = target.join(f.file_name().expect("file name"));
+                std::fs::copy(&f, &to).expect("copy");
+                to
+            })
+            .collect()
+    }
+}
+
+/// The copies sorted by slice position along z (ImagePositionPatient[2]; the fixtures are axial).
+pub fn by_z(files: &[PathBuf]) -> Vec<PathBuf> {
+    let z = |f: &PathBuf| {
+        let obj = OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(f).expect("header");
+        obj.element(tags::IMAGE_POSITION_PATIENT).expect("IPP").to_multi_float64().expect("IPP values")[2]
+    };
+    let mut keyed: Vec<(f64, PathBuf)> = files.iter().map(|f| (z(f), f.clone())).collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    keyed.into_iter().map(|(_, f)| f).collect()
+}
+
+/// Opens `path`, lets `change` edit the data set, and writes it back.
+pub fn rewrite(path: &Path, change: impl FnOnce(&mut DefaultDicomObject)) {
+    let mut obj = open_file(path).expect("fixture copy opens");
+    change(&mut obj);
+    obj.write_to_file(path).expect("rewritten file writes");
+}
+
+/// Lets `change` edit each item (with its index) of the sequence `tag` of `obj`.
+pub fn edit_items(
+    obj: &mut InMemDicomObject,
+    tag: Tag,
+    mut change: impl FnMut(usize, &mut InMemDicomObject),
+) {
+    let mut element = obj.take_element(tag).expect("sequence present");
+    for (n, item) in element.items_mut().expect("a sequence").iter_mut().enumerate() {
+        change(n, item);
+    }
+    obj.put(element);
+}
+
+/// A decimal-string element with `values`.
+pub fn ds(tag: Tag, values: &[f64]) -> DataElement<InMemDicomObject> {
+    let strings: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+    DataElement::new(tag, VR::DS, PrimitiveValue::Strs(strings.into()))
+}
+
+/// The numeric values of `tag` in the file at `path`.
+pub fn values(path: &Path, tag: Tag) -> Vec<f64> {
+    let obj = OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(path).expect("header");
+    obj.element(tag).expect("element").to_multi_float64().expect("numbers")
+}
+
+/// Runs `tests/roi_reference.py` (numpy/scipy) on an image/label NRRD pair; returns its JSON.
+pub fn roi_reference(image: &Path, label: &Path, radius_mm: f64) -> serde_json::Value {
+    let python = util::repo().join(".venv-ref/bin/python");
+    assert!(
+        python.exists(),
+        "Python oracle missing: {} (run scripts/setup.sh to create .venv-ref)",
+        python.display()
+    );
+    let script = util::repo().join("tests/roi_reference.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(image)
+        .arg(label)
+        .arg(radius_mm.to_string())
+        .output()
+        .expect("python runs");
+    assert!(output.status.success(), "roi_reference.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("roi_reference.py prints JSON")
+}
