@@ -1,5 +1,5 @@
 //! Tumor masks from SEG, RTSTRUCT and label maps against the label NRRDs the fixtures were made
-//! from; the ring against scipy's exact EDT and the patch against numpy (`tests/roi_reference.py`);
+//! from; the ring against scipy's exact EDT and the patch against numpy (`tests/oracle/roi_reference.py`);
 //! one test per rejection on corrupted copies of the fixtures; the time `load_study` takes.
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 //!
 //! Corrupted copies are rewritten with dicom-object (the third-party parser, not radscored code);
 //! expected values come from `fixture.json`, the NRRD files the fixtures were made from, and
-//! numpy/scipy in `tests/roi_reference.py`.
+//! numpy/scipy in `tests/oracle/roi_reference.py`.
 
 use std::{
     path::{Path, PathBuf},
@@ -117,7 +117,7 @@ pub fn values(path: &Path, tag: Tag) -> Vec<f64> {
     obj.element(tag).expect("element").to_multi_float64().expect("numbers")
 }
 
-/// Runs `tests/roi_reference.py` (numpy/scipy) on an image/label NRRD pair; returns its JSON.
+/// Runs `tests/oracle/roi_reference.py` (numpy/scipy) on an image/label NRRD pair; returns its JSON.
 pub fn roi_reference(image: &Path, label: &Path, radius_mm: f64) -> serde_json::Value {
     let python = util::repo().join(".venv-ref/bin/python");
     assert!(
@@ -125,7 +125,7 @@ pub fn roi_reference(image: &Path, label: &Path, radius_mm: f64) -> serde_json::
         "Python oracle missing: {} (run scripts/setup.sh to create .venv-ref)",
         python.display()
     );
-    let script = util::repo().join("tests/roi_reference.py");
+    let script = util::repo().join("tests/oracle/roi_reference.py");
     let output = Command::new(&python)
         .arg(&script)
         .arg(image)

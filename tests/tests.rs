@@ -36,3 +36,6 @@ mod ingest;
 
 /// Tumor masks (SEG, RTSTRUCT, label map), ring and patch against NRRD, scipy and numpy.
 mod roi;
+
+/// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
+mod radiomics_live;
