@@ -6,9 +6,11 @@
 //! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
-//! - [`batch`], [`output`], [`cli`]: the command line around them.
+//! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
+//! - [`batch`], [`bench`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
 
+pub mod analyze;
 pub mod batch;
 pub mod bench;
 pub mod cli;

@@ -17,13 +17,12 @@ pub enum Format {
 }
 
 /// The features as a flat JSON object in extraction order.
-pub fn to_json(features: &FeatureVector) -> Value {
-    let map: Map<String, Value> = features
+pub fn to_json(features: &FeatureVector) -> Map<String, Value> {
+    features
         .entries
         .iter()
         .map(|(name, v)| (name.clone(), Number::from_f64(*v).map_or(Value::Null, Value::Number)))
-        .collect();
-    Value::Object(map)
+        .collect()
 }
 
 /// Formats one value for CSV: shortest round-trip text, empty when undefined.
@@ -39,7 +38,7 @@ pub fn csv_value(v: f64) -> String {
 pub fn write(out: &mut dyn Write, features: &FeatureVector, format: Format) -> std::io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &to_json(features))?;
+            serde_json::to_writer_pretty(&mut *out, &Value::Object(to_json(features)))?;
             writeln!(out)
         }
         Format::Csv => {

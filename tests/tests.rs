@@ -39,3 +39,6 @@ mod roi;
 
 /// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
 mod radiomics_live;
+
+/// `radscored analyze`: DICOM study → report; parity with the NRRD pair; no patient identity.
+mod analyze;

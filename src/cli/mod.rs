@@ -1,12 +1,14 @@
 //! Command-line interface: the argument grammar (clap) and one module per subcommand, which
 //! hands ready values to the library and prints what it returns. No library module sees a flag.
 
+mod analyze;
 mod bench;
 mod evaluate;
 mod features;
 
 use clap::{Parser, Subcommand};
 
+pub use analyze::AnalyzeArgs;
 pub use bench::BenchArgs;
 pub use evaluate::{run_evaluate, EvaluateArgs};
 pub use features::FeaturesArgs;
@@ -23,6 +25,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Analyse a study folder: CT series → tumor mask, 3 mm ring, deep patch → 851 features of
+    /// tumor and ring, as a JSON report.
+    Analyze(AnalyzeArgs),
     /// Compute PyRadiomics-exact radiomic features of a region (or of a batch of cases).
     Features(FeaturesArgs),
     /// Score a labelled test table with one classifier and report AUC (DeLong 95% CI), accuracy,
@@ -36,6 +41,7 @@ pub enum Command {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Features(args) => features::run(args),
         Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
         Command::Bench(args) => bench::run(args),
