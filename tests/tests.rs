@@ -39,3 +39,7 @@ mod roi;
 
 /// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
 mod radiomics_live;
+
+/// Model bundles and the deep network: the reference bundle, DenseNet121 through ONNX Runtime
+/// against independent evaluations of the same ONNX file.
+mod model_deep;
