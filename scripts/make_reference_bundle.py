@@ -73,7 +73,7 @@ BN_EPS = 1e-5
 DEEP_FEATURES = 10  # x1..x10: the penultimate FC layer of the paper
 CLASSES = 2
 
-# ONNX Runtime 1.22 (scripts/setup.sh) reads IR 11 / opset 22; every operator used here is stable
+# Well within what ONNX Runtime 1.22 (scripts/setup.sh) reads; every operator used here is stable
 # since opset 13, and pinning both keeps the bytes independent of the onnx package's defaults.
 IR_VERSION = 8
 OPSET = 17

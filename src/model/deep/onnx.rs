@@ -15,9 +15,10 @@
 //! a second `init` with another library fails with [`DeepError::LibraryConflict`] instead of
 //! silently using the first.
 //!
-//! **Threads.** One intra-op thread on the CPU by default: on the 2-core appliance, one inference
-//! on one thread beside the radiomics workers was measured 2x faster than two threads fighting
-//! over the cores (issue 5). `deep.cpu_threads` changes it.
+//! **Threads.** One intra-op thread on the CPU by default: on a busy 2-core box one inference of
+//! the reference DenseNet121 took a median 59 ms on one thread and 127 ms on two (onnxruntime
+//! 1.22.1, 10 runs each), the 2x of issue 5; the radiomics workers need the other core anyway.
+//! `deep.cpu_threads` changes it.
 //!
 //! **TensorRT** builds an engine per network and GPU on first use (minutes); it is cached under
 //! the bundle, `engines/<name>/trt-cache/`, so later starts load it.
