@@ -2,8 +2,12 @@
 # Installs everything radscored's build, tests and benchmarks need on a fresh Debian machine with
 # the Rust toolchain. Idempotent: a second run only checks. Run as root (CI) or with sudo rights.
 #   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv
-#   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets) used only as
-#     oracles in tests and as the peer in benchmarks, never by the product at run time.
+#   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets, onnx,
+#     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
+#     product's Python-free run time; the one exception is the ONNX Runtime shared library
+#     (onnxruntime/capi/libonnxruntime.so.*) that the deep engine loads, taken from the wheel
+#   - engines/reference/: the demonstration model bundle's generated DenseNet121 (ONNX), made
+#     byte for byte the same on every machine and checked against the sha256 in its manifest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +25,7 @@ fi
 # Reference tools, pinned so that the oracles do not move under the tests.
 REF_PACKAGES=(
   pyradiomics-bhklab==3.1.4 numpy==2.4.6 scipy==1.17.1 SimpleITK==2.5.7 PyWavelets==1.9.0 pynrrd==1.1.3
-  pydicom==3.0.2
+  pydicom==3.0.2 onnx==1.19.1 onnxruntime==1.22.1 protobuf==7.36.2
 )
 stamp=.venv-ref/.radscored-setup
 want="$(printf '%s\n' "${REF_PACKAGES[@]}")"
@@ -32,5 +36,9 @@ if [[ ! -x .venv-ref/bin/python || ! -f $stamp || "$(cat "$stamp")" != "$want" ]
   .venv-ref/bin/pip install -q "${REF_PACKAGES[@]}"
   printf '%s' "$want" > "$stamp"
 fi
-.venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom' \
+.venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom, onnx, onnxruntime' \
   || { echo "setup: .venv-ref is broken; delete it and rerun" >&2; exit 1; }
+
+# The reference bundle's network is generated, not committed (about 28 MB); the script checks the
+# result against the sha256 pinned in engines/reference/manifest.toml.
+.venv-ref/bin/python scripts/make_reference_bundle.py --check

@@ -42,3 +42,7 @@ mod radiomics_live;
 
 /// `radscored analyze`: DICOM study → report; parity with the NRRD pair; no patient identity.
 mod analyze;
+
+/// Model bundles and the deep network: the reference bundle, DenseNet121 through ONNX Runtime
+/// against independent evaluations of the same ONNX file.
+mod model_deep;

@@ -1,6 +1,11 @@
 //! Model stage: turns feature rows into endpoint probabilities and measures classifiers on
 //! labelled test sets.
 //!
+//! Per endpoint the paper fuses two RadScores (tumor and peritumoral ring, linear in z-scored
+//! PyRadiomics features) with ten deep features (the penultimate layer of a DenseNet121 run on
+//! the 160×160 patch) and feeds the twelve values to one classifier. What was learned lives in a
+//! model bundle under `engines/<name>/`.
+//!
 //! - [`classifier`]: the seven classifier types of the Deep-RadScore paper (Gaussian NB, LDA,
 //!   logistic regression, SVC, random forest, KNN, MLP), loaded from the portable JSON schema of
 //!   `shared/refdata/deepradscore/` and evaluated exactly as scikit-learn 1.0.2 does.
@@ -8,12 +13,20 @@
 //! - [`metrics`]: ROC curve, AUC, DeLong 95% CI, accuracy, precision, recall, F1.
 //! - [`evaluate`]: one classifier on one table, with all the statistics (`radscored evaluate`).
 //! - [`roc_plot`]: the ROC curve as a PNG.
+//! - [`bundle`]: a model bundle's manifest, loaded and verified (sha256 of every file).
+//! - [`radscore`]: z-score and linear RadScore with per-feature contributions.
+//! - [`deep`]: the [`deep::DeepNet`] boundary and its ONNX Runtime implementation (TensorRT /
+//!   CUDA / CPU chosen at run time), with the bundle's patch preprocessing.
 #![deny(missing_docs)]
 
+pub mod bundle;
 pub mod classifier;
+pub mod deep;
 pub mod evaluate;
 pub mod metrics;
+pub mod radscore;
 pub mod roc_plot;
 pub mod table;
 
+pub use bundle::{Bundle, Endpoint};
 pub use classifier::{Classifier, ClassifierError, ClassifierModel};
