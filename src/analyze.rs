@@ -1,6 +1,6 @@
 //! `analyze`: one study folder in, one report out. The one-shot form of the pipeline: ingest
 //! (series → HU volume), roi (tumor mask, 3 mm ring, deep patch), radiomics (851 features of
-//! tumor and ring with the paper's setting).
+//! tumor and ring with the paper's setting), model (the ten endpoints, when a bundle is given).
 //!
 //! The report names the study only by its pseudonymous key ([`crate::pseudonym`]); it carries no
 //! patient name or ID and no file paths (folder names at a site often contain them).
@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::image::Image;
+use crate::model::deep::HuPatch;
+use crate::model::predict::{PredictError, Predictions, Predictor};
 use crate::pseudonym::SiteKey;
 use crate::radiomics::{self, ExtractError, FeatureVector, Settings};
 use crate::roi::{self, MaskSelector, MaskSource, RoiError, StudyError};
@@ -29,6 +31,9 @@ pub enum AnalyzeError {
     /// The ring or the patch could not be made.
     #[error(transparent)]
     Roi(#[from] RoiError),
+    /// The model stage failed.
+    #[error(transparent)]
+    Predict(#[from] PredictError),
     /// Features of a region could not be computed.
     #[error("{region}: {source}")]
     Features {
@@ -151,6 +156,8 @@ pub struct Timings {
     pub tumor_features_ms: f64,
     /// Ring features.
     pub ring_features_ms: f64,
+    /// Deep network, RadScores and classifiers (0 without a model bundle).
+    pub model_ms: f64,
     /// Everything.
     pub total_ms: f64,
 }
@@ -172,6 +179,9 @@ pub struct Report {
     pub ring: RegionReport,
     /// The deep patch.
     pub patch: PatchReport,
+    /// The ten endpoints (absent when analysed without a model bundle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<Predictions>,
     /// Time per stage.
     pub timings: Timings,
     /// Ring thickness used, mm.
@@ -182,8 +192,13 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Analyses the study in `dir`.
-pub fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Result<Report, AnalyzeError> {
+/// Analyses the study in `dir`; with a `predictor`, also predicts the ten endpoints.
+pub fn analyze(
+    dir: &Path,
+    options: &AnalyzeOptions,
+    key: &SiteKey,
+    predictor: Option<&mut Predictor>,
+) -> Result<Report, AnalyzeError> {
     let started = Instant::now();
     let study = roi::load_study(dir, &options.mask)?;
     let mut timings = Timings {
@@ -202,11 +217,20 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Result<Re
     let mut settings = options.settings.clone();
     settings.label = 1.0;
     let t = Instant::now();
-    let tumor = region_report(&study.ct, &study.tumor, &settings, "tumor")?;
+    let (tumor, tumor_features) = region_report(&study.ct, &study.tumor, &settings, "tumor")?;
     timings.tumor_features_ms = ms(t.elapsed());
     let t = Instant::now();
-    let ring_report = region_report(&study.ct, &ring, &settings, "ring")?;
+    let (ring_report, ring_features) = region_report(&study.ct, &ring, &settings, "ring")?;
     timings.ring_features_ms = ms(t.elapsed());
+    let t = Instant::now();
+    let predictions = match predictor {
+        Some(p) => {
+            let patch_hu = HuPatch::new(patch.values_hu.clone()).map_err(PredictError::from)?;
+            Some(p.predict(&tumor_features, &ring_features, &patch_hu)?)
+        }
+        None => None,
+    };
+    timings.model_ms = ms(t.elapsed());
     timings.total_ms = ms(started.elapsed());
 
     let g = study.ct.geometry;
@@ -223,6 +247,7 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Result<Re
         tumor,
         ring: ring_report,
         patch: PatchReport { slice: patch.slice, centre: patch.centre },
+        predictions,
         timings,
         ring_radius_mm: options.ring_radius_mm,
     })
@@ -233,11 +258,11 @@ fn region_report(
     mask: &Image,
     settings: &Settings,
     region: &'static str,
-) -> Result<RegionReport, AnalyzeError> {
+) -> Result<(RegionReport, FeatureVector), AnalyzeError> {
     let features: FeatureVector =
         radiomics::extract(ct, mask, settings).map_err(|source| AnalyzeError::Features { region, source })?;
     let voxels = mask.label_extent(1.0).map_or(0, |(_, n)| n);
     let voxel_mm3: f64 = ct.geometry.spacing_mm.iter().product();
-    let features = Value::Object(crate::output::to_json(&features));
-    Ok(RegionReport { voxels, volume_mm3: voxels as f64 * voxel_mm3, features })
+    let json = Value::Object(crate::output::to_json(&features));
+    Ok((RegionReport { voxels, volume_mm3: voxels as f64 * voxel_mm3, features: json }, features))
 }

@@ -23,7 +23,7 @@ fn lung1_tumor_features_equal_the_nrrd_pair() {
     study.link("lung1/ct-rle", "ct");
     study.link("lung1/seg", "seg");
     let options = AnalyzeOptions::paper();
-    let report = analyze(study.path(), &options, &key()).unwrap();
+    let report = analyze(study.path(), &options, &key(), None).unwrap();
     assert_eq!(report.tumor.voxels, 837);
     let image = image::read(&shared("refdata/pyradiomics/lung1_image.nrrd")).unwrap();
     let mask = image::read(&shared("refdata/pyradiomics/lung1_label.nrrd")).unwrap();
@@ -42,12 +42,13 @@ fn lung1_tumor_features_equal_the_nrrd_pair() {
 #[test]
 fn report_names_the_study_by_key_only() {
     let dir = shared("fixtures/dicom/lung2-crop");
-    let a = analyze(&dir, &AnalyzeOptions::paper(), &key()).unwrap();
+    let a = analyze(&dir, &AnalyzeOptions::paper(), &key(), None).unwrap();
     let text = serde_json::to_string(&a).unwrap();
     for identity in ["FIXTURE", "LUNG2-CROP", "2.25.214489990300862449713486689898810742832"] {
         assert!(!text.contains(identity), "report contains '{identity}'");
     }
-    let other = analyze(&dir, &AnalyzeOptions::paper(), &SiteKey::from_bytes([1; SITE_KEY_BYTES])).unwrap();
+    let other =
+        analyze(&dir, &AnalyzeOptions::paper(), &SiteKey::from_bytes([1; SITE_KEY_BYTES]), None).unwrap();
     assert_ne!(a.study_key, other.study_key);
     assert_eq!((a.tumor.voxels, a.ring.voxels), (24_644, 9_324));
 }
@@ -59,7 +60,7 @@ fn a_folder_without_ct_fails_with_one_line() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_radscored"))
-        .args(["analyze", empty.to_str().unwrap(), "--site-key", key_file.to_str().unwrap()])
+        .args(["analyze", empty.to_str().unwrap(), "--no-predict", "--site-key", key_file.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

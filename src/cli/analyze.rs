@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::analyze::{analyze, AnalyzeOptions};
+use crate::model::deep::DeepConfig;
+use crate::model::predict::Predictor;
 use crate::pseudonym::{default_key_path, SiteKey};
 use crate::radiomics::params;
 use crate::roi::{MaskKind, RegionRef};
@@ -35,6 +37,12 @@ pub struct AnalyzeArgs {
     /// PyRadiomics parameter file (default: the paper's setting, embedded).
     #[arg(long)]
     pub params: Option<PathBuf>,
+    /// Model bundle for the ten endpoints' predictions.
+    #[arg(long, default_value = "engines/reference")]
+    pub bundle: PathBuf,
+    /// Skip the model stage (features, ring and patch only).
+    #[arg(long)]
+    pub no_predict: bool,
     /// Site key file for the pseudonymous study key (created on first use; default
     /// $RADSCORED_SITE_KEY, $STATE_DIRECTORY/site.key or ~/.local/state/radscored/site.key).
     #[arg(long)]
@@ -63,7 +71,16 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     });
     let key_path = args.site_key.unwrap_or_else(default_key_path);
     let key = SiteKey::load_or_create(&key_path)?;
-    let report = analyze(&args.study_dir, &options, &key)
+    let mut predictor = if args.no_predict {
+        None
+    } else {
+        let search_root = std::env::current_dir()?;
+        Some(
+            Predictor::load(&args.bundle, &DeepConfig::default(), &search_root)
+                .with_context(|| format!("cannot load model bundle {}", args.bundle.display()))?,
+        )
+    };
+    let report = analyze(&args.study_dir, &options, &key, predictor.as_mut())
         .with_context(|| format!("cannot analyze {}", args.study_dir.display()))?;
     let text = serde_json::to_string_pretty(&report)? + "\n";
     match &args.out {

@@ -15,6 +15,7 @@
 //! - [`roc_plot`]: the ROC curve as a PNG.
 //! - [`bundle`]: a model bundle's manifest, loaded and verified (sha256 of every file).
 //! - [`radscore`]: z-score and linear RadScore with per-feature contributions.
+//! - [`predict`]: all endpoints of one study, with what drove each score.
 //! - [`deep`]: the [`deep::DeepNet`] boundary and its ONNX Runtime implementation (TensorRT /
 //!   CUDA / CPU chosen at run time), with the bundle's patch preprocessing.
 #![deny(missing_docs)]
@@ -24,6 +25,7 @@ pub mod classifier;
 pub mod deep;
 pub mod evaluate;
 pub mod metrics;
+pub mod predict;
 pub mod radscore;
 pub mod roc_plot;
 pub mod table;

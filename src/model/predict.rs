@@ -1,0 +1,224 @@
+//! Predictions for the ten endpoints of one study: per endpoint, the two RadScores (tumor and
+//! ring), the ten deep features of the patch, and the endpoint's classifier over
+//! `[radscore_3D, radscore_peritumoral, x1..x10]` (the paper's feature order), with what drove
+//! the score: the RadScores' per-feature shares always, the classifier's per-input terms for the
+//! linear types (LDA, logistic regression), where the decomposition of the log-odds is exact.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::bundle::{Bundle, BundleError, Endpoint};
+use super::classifier::{Classifier, ClassifierError, ClassifierModel};
+use super::deep::{DeepConfig, DeepError, DeepNet, HuPatch, OrtNet, OrtRuntime, DEEP_FEATURES};
+use super::radscore::{RadScoreError, RadScoreValue};
+use crate::radiomics::FeatureVector;
+
+/// Probability above which an endpoint is reported positive (the classifiers' own threshold).
+pub const POSITIVE_ABOVE: f64 = 0.5;
+
+/// Why predictions could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PredictError {
+    /// The bundle is unusable.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The deep network could not be loaded or run.
+    #[error(transparent)]
+    Deep(#[from] DeepError),
+    /// A classifier could not be loaded or evaluated.
+    #[error(transparent)]
+    Classifier(#[from] ClassifierError),
+    /// A RadScore feature is missing from the region's features.
+    #[error("{endpoint} {region} RadScore: {source}")]
+    RadScore {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// `tumor` or `ring`.
+        region: &'static str,
+        /// The cause.
+        #[source]
+        source: RadScoreError,
+    },
+    /// A classifier expects inputs other than the paper's twelve.
+    #[error("{endpoint} classifier expects inputs {found:?}, not the paper's radscore_3D, radscore_peritumoral, x1..x10")]
+    ClassifierInputs {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// The classifier's feature names.
+        found: Vec<String>,
+    },
+}
+
+/// A bundle loaded for prediction: its networks started, its classifiers parsed.
+pub struct Predictor {
+    bundle: Bundle,
+    networks: BTreeMap<String, OrtNet>,
+    classifiers: BTreeMap<Endpoint, ClassifierModel>,
+}
+
+impl std::fmt::Debug for Predictor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Predictor").field("bundle", &self.bundle.name()).finish_non_exhaustive()
+    }
+}
+
+/// One term of a RadScore, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureShare {
+    /// PyRadiomics feature name.
+    pub feature: String,
+    /// Its value in the region.
+    pub value: f64,
+    /// Its z-score.
+    pub z: f64,
+    /// What it adds to the RadScore.
+    pub share: f64,
+}
+
+/// What drove one endpoint's score.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contributions {
+    /// The tumor RadScore's intercept and per-feature shares.
+    pub radscore_tumor: Vec<FeatureShare>,
+    /// The ring RadScore's per-feature shares.
+    pub radscore_ring: Vec<FeatureShare>,
+    /// For linear classifiers: `coef · input` per classifier input (in the classifier's input
+    /// order) and the intercept; their sum is the log-odds. `None` for the other types.
+    pub classifier_terms: Option<BTreeMap<String, f64>>,
+    /// The linear classifier's intercept.
+    pub classifier_intercept: Option<f64>,
+}
+
+/// One endpoint's prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointPrediction {
+    /// Probability of the positive class.
+    pub probability: f64,
+    /// 1 when `probability > 0.5`, else 0.
+    pub label: u8,
+    /// Tumor RadScore (`radscore_3D`).
+    pub radscore_tumor: f64,
+    /// Ring RadScore (`radscore_peritumoral`).
+    pub radscore_ring: f64,
+    /// `x1..x10` from the deep network.
+    pub deep_features: [f64; DEEP_FEATURES],
+    /// Classifier type (`lda`, `svc`, ...).
+    pub classifier: &'static str,
+    /// What drove the score.
+    pub contributions: Contributions,
+    /// The bundle's label, repeated on every prediction (e.g. demonstration weights).
+    pub bundle_label: String,
+}
+
+/// All endpoints of one study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Predictions {
+    /// Bundle name.
+    pub bundle: String,
+    /// Bundle label ("demonstration weights, not for clinical use" for the reference bundle).
+    pub label: String,
+    /// Execution providers the deep network runs on, in preference order.
+    pub providers: Vec<&'static str>,
+    /// One prediction per endpoint, keyed by the endpoint's short name (LVI, PI, T4, ...).
+    pub endpoints: BTreeMap<String, EndpointPrediction>,
+}
+
+impl Predictor {
+    /// Loads the bundle in `dir`, its networks (ONNX Runtime found as `config` and
+    /// `search_root` say) and its classifiers.
+    pub fn load(dir: &Path, config: &DeepConfig, search_root: &Path) -> Result<Predictor, PredictError> {
+        let bundle = Bundle::load(dir)?;
+        let runtime = OrtRuntime::init(config, search_root)?;
+        let mut networks = BTreeMap::new();
+        for (key, spec) in bundle.networks() {
+            let outputs = bundle.network_outputs(key);
+            networks.insert(key.to_string(), runtime.network(spec, &outputs, &bundle.trt_cache())?);
+        }
+        let mut classifiers = BTreeMap::new();
+        for (endpoint, model) in bundle.endpoints() {
+            let classifier = Classifier::from_json_file(&model.classifier)?;
+            let expected = super::bundle::CLASSIFIER_FEATURES;
+            if classifier.features().iter().map(String::as_str).ne(expected.iter().copied()) {
+                return Err(PredictError::ClassifierInputs {
+                    endpoint,
+                    found: classifier.features().to_vec(),
+                });
+            }
+            classifiers.insert(endpoint, classifier);
+        }
+        Ok(Predictor { bundle, networks, classifiers })
+    }
+
+    /// Execution providers of the loaded networks.
+    pub fn providers(&self) -> Vec<&'static str> {
+        self.networks.values().flat_map(|n| n.providers().iter().copied()).collect()
+    }
+
+    /// Predicts every endpoint from the tumor's and ring's features and the deep patch.
+    pub fn predict(
+        &mut self,
+        tumor: &FeatureVector,
+        ring: &FeatureVector,
+        patch: &HuPatch,
+    ) -> Result<Predictions, PredictError> {
+        let mut outputs = BTreeMap::new();
+        for (key, net) in &mut self.networks {
+            outputs.insert(key.clone(), net.run(patch)?);
+        }
+        let mut endpoints = BTreeMap::new();
+        for (endpoint, model) in self.bundle.endpoints() {
+            let score = |region: &'static str, value: Result<RadScoreValue, RadScoreError>| {
+                value.map_err(|source| PredictError::RadScore { endpoint, region, source })
+            };
+            let tumor_score = score("tumor", model.tumor.evaluate(tumor))?;
+            let ring_score = score("ring", model.ring.evaluate(ring))?;
+            let deep = outputs
+                .get(&model.deep.model)
+                .expect("the bundle checks that every endpoint names a loaded network")
+                .features(&model.deep.output)?;
+            let mut x = vec![tumor_score.score, ring_score.score];
+            x.extend_from_slice(&deep);
+            let classifier = &self.classifiers[&endpoint];
+            let probability = classifier.predict_proba(&x)?;
+            let linear = classifier.contributions(&x)?;
+            let names = classifier.features();
+            endpoints.insert(
+                endpoint.as_str().to_string(),
+                EndpointPrediction {
+                    probability,
+                    label: u8::from(probability > POSITIVE_ABOVE),
+                    radscore_tumor: tumor_score.score,
+                    radscore_ring: ring_score.score,
+                    deep_features: deep,
+                    classifier: classifier.classifier().type_name(),
+                    contributions: Contributions {
+                        radscore_tumor: shares(&tumor_score),
+                        radscore_ring: shares(&ring_score),
+                        classifier_terms: linear
+                            .as_ref()
+                            .map(|c| names.iter().cloned().zip(c.terms.iter().copied()).collect()),
+                        classifier_intercept: linear.as_ref().map(|c| c.intercept),
+                    },
+                    bundle_label: self.bundle.label().to_string(),
+                },
+            );
+        }
+        Ok(Predictions {
+            bundle: self.bundle.name().to_string(),
+            label: self.bundle.label().to_string(),
+            providers: self.providers(),
+            endpoints,
+        })
+    }
+}
+
+fn shares(value: &RadScoreValue) -> Vec<FeatureShare> {
+    value
+        .contributions
+        .iter()
+        .map(|c| FeatureShare { feature: c.feature.clone(), value: c.value, z: c.z, share: c.share })
+        .collect()
+}
