@@ -131,3 +131,25 @@ fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Dura
     let features = line["features"].as_u64().unwrap_or(0) as usize;
     Ok((Duration::from_secs_f64(seconds), features))
 }
+
+/// Median time of the model stage for one study: the deep network on the patch, both RadScores
+/// and the classifier of every endpoint (`Predictor::predict`), after one untimed warm-up run.
+pub fn run_model(
+    study_dir: &Path,
+    predictor: &mut crate::model::predict::Predictor,
+    repeat: usize,
+) -> anyhow::Result<(Duration, usize)> {
+    if repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let options = crate::analyze::AnalyzeOptions::paper();
+    let study = crate::roi::load_study(study_dir, &options.mask)?;
+    let ring = crate::roi::peritumoral_ring(&study.tumor, options.ring_radius_mm)?;
+    let patch = crate::roi::deep_patch(&study.ct, &study.tumor)?;
+    let patch = crate::model::deep::HuPatch::new(patch.values_hu)?;
+    let tumor = radiomics::extract(&study.ct, &study.tumor, &options.settings)?;
+    let ring = radiomics::extract(&study.ct, &ring, &options.settings)?;
+    let endpoints = predictor.predict(&tumor, &ring, &patch)?.endpoints.len();
+    let median = time(repeat, || Ok(predictor.predict(&tumor, &ring, &patch).map(drop)?))?;
+    Ok((median, endpoints))
+}

@@ -69,3 +69,50 @@ fn a_folder_without_ct_fails_with_one_line() {
     assert!(err.starts_with("error: cannot analyze"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn predictions_follow_the_bundle_for_all_ten_endpoints() {
+    let repo = crate::util::repo();
+    let bundle_dir = repo.join("engines/reference");
+    let mut predictor = radscored::model::predict::Predictor::load(
+        &bundle_dir,
+        &radscored::model::deep::DeepConfig::default(),
+        &repo,
+    )
+    .expect("reference bundle loads (scripts/setup.sh generates its network)");
+    let report =
+        analyze(&shared("fixtures/dicom/lung2-crop"), &AnalyzeOptions::paper(), &key(), Some(&mut predictor))
+            .unwrap();
+    let predictions = report.predictions.expect("predictions with a bundle");
+    assert_eq!(predictions.endpoints.len(), 10);
+    assert_eq!(predictions.label, "demonstration weights, not for clinical use");
+
+    // RadScores recomputed here from the manifest text and the report's feature values.
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(bundle_dir.join("manifest.toml")).unwrap()).unwrap();
+    for (endpoint, p) in &predictions.endpoints {
+        assert_eq!(p.bundle_label, predictions.label);
+        assert_eq!(p.label, u8::from(p.probability > 0.5), "{endpoint}");
+        assert!((0.0..=1.0).contains(&p.probability));
+        for (region, features, score) in [
+            ("tumor", &report.tumor.features, p.radscore_tumor),
+            ("ring", &report.ring.features, p.radscore_ring),
+        ] {
+            let spec = &manifest["endpoints"][endpoint.as_str()]["radscore"][region];
+            let mut expected = spec["intercept"].as_float().unwrap();
+            for term in spec["terms"].as_array().unwrap() {
+                let value = features[term["feature"].as_str().unwrap()].as_f64().unwrap();
+                let z = (value - term["mean"].as_float().unwrap()) / term["std"].as_float().unwrap();
+                expected += term["coef"].as_float().unwrap() * z;
+            }
+            assert!((score - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{endpoint} {region}");
+        }
+        if let (Some(terms), Some(intercept)) =
+            (&p.contributions.classifier_terms, p.contributions.classifier_intercept)
+        {
+            let logit: f64 = terms.values().sum::<f64>() + intercept;
+            let from_p = (p.probability / (1.0 - p.probability)).ln();
+            assert!((logit - from_p).abs() < 1e-6 * logit.abs().max(1.0), "{endpoint}: {logit} vs {from_p}");
+        }
+    }
+}

@@ -4,6 +4,38 @@ use std::path::PathBuf;
 
 use crate::radiomics::{params, Settings};
 
+/// Arguments of `radscored bench-model`.
+#[derive(Debug, clap::Args)]
+pub struct BenchModelArgs {
+    /// Study folder (CT series + segmentation).
+    #[arg(default_value = "samples/lung2-crop")]
+    pub study_dir: PathBuf,
+    /// Model bundle.
+    #[arg(long, default_value = "engines/reference")]
+    pub bundle: PathBuf,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 20)]
+    pub repeat: usize,
+}
+
+/// Runs `radscored bench-model`.
+pub fn run_model(args: BenchModelArgs) -> anyhow::Result<()> {
+    let search_root = std::env::current_dir()?;
+    let mut predictor = crate::model::predict::Predictor::load(
+        &args.bundle,
+        &crate::model::deep::DeepConfig::default(),
+        &search_root,
+    )?;
+    let providers = predictor.providers().join(", ");
+    let (median, endpoints) = crate::bench::run_model(&args.study_dir, &mut predictor, args.repeat)?;
+    println!(
+        "model stage: {endpoints} endpoints in {:.2} ms (median of {}; providers {providers})",
+        median.as_secs_f64() * 1e3,
+        args.repeat
+    );
+    Ok(())
+}
+
 /// Arguments of `radscored bench`.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {

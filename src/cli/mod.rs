@@ -9,7 +9,7 @@ mod features;
 use clap::{Parser, Subcommand};
 
 pub use analyze::AnalyzeArgs;
-pub use bench::BenchArgs;
+pub use bench::{BenchArgs, BenchModelArgs};
 pub use evaluate::{run_evaluate, EvaluateArgs};
 pub use features::FeaturesArgs;
 
@@ -35,6 +35,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Time radscored against PyRadiomics on one case, side by side, and print the ratio.
     Bench(BenchArgs),
+    /// Time the model stage (deep network, RadScores, ten classifiers) for one study.
+    BenchModel(BenchModelArgs),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
@@ -45,5 +47,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Features(args) => features::run(args),
         Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
         Command::Bench(args) => bench::run(args),
+        Command::BenchModel(args) => bench::run_model(args),
     }
 }
