@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use radscored::image;
 use radscored::radiomics::features::{gldm::gldm_features, glszm::glszm_features, ngtdm::ngtdm_features};
+use radscored::radiomics::matrices::angles::AngleError;
 use radscored::radiomics::matrices::{gldm::gldm, glszm::glszm, ngtdm::ngtdm};
 use radscored::radiomics::{discretise, Binning, GreyLevels, Roi, TextureSettings};
 
@@ -253,7 +254,7 @@ fn difference(got: f64, want: f64) -> f64 {
     }
 }
 
-type FeatureFn = fn(&GreyLevels, &TextureSettings) -> Vec<(&'static str, f64)>;
+type FeatureFn = fn(&GreyLevels, &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError>;
 
 /// Compares every feature of every checked column of `baseline_<class>.csv`; returns the worst
 /// relative difference.
@@ -268,7 +269,7 @@ fn check_features(class: &str, compute: FeatureFn) -> f64 {
             let column = format!("{case}{variant}");
             let c = baseline.columns.iter().position(|x| *x == column).expect("baseline column");
             let (grey, settings) = prepare(case, &baseline.rows["diagnostics_Configuration_Settings"][c]);
-            let features = compute(&grey, &settings);
+            let features = compute(&grey, &settings).expect("valid settings");
             let names: Vec<String> = features.iter().map(|(n, _)| format!("{prefix}{n}")).collect();
             assert_eq!(names.iter().collect::<Vec<_>>(), reference, "{class} feature set of {column}");
             for (name, got) in names.iter().zip(features.iter().map(|f| f.1)) {
@@ -315,7 +316,7 @@ fn reference_matrix(case: &str, class: &str) -> (usize, usize, Vec<f64>) {
 fn glszm_matrices_match_pyradiomics_npy() {
     for case in CASES {
         let (g, s) = plain(case);
-        let m = glszm(&g, &s);
+        let m = glszm(&g, &s).unwrap();
         let (rows, cols, want) = reference_matrix(case, "glszm");
         assert_eq!((m.grey_levels.len(), m.zone_sizes.len()), (rows, cols), "{case} glszm shape");
         assert_eq!(m.counts, want, "{case} glszm");
@@ -326,7 +327,7 @@ fn glszm_matrices_match_pyradiomics_npy() {
 fn gldm_matrices_match_pyradiomics_npy() {
     for case in CASES {
         let (g, s) = plain(case);
-        let m = gldm(&g, &s);
+        let m = gldm(&g, &s).unwrap();
         let (rows, cols, want) = reference_matrix(case, "gldm");
         assert_eq!((m.grey_levels.len(), m.dependence_sizes.len()), (rows, cols), "{case} gldm shape");
         assert_eq!(m.counts, want, "{case} gldm");
@@ -338,7 +339,7 @@ fn ngtdm_matrices_match_pyradiomics_npy() {
     let mut worst = 0.0f64;
     for case in CASES {
         let (g, s) = plain(case);
-        let m = ngtdm(&g, &s);
+        let m = ngtdm(&g, &s).unwrap();
         let (rows, cols, want) = reference_matrix(case, "ngtdm");
         assert_eq!((m.grey_levels.len(), cols), (rows, 3), "{case} ngtdm shape");
         for r in 0..rows {

@@ -17,6 +17,7 @@
 //! All are dimensionless. PyRadiomics' special values when a denominator is 0 (a flat region):
 //! Coarseness 10⁶, Busyness 0, Contrast 0 (also for one grey level), Strength 0.
 
+use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::ngtdm::{ngtdm, Ngtdm};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
@@ -24,9 +25,10 @@ use crate::radiomics::texture::TextureSettings;
 /// Coarseness PyRadiomics reports when `Σ p_i s_i` is 0 (no grey tone differences at all).
 pub const COARSENESS_WITHOUT_DIFFERENCES: f64 = 1e6;
 
-/// Builds the NGTDM of the region and computes its features, in alphabetical order.
-pub fn ngtdm_features(g: &GreyLevels, s: &TextureSettings) -> Vec<(&'static str, f64)> {
-    from_matrix(&ngtdm(g, s))
+/// Builds the NGTDM of the region and computes its features, in alphabetical order; bad
+/// texture settings (distances, force-2D axis) are errors.
+pub fn ngtdm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(from_matrix(&ngtdm(g, s)?))
 }
 
 /// The NGTDM features of a matrix, in alphabetical order.
@@ -77,7 +79,7 @@ mod tests {
     #[test]
     fn flat_region_special_values() {
         let g = GreyLevels::new([2, 2, 1], vec![4; 4]);
-        let f = features(&ngtdm(&g, &TextureSettings::default()));
+        let f = features(&ngtdm(&g, &TextureSettings::default()).unwrap());
         assert_eq!(f["Coarseness"], COARSENESS_WITHOUT_DIFFERENCES);
         assert_eq!((f["Busyness"], f["Complexity"], f["Contrast"], f["Strength"]), (0.0, 0.0, 0.0, 0.0));
     }
@@ -87,7 +89,7 @@ mod tests {
     #[test]
     fn two_voxels() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 3]);
-        let m = ngtdm(&g, &TextureSettings::default());
+        let m = ngtdm(&g, &TextureSettings::default()).unwrap();
         assert_eq!((m.counts.clone(), m.differences.clone()), (vec![1.0, 1.0], vec![2.0, 2.0]));
         let f = features(&m);
         // 1 / (½·2 + ½·2).
