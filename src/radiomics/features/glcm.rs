@@ -240,16 +240,11 @@ fn complex_sqrt(re: f64, im: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
-        features.iter().find(|(n, _)| *n == name).unwrap().1
-    }
+    use crate::radiomics::features::testutil::{assert_pyradiomics_order, value};
 
     #[test]
     fn names_are_in_pyradiomics_order() {
-        let mut sorted = NAMES;
-        sorted.sort_unstable();
-        assert_eq!(sorted, NAMES);
+        assert_pyradiomics_order(&NAMES, 24);
         assert_eq!((NAMES[JOINT_AVERAGE], NAMES[MCC]), ("JointAverage", "MCC"));
     }
 

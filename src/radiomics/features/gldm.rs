@@ -61,16 +61,14 @@ pub fn from_matrix(m: &Gldm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     #[test]
     fn fourteen_features_in_alphabetical_order() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
         let names: Vec<&str> =
             gldm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        assert_eq!(names.len(), 14);
-        assert_eq!(names, sorted);
+        assert_pyradiomics_order(&names, 14);
     }
 
     /// A flat 3×1×1 row of level 2: dependence sizes 2, 3, 2 (the ends have one neighbour).

@@ -94,16 +94,11 @@ fn matrix_features(m: &Glrlm, a: usize) -> [f64; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
-        features.iter().find(|(n, _)| *n == name).unwrap().1
-    }
+    use crate::radiomics::features::testutil::{assert_pyradiomics_order, value};
 
     #[test]
     fn names_are_in_pyradiomics_order() {
-        let mut sorted = NAMES;
-        sorted.sort_unstable();
-        assert_eq!(sorted, NAMES);
+        assert_pyradiomics_order(&NAMES, 16);
     }
 
     #[test]

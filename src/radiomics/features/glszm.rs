@@ -65,16 +65,14 @@ pub fn from_matrix(m: &Glszm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     #[test]
     fn sixteen_features_in_alphabetical_order() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
         let names: Vec<&str> =
             glszm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        assert_eq!(names.len(), 16);
-        assert_eq!(names, sorted);
+        assert_pyradiomics_order(&names, 16);
     }
 
     /// One zone of 8 voxels of grey level 3 (a 2×2×2 cube): every sum has one term.

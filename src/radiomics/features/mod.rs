@@ -9,3 +9,5 @@ pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
 pub mod ngtdm;
+#[cfg(test)]
+mod testutil;

@@ -68,6 +68,7 @@ pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::matrices::testutil::pyradiomics_docs_5x5;
 
     /// The 5×5 example of the PyRadiomics GLDM documentation (α = 0, δ = 1, 8-neighbourhood in the
     /// slice; IBSI 1 section 3.11 dependence definition), rows `j`, columns `i`. Counted by hand,
@@ -75,15 +76,7 @@ mod tests {
     /// dependent neighbours: dependence size 4.
     #[test]
     fn pyradiomics_documentation_example() {
-        #[rustfmt::skip]
-        let image = vec![
-            5, 2, 5, 4, 4,
-            3, 3, 3, 1, 3,
-            2, 1, 1, 1, 3,
-            4, 2, 2, 2, 3,
-            3, 5, 3, 3, 2,
-        ];
-        let g = GreyLevels::new([5, 5, 1], image);
+        let g = pyradiomics_docs_5x5();
         let s = TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() };
         let m = gldm(&g, &s).unwrap();
         assert_eq!(m.grey_levels, vec![1, 2, 3, 4, 5]);

@@ -97,6 +97,7 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::matrices::testutil::pyradiomics_docs_5x5;
 
     fn settings_2d() -> TextureSettings {
         TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() }
@@ -108,15 +109,7 @@ mod tests {
     /// and 1; level 5 three single voxels.
     #[test]
     fn pyradiomics_documentation_example() {
-        #[rustfmt::skip]
-        let image = vec![
-            5, 2, 5, 4, 4,
-            3, 3, 3, 1, 3,
-            2, 1, 1, 1, 3,
-            4, 2, 2, 2, 3,
-            3, 5, 3, 3, 2,
-        ];
-        let g = GreyLevels::new([5, 5, 1], image);
+        let g = pyradiomics_docs_5x5();
         let m = glszm(&g, &settings_2d()).unwrap();
         // Expected matrix from the documentation (rows grey level 1..5, columns size 1..5):
         //   1: 0 0 0 1 0     2: 1 0 0 0 1     3: 1 0 1 0 1     4: 1 1 0 0 0     5: 3 0 0 0 0

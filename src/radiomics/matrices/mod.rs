@@ -10,3 +10,5 @@ pub mod glszm;
 mod levels;
 pub mod ngtdm;
 mod reduce;
+#[cfg(test)]
+mod testutil;
