@@ -70,9 +70,18 @@ pub fn from_matrix(m: &Ngtdm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     fn features(m: &Ngtdm) -> std::collections::HashMap<&'static str, f64> {
         from_matrix(m).into_iter().collect()
+    }
+
+    #[test]
+    fn five_features_in_alphabetical_order() {
+        let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
+        let names: Vec<&str> =
+            ngtdm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
+        assert_pyradiomics_order(&names, 5);
     }
 
     /// A flat region has no grey tone differences: PyRadiomics' special values.
