@@ -4,12 +4,9 @@
 //! columns, whose single-slice masks are not in the shared data.
 
 use radscored::image;
-use radscored::radiomics::{self, params, FeatureClass};
+use radscored::radiomics::{self, FeatureClass};
 
-use crate::util::{rel_diff, shared, Baseline};
-
-const RELATIVE_TOLERANCE: f64 = 1e-6;
-const ABSOLUTE_TOLERANCE_AT_ZERO: f64 = 1e-9;
+use crate::util::{case_paths, rel_diff, settings_from_yaml, within_tolerance, Baseline};
 
 /// Compares one class over all its columns; returns the number of values compared.
 fn check_class(class: FeatureClass) -> usize {
@@ -21,12 +18,9 @@ fn check_class(class: FeatureClass) -> usize {
         if column.ends_with("_resampling") {
             continue;
         }
-        let case = column.split('_').next().unwrap();
-        let image = image::read(&shared(&format!("refdata/pyradiomics/{case}_image.nrrd"))).unwrap();
-        let mask = image::read(&shared(&format!("refdata/pyradiomics/{case}_label.nrrd"))).unwrap();
-        let mut settings = radiomics::Settings::default();
-        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&baseline.settings_yaml(column)).unwrap();
-        params::apply_settings(&mut settings, &yaml).unwrap_or_else(|e| panic!("{column}: {e}"));
+        let (image_path, mask_path) = case_paths(column.split('_').next().unwrap());
+        let (image, mask) = (image::read(&image_path).unwrap(), image::read(&mask_path).unwrap());
+        let mut settings = settings_from_yaml(&baseline.settings_yaml(column));
         settings.classes = vec![(class, Vec::new())];
         let ours = radiomics::extract(&image, &mask, &settings).unwrap_or_else(|e| panic!("{column}: {e}"));
         for (name, reference) in baseline.features(column) {
@@ -36,11 +30,10 @@ fn check_class(class: FeatureClass) -> usize {
                 continue;
             };
             let d = rel_diff(value, reference);
-            let limit = if reference == 0.0 { ABSOLUTE_TOLERANCE_AT_ZERO } else { RELATIVE_TOLERANCE };
             if d > worst.0 {
                 worst = (d, format!("{column} {name}"));
             }
-            if d.is_nan() || d > limit {
+            if !within_tolerance(value, reference) {
                 failures
                     .push(format!("{column} {name}: ours {value:e}, PyRadiomics {reference:e}, rel {d:e}"));
             }

@@ -15,10 +15,10 @@ mod model_reference;
 /// `radscored evaluate` run as a process.
 mod evaluate_cli;
 
-/// GLSZM, GLDM, NGTDM matrices and features against PyRadiomics' baseline tables and .npy matrices.
+/// GLSZM, GLDM, NGTDM matrices against PyRadiomics' .npy files; settings without a baseline live.
 mod radiomics_texture_szm;
 
-/// GLCM and GLRLM matrices and features against PyRadiomics' baseline files.
+/// GLCM and GLRLM matrices against PyRadiomics' .npy files; settings without a baseline live.
 mod radiomics_texture_glcm;
 
 /// 3D shape features: baseline table, live PyRadiomics (brain1, prostate phantom, random masks),

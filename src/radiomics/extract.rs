@@ -134,10 +134,10 @@ fn add_image_type(
             FeatureClass::Shape => continue,
             FeatureClass::FirstOrder => firstorder(roi, &grey, settings),
             FeatureClass::Glcm => features::glcm::glcm_features(&grey, &texture)?,
-            FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture),
+            FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture)?,
             FeatureClass::Glrlm => features::glrlm::glrlm_features(&grey, &texture)?,
-            FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture),
-            FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture),
+            FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture)?,
+            FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture)?,
         };
         out.push_class(prefix, *class, values, wanted)?;
     }

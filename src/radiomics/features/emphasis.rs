@@ -1,17 +1,21 @@
-//! The arithmetic the GLSZM and GLDM feature sets share: PyRadiomics computes the same fourteen
+//! The arithmetic the GLSZM, GLDM and GLRLM feature sets share: PyRadiomics computes the same
 //! sums over a count matrix `P(i, j)` whose rows are grey levels `i` and whose columns are sizes
-//! `j` (zone sizes for the GLSZM, dependence sizes for the GLDM), only under different names.
+//! `j` (zone sizes for the GLSZM, dependence sizes for the GLDM, run lengths for each angle of the
+//! GLRLM), only under different names. Each sum is written in PyRadiomics' form (`p_s / j²`, not
+//! `p_s · (1/j²)`), so the rounding follows it too.
 //!
 //! ```text
-//! N_z = Σ_i Σ_j P(i, j)   (1 when the matrix is empty, as PyRadiomics sets it)
+//! N_z = Σ_i Σ_j P(i, j)   (1 when the matrix is empty, as PyRadiomics sets it for GLSZM and GLDM)
 //! p_g(i) = Σ_j P(i, j)    p_s(j) = Σ_i P(i, j)    p(i, j) = P(i, j) / N_z
 //! small      = Σ_j p_s(j) / j² / N_z           large      = Σ_j p_s(j) j² / N_z
 //! low_grey   = Σ_i p_g(i) / i² / N_z           high_grey  = Σ_i p_g(i) i² / N_z
 //! small_low  = Σ P / (i² j²) / N_z             small_high = Σ P i² / j² / N_z
 //! large_low  = Σ P j² / i² / N_z               large_high = Σ P i² j² / N_z
 //! grey_non_uniformity = Σ_i p_g(i)² / N_z      size_non_uniformity = Σ_j p_s(j)² / N_z
+//! grey_non_uniformity_normalized = Σ_i p_g(i)² / N_z²   (likewise size_non_uniformity_normalized)
 //! grey_variance = Σ_i (p_g(i)/N_z) (i − μ_i)²,  μ_i = Σ_i (p_g(i)/N_z) i
 //! size_variance = Σ_j (p_s(j)/N_z) (j − μ_j)²,  μ_j = Σ_j (p_s(j)/N_z) j
+//! size_total = Σ_j p_s(j) j   (the voxels of all runs, GLRLM's N_p)
 //! entropy = −Σ_i Σ_j p(i, j) log₂(p(i, j) + ε),  ε = 2.2·10⁻¹⁶ (numpy.spacing(1))
 //! ```
 
@@ -30,8 +34,11 @@ pub(super) struct Emphasis {
     pub large_high: f64,
     pub grey_non_uniformity: f64,
     pub size_non_uniformity: f64,
+    pub grey_non_uniformity_normalized: f64,
+    pub size_non_uniformity_normalized: f64,
     pub grey_variance: f64,
     pub size_variance: f64,
+    pub size_total: f64,
     pub entropy: f64,
 }
 
@@ -59,12 +66,12 @@ impl Emphasis {
         let sum: f64 = per_grey.iter().sum();
         let total = if sum == 0.0 { 1.0 } else { sum };
 
-        let by_grey = |f: fn(f64) -> f64| -> f64 {
-            grey_levels.iter().zip(&per_grey).map(|(&i, &n)| n * f(f64::from(i))).sum::<f64>()
+        // Σ f(n, x) over the marginal counts n and their labels x (grey levels or sizes).
+        let by = |labels: &[u32], marginal: &[f64], f: fn(f64, f64) -> f64| -> f64 {
+            labels.iter().zip(marginal).map(|(&x, &n)| f(n, f64::from(x))).sum::<f64>()
         };
-        let by_size = |f: fn(f64) -> f64| -> f64 {
-            sizes.iter().zip(&per_size).map(|(&j, &n)| n * f(f64::from(j))).sum::<f64>()
-        };
+        let grey_squares: f64 = per_grey.iter().map(|n| n * n).sum();
+        let size_squares: f64 = per_size.iter().map(|n| n * n).sum();
         let entropy = -counts
             .iter()
             .map(|&count| {
@@ -75,18 +82,21 @@ impl Emphasis {
 
         Emphasis {
             total,
-            small: by_size(|j| 1.0 / (j * j)) / total,
-            large: by_size(|j| j * j) / total,
-            low_grey: by_grey(|i| 1.0 / (i * i)) / total,
-            high_grey: by_grey(|i| i * i) / total,
+            small: by(sizes, &per_size, |n, j| n / (j * j)) / total,
+            large: by(sizes, &per_size, |n, j| n * (j * j)) / total,
+            low_grey: by(grey_levels, &per_grey, |n, i| n / (i * i)) / total,
+            high_grey: by(grey_levels, &per_grey, |n, i| n * (i * i)) / total,
             small_low: small_low / total,
             small_high: small_high / total,
             large_low: large_low / total,
             large_high: large_high / total,
-            grey_non_uniformity: per_grey.iter().map(|n| n * n).sum::<f64>() / total,
-            size_non_uniformity: per_size.iter().map(|n| n * n).sum::<f64>() / total,
+            grey_non_uniformity: grey_squares / total,
+            size_non_uniformity: size_squares / total,
+            grey_non_uniformity_normalized: grey_squares / (total * total),
+            size_non_uniformity_normalized: size_squares / (total * total),
             grey_variance: variance(grey_levels, &per_grey, total),
             size_variance: variance(sizes, &per_size, total),
+            size_total: by(sizes, &per_size, |n, j| n * j),
             entropy,
         }
     }
@@ -115,6 +125,9 @@ mod tests {
         assert!((e.large_high - (2.0 + 4.0 + 36.0) / 4.0).abs() < 1e-15);
         assert!((e.grey_non_uniformity - 2.0).abs() < 1e-15);
         assert!((e.size_non_uniformity - 2.5).abs() < 1e-15);
+        assert_eq!((e.grey_non_uniformity_normalized, e.size_non_uniformity_normalized), (0.5, 0.625));
+        // Σ p_s(j) j = 3·1 + 1·3.
+        assert_eq!(e.size_total, 6.0);
         // Grey levels 1 and 2 equally likely: variance 1/4; sizes 1 (¾) and 3 (¼): mean 1.5, var 0.75.
         assert!((e.grey_variance - 0.25).abs() < 1e-15);
         assert!((e.size_variance - 0.75).abs() < 1e-15);

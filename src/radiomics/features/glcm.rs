@@ -43,6 +43,7 @@
 
 use std::f64::consts::E;
 
+use super::average::{mean, nan_mean, nan_mean_per_feature};
 use super::eigen::eigenvalues;
 use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::glcm::Glcm;
@@ -92,28 +93,10 @@ pub fn glcm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'stati
 /// The GLCM features of built matrices, in [`NAMES`] order.
 pub fn features(m: &Glcm) -> Vec<(&'static str, f64)> {
     let per_matrix: Vec<[f64; 24]> = (0..m.angles).map(|a| matrix_features(m, a)).collect();
-    let mut out: Vec<(&'static str, f64)> = NAMES
-        .iter()
-        .enumerate()
-        .map(|(f, &name)| {
-            let values = per_matrix.iter().map(|v| v[f]);
-            let value = if f == JOINT_AVERAGE { mean(values) } else { nan_mean(values) };
-            (name, value)
-        })
-        .collect();
+    let mut out = nan_mean_per_feature(&NAMES, &per_matrix);
+    out[JOINT_AVERAGE].1 = mean(per_matrix.iter().map(|v| v[JOINT_AVERAGE]));
     out[MCC].1 = mcc(m);
     out
-}
-
-/// Mean, NaN if any value is NaN or there is none (NumPy `mean`).
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, count) = values.fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
-    sum / count as f64
-}
-
-/// Mean of the values that are not NaN; NaN if there is none (NumPy `nanmean`).
-fn nan_mean(values: impl Iterator<Item = f64>) -> f64 {
-    mean(values.filter(|x| !x.is_nan()))
 }
 
 /// All features of matrix `a` except MCC (left NaN), in [`NAMES`] order.
@@ -257,16 +240,11 @@ fn complex_sqrt(re: f64, im: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
-        features.iter().find(|(n, _)| *n == name).unwrap().1
-    }
+    use crate::radiomics::features::testutil::{assert_pyradiomics_order, value};
 
     #[test]
     fn names_are_in_pyradiomics_order() {
-        let mut sorted = NAMES;
-        sorted.sort_unstable();
-        assert_eq!(sorted, NAMES);
+        assert_pyradiomics_order(&NAMES, 24);
         assert_eq!((NAMES[JOINT_AVERAGE], NAMES[MCC]), ("JointAverage", "MCC"));
     }
 

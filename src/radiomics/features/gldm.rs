@@ -26,13 +26,15 @@
 //! All are dimensionless. A region of one grey level gives GrayLevelVariance 0.
 
 use super::emphasis::Emphasis;
+use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::gldm::{gldm, Gldm};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
-/// Builds the GLDM of the region and computes its features, in alphabetical order.
-pub fn gldm_features(g: &GreyLevels, s: &TextureSettings) -> Vec<(&'static str, f64)> {
-    from_matrix(&gldm(g, s))
+/// Builds the GLDM of the region and computes its features, in alphabetical order; bad
+/// texture settings (distances, force-2D axis) are errors.
+pub fn gldm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(from_matrix(&gldm(g, s)?))
 }
 
 /// The GLDM features of a matrix, in alphabetical order.
@@ -41,7 +43,7 @@ pub fn from_matrix(m: &Gldm) -> Vec<(&'static str, f64)> {
     vec![
         ("DependenceEntropy", e.entropy),
         ("DependenceNonUniformity", e.size_non_uniformity),
-        ("DependenceNonUniformityNormalized", e.size_non_uniformity / e.total),
+        ("DependenceNonUniformityNormalized", e.size_non_uniformity_normalized),
         ("DependenceVariance", e.size_variance),
         ("GrayLevelNonUniformity", e.grey_non_uniformity),
         ("GrayLevelVariance", e.grey_variance),
@@ -59,15 +61,14 @@ pub fn from_matrix(m: &Gldm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     #[test]
     fn fourteen_features_in_alphabetical_order() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
-        let names: Vec<&str> = gldm_features(&g, &TextureSettings::default()).iter().map(|f| f.0).collect();
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        assert_eq!(names.len(), 14);
-        assert_eq!(names, sorted);
+        let names: Vec<&str> =
+            gldm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
+        assert_pyradiomics_order(&names, 14);
     }
 
     /// A flat 3×1×1 row of level 2: dependence sizes 2, 3, 2 (the ends have one neighbour).
@@ -75,7 +76,7 @@ mod tests {
     fn flat_row() {
         let g = GreyLevels::new([3, 1, 1], vec![2, 2, 2]);
         let f: std::collections::HashMap<_, _> =
-            gldm_features(&g, &TextureSettings::default()).into_iter().collect();
+            gldm_features(&g, &TextureSettings::default()).unwrap().into_iter().collect();
         assert_eq!(f["GrayLevelVariance"], 0.0);
         assert_eq!(f["GrayLevelNonUniformity"], 3.0);
         assert!((f["LargeDependenceEmphasis"] - (4.0 + 9.0 + 4.0) / 3.0).abs() < 1e-15);

@@ -4,7 +4,8 @@
 //! `nanmean` (a matrix without runs gives NaN and is skipped; none at all gives NaN). With
 //! P(i, j) the run counts of one matrix, i the grey levels present, j the run lengths (voxels)
 //! that occur, N_r = Σ P(i,j) the number of runs, N_p = Σ j·P(i,j) the voxels in runs,
-//! p_g(i) = Σ_j P(i,j), p_r(j) = Σ_i P(i,j), p = P/N_r, ε = 2.2·10⁻¹⁶:
+//! p_g(i) = Σ_j P(i,j), p_r(j) = Σ_i P(i,j), p = P/N_r, ε = 2.2·10⁻¹⁶ (the sums are those of the
+//! private module `emphasis`, shared with the GLSZM and GLDM):
 //!
 //! ```text
 //! GrayLevelNonUniformity             Σ p_g² / N_r
@@ -25,6 +26,8 @@
 //! ShortRunLowGrayLevelEmphasis       Σ P/(i²·j²) / N_r
 //! ```
 
+use super::average::nan_mean_per_feature;
+use super::emphasis::Emphasis;
 use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::glrlm::Glrlm;
 use crate::radiomics::{GreyLevels, TextureSettings};
@@ -49,9 +52,6 @@ pub const NAMES: [&str; 16] = [
     "ShortRunLowGrayLevelEmphasis",
 ];
 
-/// PyRadiomics' ε, `numpy.spacing(1)`.
-const EPS: f64 = f64::EPSILON;
-
 /// The GLRLM features of a region, named without prefix, in [`NAMES`] order.
 pub fn glrlm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
     Ok(features(&Glrlm::build(g, s)?))
@@ -60,84 +60,45 @@ pub fn glrlm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'stat
 /// The GLRLM features of built matrices, in [`NAMES`] order.
 pub fn features(m: &Glrlm) -> Vec<(&'static str, f64)> {
     let per_matrix: Vec<[f64; 16]> = (0..m.angles).map(|a| matrix_features(m, a)).collect();
-    NAMES
-        .iter()
-        .enumerate()
-        .map(|(f, &name)| {
-            let (sum, count) = per_matrix
-                .iter()
-                .map(|v| v[f])
-                .filter(|x| !x.is_nan())
-                .fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
-            (name, sum / count as f64)
-        })
-        .collect()
+    nan_mean_per_feature(&NAMES, &per_matrix)
 }
 
 /// All features of matrix `a`, in [`NAMES`] order.
 fn matrix_features(m: &Glrlm, a: usize) -> [f64; 16] {
-    let (n_g, n_r) = (m.levels.len(), m.run_lengths.len());
     let p = m.matrix(a);
-    let level: Vec<f64> = m.levels.iter().map(|&l| f64::from(l)).collect();
-    let length: Vec<f64> = m.run_lengths.iter().map(|&r| f64::from(r)).collect();
-    let mut pg = vec![0.0; n_g];
-    let mut pr = vec![0.0; n_r];
-    let (mut lrhgle, mut lrlgle, mut srhgle, mut srlgle) = (0.0, 0.0, 0.0, 0.0);
-    for i in 0..n_g {
-        let i2 = level[i] * level[i];
-        for j in 0..n_r {
-            let x = p[i * n_r + j];
-            let j2 = length[j] * length[j];
-            pg[i] += x;
-            pr[j] += x;
-            lrhgle += x * j2 * i2;
-            lrlgle += x * j2 / i2;
-            srhgle += x * i2 / j2;
-            srlgle += x / (i2 * j2);
-        }
+    // PyRadiomics sets N_r = NaN for a matrix without runs, which makes every feature NaN.
+    if p.iter().all(|&x| x == 0.0) {
+        return [f64::NAN; 16];
     }
-    let runs: f64 = p.iter().sum();
-    // PyRadiomics sets N_r = NaN for a matrix without runs.
-    let runs = if runs == 0.0 { f64::NAN } else { runs };
-    let voxels: f64 = pr.iter().zip(&length).map(|(r, j)| r * j).sum();
-    let squares = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
-    let variance = |v: &[f64], values: &[f64]| {
-        let mean: f64 = v.iter().zip(values).map(|(x, value)| x / runs * value).sum();
-        v.iter().zip(values).map(|(x, value)| x / runs * (value - mean).powi(2)).sum::<f64>()
-    };
+    let e = Emphasis::of(&m.levels, &m.run_lengths, p);
     [
-        squares(&pg) / runs,
-        squares(&pg) / (runs * runs),
-        variance(&pg, &level),
-        pg.iter().zip(&level).map(|(x, i)| x * i * i).sum::<f64>() / runs,
-        pr.iter().zip(&length).map(|(x, j)| x * j * j).sum::<f64>() / runs,
-        lrhgle / runs,
-        lrlgle / runs,
-        pg.iter().zip(&level).map(|(x, i)| x / (i * i)).sum::<f64>() / runs,
-        -p.iter().map(|x| x / runs * (x / runs + EPS).log2()).sum::<f64>(),
-        squares(&pr) / runs,
-        squares(&pr) / (runs * runs),
-        runs / voxels,
-        variance(&pr, &length),
-        pr.iter().zip(&length).map(|(x, j)| x / (j * j)).sum::<f64>() / runs,
-        srhgle / runs,
-        srlgle / runs,
+        e.grey_non_uniformity,
+        e.grey_non_uniformity_normalized,
+        e.grey_variance,
+        e.high_grey,
+        e.large,
+        e.large_high,
+        e.large_low,
+        e.low_grey,
+        e.entropy,
+        e.size_non_uniformity,
+        e.size_non_uniformity_normalized,
+        e.total / e.size_total,
+        e.size_variance,
+        e.small,
+        e.small_high,
+        e.small_low,
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(features: &[(&'static str, f64)], name: &str) -> f64 {
-        features.iter().find(|(n, _)| *n == name).unwrap().1
-    }
+    use crate::radiomics::features::testutil::{assert_pyradiomics_order, value};
 
     #[test]
     fn names_are_in_pyradiomics_order() {
-        let mut sorted = NAMES;
-        sorted.sort_unstable();
-        assert_eq!(sorted, NAMES);
+        assert_pyradiomics_order(&NAMES, 16);
     }
 
     #[test]
@@ -154,7 +115,7 @@ mod tests {
         assert_eq!(value(&f, "HighGrayLevelRunEmphasis"), (1.0 + 4.0) / 2.0);
         assert_eq!(value(&f, "LongRunLowGrayLevelEmphasis"), (4.0 + 1.0 / 4.0) / 2.0);
         assert_eq!(value(&f, "GrayLevelVariance"), 0.25);
-        assert_eq!(value(&f, "RunEntropy"), -(0.5 * (0.5 + EPS).log2()) * 2.0);
+        assert_eq!(value(&f, "RunEntropy"), -(0.5 * (0.5 + f64::EPSILON).log2()) * 2.0);
     }
 
     #[test]

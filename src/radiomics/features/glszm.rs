@@ -27,13 +27,15 @@
 //! ZoneVariance 0 and ZoneEntropy ≈ 0 (−log₂(1 + ε)), as in PyRadiomics.
 
 use super::emphasis::Emphasis;
+use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::glszm::{glszm, Glszm};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
-/// Builds the GLSZM of the region and computes its features, in alphabetical order.
-pub fn glszm_features(g: &GreyLevels, s: &TextureSettings) -> Vec<(&'static str, f64)> {
-    from_matrix(&glszm(g, s))
+/// Builds the GLSZM of the region and computes its features, in alphabetical order; bad
+/// texture settings (distances, force-2D axis) are errors.
+pub fn glszm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(from_matrix(&glszm(g, s)?))
 }
 
 /// The GLSZM features of a matrix, in alphabetical order.
@@ -42,7 +44,7 @@ pub fn from_matrix(m: &Glszm) -> Vec<(&'static str, f64)> {
     let voxels = if m.voxel_count == 0 { 1.0 } else { m.voxel_count as f64 };
     vec![
         ("GrayLevelNonUniformity", e.grey_non_uniformity),
-        ("GrayLevelNonUniformityNormalized", e.grey_non_uniformity / e.total),
+        ("GrayLevelNonUniformityNormalized", e.grey_non_uniformity_normalized),
         ("GrayLevelVariance", e.grey_variance),
         ("HighGrayLevelZoneEmphasis", e.high_grey),
         ("LargeAreaEmphasis", e.large),
@@ -50,7 +52,7 @@ pub fn from_matrix(m: &Glszm) -> Vec<(&'static str, f64)> {
         ("LargeAreaLowGrayLevelEmphasis", e.large_low),
         ("LowGrayLevelZoneEmphasis", e.low_grey),
         ("SizeZoneNonUniformity", e.size_non_uniformity),
-        ("SizeZoneNonUniformityNormalized", e.size_non_uniformity / e.total),
+        ("SizeZoneNonUniformityNormalized", e.size_non_uniformity_normalized),
         ("SmallAreaEmphasis", e.small),
         ("SmallAreaHighGrayLevelEmphasis", e.small_high),
         ("SmallAreaLowGrayLevelEmphasis", e.small_low),
@@ -63,15 +65,14 @@ pub fn from_matrix(m: &Glszm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     #[test]
     fn sixteen_features_in_alphabetical_order() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
-        let names: Vec<&str> = glszm_features(&g, &TextureSettings::default()).iter().map(|f| f.0).collect();
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        assert_eq!(names.len(), 16);
-        assert_eq!(names, sorted);
+        let names: Vec<&str> =
+            glszm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
+        assert_pyradiomics_order(&names, 16);
     }
 
     /// One zone of 8 voxels of grey level 3 (a 2×2×2 cube): every sum has one term.
@@ -79,7 +80,7 @@ mod tests {
     fn single_zone() {
         let g = GreyLevels::new([2, 2, 2], vec![3; 8]);
         let f: std::collections::HashMap<_, _> =
-            glszm_features(&g, &TextureSettings::default()).into_iter().collect();
+            glszm_features(&g, &TextureSettings::default()).unwrap().into_iter().collect();
         assert_eq!(f["ZonePercentage"], 1.0 / 8.0);
         assert_eq!(f["LargeAreaEmphasis"], 64.0);
         assert_eq!(f["SmallAreaLowGrayLevelEmphasis"], 1.0 / (9.0 * 64.0));

@@ -17,6 +17,7 @@
 //! All are dimensionless. PyRadiomics' special values when a denominator is 0 (a flat region):
 //! Coarseness 10⁶, Busyness 0, Contrast 0 (also for one grey level), Strength 0.
 
+use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::ngtdm::{ngtdm, Ngtdm};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
@@ -24,9 +25,10 @@ use crate::radiomics::texture::TextureSettings;
 /// Coarseness PyRadiomics reports when `Σ p_i s_i` is 0 (no grey tone differences at all).
 pub const COARSENESS_WITHOUT_DIFFERENCES: f64 = 1e6;
 
-/// Builds the NGTDM of the region and computes its features, in alphabetical order.
-pub fn ngtdm_features(g: &GreyLevels, s: &TextureSettings) -> Vec<(&'static str, f64)> {
-    from_matrix(&ngtdm(g, s))
+/// Builds the NGTDM of the region and computes its features, in alphabetical order; bad
+/// texture settings (distances, force-2D axis) are errors.
+pub fn ngtdm_features(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(&'static str, f64)>, AngleError> {
+    Ok(from_matrix(&ngtdm(g, s)?))
 }
 
 /// The NGTDM features of a matrix, in alphabetical order.
@@ -68,16 +70,25 @@ pub fn from_matrix(m: &Ngtdm) -> Vec<(&'static str, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::features::testutil::assert_pyradiomics_order;
 
     fn features(m: &Ngtdm) -> std::collections::HashMap<&'static str, f64> {
         from_matrix(m).into_iter().collect()
+    }
+
+    #[test]
+    fn five_features_in_alphabetical_order() {
+        let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
+        let names: Vec<&str> =
+            ngtdm_features(&g, &TextureSettings::default()).unwrap().iter().map(|f| f.0).collect();
+        assert_pyradiomics_order(&names, 5);
     }
 
     /// A flat region has no grey tone differences: PyRadiomics' special values.
     #[test]
     fn flat_region_special_values() {
         let g = GreyLevels::new([2, 2, 1], vec![4; 4]);
-        let f = features(&ngtdm(&g, &TextureSettings::default()));
+        let f = features(&ngtdm(&g, &TextureSettings::default()).unwrap());
         assert_eq!(f["Coarseness"], COARSENESS_WITHOUT_DIFFERENCES);
         assert_eq!((f["Busyness"], f["Complexity"], f["Contrast"], f["Strength"]), (0.0, 0.0, 0.0, 0.0));
     }
@@ -87,7 +98,7 @@ mod tests {
     #[test]
     fn two_voxels() {
         let g = GreyLevels::new([2, 1, 1], vec![1, 3]);
-        let m = ngtdm(&g, &TextureSettings::default());
+        let m = ngtdm(&g, &TextureSettings::default()).unwrap();
         assert_eq!((m.counts.clone(), m.differences.clone()), (vec![1.0, 1.0], vec![2.0, 2.0]));
         let f = features(&m);
         // 1 / (½·2 + ½·2).

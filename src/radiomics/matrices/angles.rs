@@ -176,6 +176,21 @@ mod tests {
     }
 
     #[test]
+    fn bidirectional_counts_match_generate_angles() {
+        // cMatrices.generate_angles(size, distances, True, force2D, 0) gives 124 offsets for
+        // [1, 2], 8 with force2D, 8 in a box one voxel thick along z, and for the repeated
+        // distances [1, 1] all 26 twice over (52, the second round starting at (1, 1, 1) again).
+        let both = |size, distances: &[usize], axis| {
+            neighbour_offsets(size, distances, Directions::Both, axis).unwrap()
+        };
+        assert_eq!(both([5, 5, 5], &[1, 2], None).len(), 124);
+        assert_eq!(both([5, 5, 5], &[1], Some(2)).len(), 8);
+        assert_eq!(both([5, 5, 1], &[1], None).len(), 8);
+        let twice = both([5, 5, 5], &[1, 1], None);
+        assert_eq!((twice.len(), &twice[..26]), (52, &twice[26..]));
+    }
+
+    #[test]
     fn force_2d_keeps_the_in_plane_angles() {
         // PyRadiomics force2Ddimension 0 (z) is our axis 2: (0,1,1), (0,1,0), (0,1,-1), (0,0,1)
         // in (z, y, x).

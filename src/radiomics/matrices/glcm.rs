@@ -15,6 +15,8 @@
 //!    only when one is left) becomes NaN, which the features' `nanmean` then skips.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
+use super::levels::level_rows;
+use super::reduce::{keep_non_empty, weighted_sum};
 use crate::radiomics::{GreyLevels, TextureSettings};
 
 /// Normalised co-occurrence matrices of a region, one per kept angle.
@@ -80,15 +82,6 @@ impl Glcm {
     }
 }
 
-/// Maps each grey level to its row in the matrices (levels absent from the region get none).
-pub(crate) fn level_rows(g: &GreyLevels) -> Vec<usize> {
-    let mut rows = vec![usize::MAX; g.max_level as usize + 1];
-    for (row, &level) in g.present.iter().enumerate() {
-        rows[level as usize] = row;
-    }
-    rows
-}
-
 /// The asymmetric counts of every offset in one pass over the region, `(a·n + i)·n + j`.
 fn count_pairs(g: &GreyLevels, offsets: &[Offset]) -> Vec<f64> {
     let n = g.present.len();
@@ -119,23 +112,6 @@ fn count_pairs(g: &GreyLevels, offsets: &[Offset]) -> Vec<f64> {
         }
     }
     counts.into_iter().map(f64::from).collect()
-}
-
-/// `Σ_a w_a·M_a` over matrices of `len` entries: always exactly one matrix, even from none.
-pub(crate) fn weighted_sum(matrices: &[f64], weights: &[f64], len: usize) -> Vec<f64> {
-    let mut sum = vec![0.0; len];
-    for (m, &w) in matrices.chunks_exact(len.max(1)).zip(weights) {
-        sum.iter_mut().zip(m).for_each(|(s, &x)| *s += x * w);
-    }
-    sum
-}
-
-/// Drops matrices (of `len` entries) that sum to 0, unless there is only one.
-pub(crate) fn keep_non_empty(matrices: Vec<f64>, len: usize) -> Vec<f64> {
-    if len == 0 || matrices.len() <= len {
-        return matrices;
-    }
-    matrices.chunks_exact(len).filter(|m| m.iter().sum::<f64>() != 0.0).flatten().copied().collect()
 }
 
 #[cfg(test)]

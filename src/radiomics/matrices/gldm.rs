@@ -11,7 +11,9 @@
 //! occur, ascending (PyRadiomics deletes the empty ones). `j` counts the centre voxel, as IBSI's
 //! dependence `k` does, so it starts at 1.
 
-use super::glszm::{neighbour_offsets, row_lookup, PaddedLevels};
+use super::angles::{neighbour_offsets, AngleError, Directions};
+use super::levels::{level_rows, PaddedLevels};
+use super::reduce::drop_empty_columns;
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -30,48 +32,43 @@ pub struct Gldm {
 
 /// Builds the GLDM of the region with `distances`, `force_2d_axis` and `gldm_alpha` from the
 /// settings. PyRadiomics reads `gldm_a` as an integer; for whole-number α the comparison below is
-/// the same.
-pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Gldm {
-    let offsets = neighbour_offsets(g.size, &s.distances, s.force_2d_axis);
-    let reach = offsets.iter().flatten().map(|step| step.unsigned_abs()).max().unwrap_or(0);
-    let padded = PaddedLevels::new(g, reach);
-    let deltas: Vec<isize> = offsets.iter().map(|&o| padded.delta(o)).collect();
-    let row_of = row_lookup(g);
+/// the same. Bad distances or a bad force-2D axis are errors.
+pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
+    let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
+    let padded = PaddedLevels::new(g, &offsets);
+    let row_of = level_rows(g);
 
     // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
     // neighbour dependent (limit −1).
     let limit = if s.gldm_alpha >= 0.0 { s.gldm_alpha.floor().min(f64::from(u32::MAX)) as i64 } else { -1 };
     let width = offsets.len() + 1; // dependent neighbours: 0 ..= offsets.len()
-    let mut histogram = vec![0u32; g.present.len() * width];
+    let mut histogram = vec![0.0; g.present.len() * width];
     for v in padded.region_indices(g) {
         let level = padded.levels[v];
         // Counted without branches: whether a neighbour depends on the centre is unpredictable.
-        let dependent: usize = deltas
+        let dependent: usize = padded
+            .deltas
             .iter()
             .map(|&d| {
                 let neighbour = padded.levels[v.wrapping_add_signed(d)];
                 usize::from((neighbour != 0) & (i64::from(level.abs_diff(neighbour)) <= limit))
             })
             .sum();
-        histogram[row_of[level as usize] as usize * width + dependent] += 1;
+        histogram[row_of[level as usize] * width + dependent] += 1.0;
     }
 
-    let used: Vec<usize> =
-        (0..width).filter(|&c| (0..g.present.len()).any(|r| histogram[r * width + c] > 0)).collect();
-    let mut counts = Vec::with_capacity(g.present.len() * used.len());
-    for r in 0..g.present.len() {
-        counts.extend(used.iter().map(|&c| histogram[r * width + c] as f64));
-    }
-    Gldm {
+    let (used, counts) = drop_empty_columns(&histogram, width);
+    Ok(Gldm {
         grey_levels: g.present.clone(),
         dependence_sizes: used.iter().map(|&c| c as u32 + 1).collect(),
         counts,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::matrices::testutil::pyradiomics_docs_5x5;
 
     /// The 5×5 example of the PyRadiomics GLDM documentation (α = 0, δ = 1, 8-neighbourhood in the
     /// slice; IBSI 1 section 3.11 dependence definition), rows `j`, columns `i`. Counted by hand,
@@ -79,17 +76,9 @@ mod tests {
     /// dependent neighbours: dependence size 4.
     #[test]
     fn pyradiomics_documentation_example() {
-        #[rustfmt::skip]
-        let image = vec![
-            5, 2, 5, 4, 4,
-            3, 3, 3, 1, 3,
-            2, 1, 1, 1, 3,
-            4, 2, 2, 2, 3,
-            3, 5, 3, 3, 2,
-        ];
-        let g = GreyLevels::new([5, 5, 1], image);
+        let g = pyradiomics_docs_5x5();
         let s = TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() };
-        let m = gldm(&g, &s);
+        let m = gldm(&g, &s).unwrap();
         assert_eq!(m.grey_levels, vec![1, 2, 3, 4, 5]);
         assert_eq!(m.dependence_sizes, vec![1, 2, 3, 4]);
         #[rustfmt::skip]
@@ -102,7 +91,7 @@ mod tests {
         ];
         assert_eq!(m.counts, expected);
         // The slice alone has no neighbours along k, so 3D gives the same matrix.
-        assert_eq!(gldm(&g, &TextureSettings::default()), m);
+        assert_eq!(gldm(&g, &TextureSettings::default()).unwrap(), m);
     }
 
     /// α widens dependence; a second distance adds neighbours; unused sizes are dropped.
@@ -110,19 +99,37 @@ mod tests {
     fn alpha_and_distances() {
         // One row of 4 voxels: levels 1 2 4 4.
         let g = GreyLevels::new([4, 1, 1], vec![1, 2, 4, 4]);
-        let plain = gldm(&g, &TextureSettings::default());
+        let plain = gldm(&g, &TextureSettings::default()).unwrap();
         // Dependent neighbours at α=0, δ=1: 0, 0, 1, 1.
         assert_eq!((plain.grey_levels.clone(), plain.dependence_sizes.clone()), (vec![1, 2, 4], vec![1, 2]));
         assert_eq!(plain.counts, vec![1.0, 0.0, 1.0, 0.0, 0.0, 2.0]);
-        let alpha = gldm(&g, &TextureSettings { gldm_alpha: 1.0, ..TextureSettings::default() });
+        let alpha = gldm(&g, &TextureSettings { gldm_alpha: 1.0, ..TextureSettings::default() }).unwrap();
         // α=1: 1 (the 2), 1 (the 1; the 4 differs by 2), 1, 1.
         assert_eq!(alpha.dependence_sizes, vec![2]);
         assert_eq!(alpha.counts, vec![1.0, 1.0, 2.0]);
-        let far = gldm(&g, &TextureSettings { distances: vec![1, 2], ..TextureSettings::default() });
+        let far = gldm(&g, &TextureSettings { distances: vec![1, 2], ..TextureSettings::default() }).unwrap();
         // δ ∈ {1, 2}, α=0: the 2 now sees a 4 two voxels away (not dependent); still 0, 0, 1, 1.
         assert_eq!(far, plain);
         // A negative α makes no neighbour dependent: every voxel has dependence size 1.
-        let negative = gldm(&g, &TextureSettings { gldm_alpha: -1.0, ..TextureSettings::default() });
+        let negative = gldm(&g, &TextureSettings { gldm_alpha: -1.0, ..TextureSettings::default() }).unwrap();
         assert_eq!((negative.dependence_sizes, negative.counts), (vec![1], vec![1.0, 1.0, 2.0]));
+    }
+
+    /// A repeated distance repeats its neighbours, as PyRadiomics' `generate_angles` does: each
+    /// dependent neighbour counts twice.
+    #[test]
+    fn a_repeated_distance_counts_twice() {
+        let g = GreyLevels::new([4, 1, 1], vec![1, 2, 4, 4]);
+        let twice =
+            gldm(&g, &TextureSettings { distances: vec![1, 1], ..TextureSettings::default() }).unwrap();
+        // Dependent neighbours 0, 0, 2, 2: dependence sizes 1 and 3.
+        assert_eq!((twice.dependence_sizes, twice.counts), (vec![1, 3], vec![1.0, 0.0, 1.0, 0.0, 0.0, 2.0]));
+    }
+
+    #[test]
+    fn bad_distances_are_errors() {
+        let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
+        let s = TextureSettings { distances: vec![1, 0], ..TextureSettings::default() };
+        assert_eq!(gldm(&g, &s), Err(AngleError::ZeroDistance { distance: 0 }));
     }
 }

@@ -20,7 +20,8 @@
 //! runs of each angle.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
-use super::glcm::{keep_non_empty, level_rows, weighted_sum};
+use super::levels::level_rows;
+use super::reduce::{drop_empty_columns, keep_non_empty, weighted_sum};
 use crate::radiomics::{GreyLevels, TextureSettings};
 
 /// Run-length matrices of a region, one per kept angle.
@@ -54,17 +55,12 @@ impl Glrlm {
         }
         let counts = keep_non_empty(counts, len);
         let angles = counts.len().checked_div(len).unwrap_or(0);
-        // Keep the run-length columns used by some matrix.
-        let rows = angles * n_g;
-        let used: Vec<usize> =
-            (0..longest).filter(|&r| (0..rows).any(|row| counts[row * longest + r] != 0.0)).collect();
-        let all = &counts;
-        let kept = (0..rows).flat_map(|row| used.iter().map(move |&r| all[row * longest + r])).collect();
+        let (used, counts) = drop_empty_columns(&counts, longest);
         Ok(Glrlm {
             levels: g.present.clone(),
             run_lengths: used.iter().map(|&r| r as u32 + 1).collect(),
             angles,
-            counts: kept,
+            counts,
         })
     }
 

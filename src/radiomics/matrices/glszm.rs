@@ -13,10 +13,9 @@
 //!
 //! Zones are found by an iterative depth-first flood fill over a copy of the box with a border of
 //! empty voxels, so no step needs a bounds check and no recursion can overflow the stack.
-//!
-//! The bottom of this file also holds the neighbourhood helpers the GLDM and NGTDM builders share
-//! (`neighbour_offsets`, `PaddedLevels`).
 
+use super::angles::{neighbour_offsets, AngleError, Directions};
+use super::levels::{level_rows, PaddedLevels};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -34,15 +33,16 @@ pub struct Glszm {
     pub voxel_count: usize,
 }
 
-/// Builds the GLSZM of the region. Only `force_2d_axis` of the settings applies.
-pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Glszm {
-    let offsets = neighbour_offsets(g.size, &[1], s.force_2d_axis);
-    let mut padded = PaddedLevels::new(g, 1);
-    let deltas: Vec<isize> = offsets.iter().map(|&o| padded.delta(o)).collect();
-    let row_of = row_lookup(g);
+/// Builds the GLSZM of the region. Only `force_2d_axis` of the settings applies; an axis other
+/// than 0, 1 or 2 is an error.
+pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
+    let offsets = neighbour_offsets(g.size, &[1], Directions::Both, s.force_2d_axis)?;
+    let mut padded = PaddedLevels::new(g, &offsets);
+    let deltas = &padded.deltas;
+    let row_of = level_rows(g);
 
     // (row, size) of each zone, found in raster order of the zones' first voxels.
-    let mut zones: Vec<(u32, u32)> = Vec::new();
+    let mut zones: Vec<(usize, u32)> = Vec::new();
     // Holds the voxels of the current zone waiting to be expanded; each is pushed once, so the
     // region's voxel count (+1 for the speculative write below) bounds it.
     let region_voxels = g.levels.iter().filter(|&&level| level != 0).count();
@@ -61,7 +61,7 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Glszm {
             top -= 1;
             let v = stack[top];
             size += 1;
-            for &d in &deltas {
+            for &d in deltas {
                 // Without branches, as whether a neighbour joins the zone is unpredictable: the
                 // neighbour is always written above the top and kept only when it matches, and
                 // taking it (level set to 0) is a conditional move.
@@ -89,103 +89,15 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Glszm {
     }
     let mut counts = vec![0.0; g.present.len() * zone_sizes.len()];
     for &(row, size) in &zones {
-        counts[row as usize * zone_sizes.len() + column_of[size as usize]] += 1.0;
+        counts[row * zone_sizes.len() + column_of[size as usize]] += 1.0;
     }
-    Glszm { grey_levels: g.present.clone(), zone_sizes, counts, voxel_count }
-}
-
-/// Row index of each grey level in a matrix whose rows are the present grey levels
-/// (`lookup[level]`; absent levels map to 0 and never occur).
-pub(super) fn row_lookup(g: &GreyLevels) -> Vec<u32> {
-    let mut lookup = vec![0u32; g.max_level as usize + 1];
-    for (r, &level) in g.present.iter().enumerate() {
-        lookup[level as usize] = r as u32;
-    }
-    lookup
-}
-
-/// The neighbour offsets `(di, dj, dk)` PyRadiomics uses for a box of `size` voxels: same rule as
-/// `cmatrices.c` `generate_angles` (`get_angle_count` + `build_angles`) with `bidirectional` set.
-///
-/// Every offset whose infinity norm is one of `distances`, with no movement along
-/// `force_2d_axis` (our axis index), and no component as long as the box along its axis (such an
-/// offset could never reach a voxel of the box). Both directions of each angle are included.
-/// PyRadiomics enumerates NumPy axes `(k, j, i)` from `+max` down to `−max`; the same order is
-/// kept here, though no builder depends on it. Distances of 0 give no offsets.
-pub(super) fn neighbour_offsets(
-    size: [usize; 3],
-    distances: &[usize],
-    force_2d_axis: Option<usize>,
-) -> Vec<[isize; 3]> {
-    let max_distance = distances.iter().copied().max().unwrap_or(0) as isize;
-    let steps: Vec<isize> = (-max_distance..=max_distance).rev().collect();
-    let mut offsets = Vec::new();
-    for &dk in &steps {
-        for &dj in &steps {
-            for &di in &steps {
-                let offset = [di, dj, dk];
-                let allowed = (0..3).all(|axis| {
-                    let step = offset[axis];
-                    (force_2d_axis != Some(axis) || step == 0) && step.unsigned_abs() < size[axis]
-                });
-                let norm = offset.iter().map(|step| step.unsigned_abs()).max().unwrap_or(0);
-                if allowed && norm > 0 && distances.contains(&norm) {
-                    offsets.push(offset);
-                }
-            }
-        }
-    }
-    offsets
-}
-
-/// The grey levels of the box with a border of `pad` empty voxels (level 0) on every side, so a
-/// neighbour up to `pad` voxels away is always inside the buffer.
-pub(super) struct PaddedLevels {
-    /// Grey levels of the padded box, `i` fastest; 0 outside the region and in the border.
-    pub levels: Vec<u32>,
-    /// Voxels along `(i, j, k)` of the padded box.
-    size: [usize; 3],
-    /// Border width in voxels.
-    pad: usize,
-}
-
-impl PaddedLevels {
-    /// Copies the box of `g` into a buffer with a border of `pad` voxels.
-    pub fn new(g: &GreyLevels, pad: usize) -> PaddedLevels {
-        let size = g.size.map(|n| n + 2 * pad);
-        let mut levels = vec![0u32; size[0] * size[1] * size[2]];
-        for k in 0..g.size[2] {
-            for j in 0..g.size[1] {
-                let from = g.size[0] * (j + g.size[1] * k);
-                let to = pad + size[0] * (j + pad + size[1] * (k + pad));
-                levels[to..to + g.size[0]].copy_from_slice(&g.levels[from..from + g.size[0]]);
-            }
-        }
-        PaddedLevels { levels, size, pad }
-    }
-
-    /// Change of buffer index for a step of `offset` voxels.
-    pub fn delta(&self, offset: [isize; 3]) -> isize {
-        offset[0] + self.size[0] as isize * (offset[1] + self.size[1] as isize * offset[2])
-    }
-
-    /// Buffer indices of the region's voxels in raster order (`i` fastest), the order in which
-    /// PyRadiomics visits them. `g` must be the grey levels this buffer was built from.
-    pub fn region_indices<'a>(&self, g: &'a GreyLevels) -> impl Iterator<Item = usize> + 'a {
-        let [sx, sy, _] = self.size;
-        let pad = self.pad;
-        let width = g.size[0];
-        let height = g.size[1];
-        g.levels.iter().enumerate().filter(|(_, &level)| level != 0).map(move |(index, _)| {
-            let (i, j, k) = (index % width, (index / width) % height, index / (width * height));
-            (i + pad) + sx * ((j + pad) + sy * (k + pad))
-        })
-    }
+    Ok(Glszm { grey_levels: g.present.clone(), zone_sizes, counts, voxel_count })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::radiomics::matrices::testutil::pyradiomics_docs_5x5;
 
     fn settings_2d() -> TextureSettings {
         TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() }
@@ -197,16 +109,8 @@ mod tests {
     /// and 1; level 5 three single voxels.
     #[test]
     fn pyradiomics_documentation_example() {
-        #[rustfmt::skip]
-        let image = vec![
-            5, 2, 5, 4, 4,
-            3, 3, 3, 1, 3,
-            2, 1, 1, 1, 3,
-            4, 2, 2, 2, 3,
-            3, 5, 3, 3, 2,
-        ];
-        let g = GreyLevels::new([5, 5, 1], image);
-        let m = glszm(&g, &settings_2d());
+        let g = pyradiomics_docs_5x5();
+        let m = glszm(&g, &settings_2d()).unwrap();
         // Expected matrix from the documentation (rows grey level 1..5, columns size 1..5):
         //   1: 0 0 0 1 0     2: 1 0 0 0 1     3: 1 0 1 0 1     4: 1 1 0 0 0     5: 3 0 0 0 0
         assert_eq!(m.grey_levels, vec![1, 2, 3, 4, 5]);
@@ -233,10 +137,10 @@ mod tests {
         levels[7] = 3;
         levels[1] = 1;
         let g = GreyLevels::new([2, 2, 2], levels);
-        let m3 = glszm(&g, &TextureSettings::default());
+        let m3 = glszm(&g, &TextureSettings::default()).unwrap();
         assert_eq!((m3.grey_levels.clone(), m3.zone_sizes.clone()), (vec![1, 3], vec![1, 2]));
         assert_eq!(m3.counts, vec![1.0, 0.0, 0.0, 1.0]);
-        let m2 = glszm(&g, &settings_2d());
+        let m2 = glszm(&g, &settings_2d()).unwrap();
         assert_eq!(m2.zone_sizes, vec![1]);
         assert_eq!(m2.counts, vec![1.0, 2.0]);
         assert_eq!(m2.voxel_count, 3);
@@ -251,22 +155,17 @@ mod tests {
         levels[6] = 2; // (0, 1, 1)
         let g = GreyLevels::new([2, 2, 2], levels);
         let zones = |axis| {
-            let m = glszm(&g, &TextureSettings { force_2d_axis: axis, ..TextureSettings::default() });
+            let s = TextureSettings { force_2d_axis: axis, ..TextureSettings::default() };
+            let m = glszm(&g, &s).unwrap();
             m.counts.iter().sum::<f64>()
         };
         assert_eq!((zones(None), zones(Some(0)), zones(Some(1)), zones(Some(2))), (1.0, 1.0, 2.0, 2.0));
     }
 
     #[test]
-    fn offsets_follow_generate_angles() {
-        assert_eq!(neighbour_offsets([5, 5, 5], &[1], None).len(), 26);
-        assert_eq!(neighbour_offsets([5, 5, 5], &[1], Some(2)).len(), 8);
-        // (2d+1)³ − (2d−1)³ = 98 offsets at distance 2, 26 at distance 1.
-        assert_eq!(neighbour_offsets([5, 5, 5], &[1, 2], None).len(), 124);
-        // A box one voxel thick along k has no offsets moving along k.
-        let flat = neighbour_offsets([5, 5, 1], &[1], None);
-        assert_eq!(flat.len(), 8);
-        assert!(flat.iter().all(|o| o[2] == 0));
-        assert_eq!(neighbour_offsets([5, 5, 5], &[1], None)[0], [1, 1, 1]);
+    fn a_bad_force_2d_axis_is_an_error() {
+        let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
+        let s = TextureSettings { force_2d_axis: Some(3), ..TextureSettings::default() };
+        assert_eq!(glszm(&g, &s), Err(AngleError::BadAxis { axis: 3 }));
     }
 }

@@ -7,4 +7,8 @@ pub mod glcm;
 pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
+mod levels;
 pub mod ngtdm;
+mod reduce;
+#[cfg(test)]
+mod testutil;

@@ -11,7 +11,8 @@
 //! with force2D). Unlike IBSI, a voxel without any neighbour in the region still counts in `n_i`
 //! (with difference 0), as in PyRadiomics. Rows are the grey levels present, ascending.
 
-use super::glszm::{neighbour_offsets, row_lookup, PaddedLevels};
+use super::angles::{neighbour_offsets, AngleError, Directions};
+use super::levels::{level_rows, PaddedLevels};
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -26,20 +27,19 @@ pub struct Ngtdm {
     pub differences: Vec<f64>,
 }
 
-/// Builds the NGTDM of the region with `distances` and `force_2d_axis` from the settings.
-pub fn ngtdm(g: &GreyLevels, s: &TextureSettings) -> Ngtdm {
-    let offsets = neighbour_offsets(g.size, &s.distances, s.force_2d_axis);
-    let reach = offsets.iter().flatten().map(|step| step.unsigned_abs()).max().unwrap_or(0);
-    let padded = PaddedLevels::new(g, reach);
-    let deltas: Vec<isize> = offsets.iter().map(|&o| padded.delta(o)).collect();
-    let row_of = row_lookup(g);
+/// Builds the NGTDM of the region with `distances` and `force_2d_axis` from the settings; bad
+/// distances or a bad force-2D axis are errors.
+pub fn ngtdm(g: &GreyLevels, s: &TextureSettings) -> Result<Ngtdm, AngleError> {
+    let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
+    let padded = PaddedLevels::new(g, &offsets);
+    let row_of = level_rows(g);
 
     let mut counts = vec![0.0; g.present.len()];
     let mut differences = vec![0.0; g.present.len()];
     for v in padded.region_indices(g) {
         let level = padded.levels[v];
         let (mut neighbours, mut sum) = (0u32, 0u64);
-        for &d in &deltas {
+        for &d in &padded.deltas {
             let neighbour = padded.levels[v.wrapping_add_signed(d)];
             if neighbour != 0 {
                 neighbours += 1;
@@ -49,11 +49,11 @@ pub fn ngtdm(g: &GreyLevels, s: &TextureSettings) -> Ngtdm {
         // Same arithmetic as the C code: level − sum / count in doubles, then the absolute value.
         let difference =
             if neighbours == 0 { 0.0 } else { (f64::from(level) - sum as f64 / f64::from(neighbours)).abs() };
-        let row = row_of[level as usize] as usize;
+        let row = row_of[level as usize];
         counts[row] += 1.0;
         differences[row] += difference;
     }
-    Ngtdm { grey_levels: g.present.clone(), counts, differences }
+    Ok(Ngtdm { grey_levels: g.present.clone(), counts, differences })
 }
 
 #[cfg(test)]
@@ -78,7 +78,7 @@ mod tests {
             3, 1, 1, 1,
         ];
         let g = GreyLevels::new([4, 4, 1], image);
-        let m = ngtdm(&g, &TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() });
+        let m = ngtdm(&g, &TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() }).unwrap();
         assert_eq!(m.grey_levels, vec![1, 2, 3, 5]);
         assert_eq!(m.counts, vec![6.0, 2.0, 4.0, 4.0]);
         // s_1 = 7/3 + 22/8 + 2 + 8/5 + 2 + 8/3; s_2 = 1 + 1; s_5 = 12/5 + 19/8 + 5/2 + 14/5.
@@ -92,13 +92,20 @@ mod tests {
     #[test]
     fn isolated_voxel_counts_with_zero_difference() {
         let g = GreyLevels::new([3, 1, 1], vec![2, 0, 7]);
-        let m = ngtdm(&g, &TextureSettings::default());
+        let m = ngtdm(&g, &TextureSettings::default()).unwrap();
         assert_eq!(
             (m.grey_levels.clone(), m.counts.clone(), m.differences.clone()),
             (vec![2, 7], vec![1.0, 1.0], vec![0.0, 0.0])
         );
         // With δ = 2 they see each other: |2 − 7| and |7 − 2|.
-        let far = ngtdm(&g, &TextureSettings { distances: vec![2], ..TextureSettings::default() });
+        let far = ngtdm(&g, &TextureSettings { distances: vec![2], ..TextureSettings::default() }).unwrap();
         assert_eq!(far.differences, vec![5.0, 5.0]);
+    }
+
+    #[test]
+    fn bad_distances_are_errors() {
+        let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
+        let s = TextureSettings { distances: Vec::new(), ..TextureSettings::default() };
+        assert_eq!(ngtdm(&g, &s), Err(AngleError::NoDistances));
     }
 }
