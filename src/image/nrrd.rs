@@ -443,35 +443,12 @@ fn parse_vectors(text: &str) -> Option<Vec<[f64; 3]>> {
 
 /// Decodes little- or big-endian samples.
 fn decode(raw: &[u8], sample: SampleType, big_endian: bool) -> Voxels {
-    macro_rules! samples {
-        ($t:ty, $variant:ident) => {{
-            const N: usize = std::mem::size_of::<$t>();
-            Voxels::$variant(
-                raw.chunks_exact(N)
-                    .map(|c| {
-                        let b: [u8; N] = c.try_into().expect("exact chunk");
-                        if big_endian {
-                            <$t>::from_be_bytes(b)
-                        } else {
-                            <$t>::from_le_bytes(b)
-                        }
-                    })
-                    .collect(),
-            )
-        }};
+    let mut voxels = zeroed(sample, raw.len() / sample.bytes());
+    voxels.as_bytes_mut().copy_from_slice(raw);
+    if big_endian {
+        voxels.swap_bytes();
     }
-    match sample {
-        SampleType::U8 => Voxels::U8(raw.to_vec()),
-        SampleType::I8 => Voxels::I8(raw.iter().map(|&b| b as i8).collect()),
-        SampleType::U16 => samples!(u16, U16),
-        SampleType::I16 => samples!(i16, I16),
-        SampleType::U32 => samples!(u32, U32),
-        SampleType::I32 => samples!(i32, I32),
-        SampleType::U64 => samples!(u64, U64),
-        SampleType::I64 => samples!(i64, I64),
-        SampleType::F32 => samples!(f32, F32),
-        SampleType::F64 => samples!(f64, F64),
-    }
+    voxels
 }
 
 /// Parses whitespace-separated ASCII samples.
@@ -491,24 +468,8 @@ fn ascii_voxels(
     if values.len() < count {
         return Err(corrupt(path, format!("{} ASCII samples, header promises {count}", values.len())));
     }
-    let values = &values[..count];
-    macro_rules! cast {
-        ($t:ty, $variant:ident) => {
-            Voxels::$variant(values.iter().map(|&v| v as $t).collect())
-        };
-    }
-    let voxels = match sample {
-        SampleType::U8 => cast!(u8, U8),
-        SampleType::I8 => cast!(i8, I8),
-        SampleType::U16 => cast!(u16, U16),
-        SampleType::I16 => cast!(i16, I16),
-        SampleType::U32 => cast!(u32, U32),
-        SampleType::I32 => cast!(i32, I32),
-        SampleType::U64 => cast!(u64, U64),
-        SampleType::I64 => cast!(i64, I64),
-        SampleType::F32 => cast!(f32, F32),
-        SampleType::F64 => cast!(f64, F64),
-    };
+    let mut voxels = zeroed(sample, count);
+    voxels.assign_f64(&values[..count]);
     Ok(Image { geometry, voxels })
 }
 

@@ -66,6 +66,12 @@ impl Voxels {
         with_samples!(self, v => bytemuck::cast_slice_mut(v.as_mut_slice()))
     }
 
+    /// Overwrites the samples with `values` converted to the sample type (Rust `as` rules:
+    /// truncation toward zero, saturation at the type's range).
+    pub fn assign_f64(&mut self, values: &[f64]) {
+        with_samples!(self, v => v.iter_mut().zip(values).for_each(|(x, &f)| *x = Sample::from_f64(f)))
+    }
+
     /// Reverses the byte order of every sample (big-endian data on this little-endian host).
     pub fn swap_bytes(&mut self) {
         match self {
@@ -140,6 +146,20 @@ fn typed_extent<T: Sample>(v: &[T], nx: usize, ny: usize, label: f64) -> Option<
     (count > 0).then_some((BoundingBox { min, max }, count))
 }
 
+/// `f` of every sample inside `bbox` of a volume of `size`, `i` fastest, row by row.
+fn crop_map<T: Sample, R>(v: &[T], size: [usize; 3], bbox: &BoundingBox, f: impl Fn(T) -> R) -> Vec<R> {
+    let [nx, ny, _] = size;
+    let [sx, sy, sz] = bbox.size();
+    let mut out = Vec::with_capacity(sx * sy * sz);
+    for k in bbox.min[2]..=bbox.max[2] {
+        for j in bbox.min[1]..=bbox.max[1] {
+            let row = bbox.min[0] + nx * (j + ny * k);
+            out.extend(v[row..row + sx].iter().map(|&x| f(x)));
+        }
+    }
+    out
+}
+
 /// An axis-aligned box of voxel indices, inclusive at both ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BoundingBox {
@@ -182,34 +202,12 @@ impl Image {
 
     /// The voxels inside `bbox` widened to `f64`, `i` fastest.
     pub fn crop_f64(&self, bbox: &BoundingBox) -> Vec<f64> {
-        let [nx, ny, _] = self.geometry.size;
-        let [sx, sy, sz] = bbox.size();
-        let mut out = Vec::with_capacity(sx * sy * sz);
-        with_samples!(&self.voxels, v => {
-            for k in bbox.min[2]..=bbox.max[2] {
-                for j in bbox.min[1]..=bbox.max[1] {
-                    let row = bbox.min[0] + nx * (j + ny * k);
-                    out.extend(v[row..row + sx].iter().map(|&x| x as f64));
-                }
-            }
-        });
-        out
+        with_samples!(&self.voxels, v => crop_map(v, self.geometry.size, bbox, |x| x.to_f64()))
     }
 
     /// Which voxels inside `bbox` equal `label`, `i` fastest.
     pub fn crop_label(&self, bbox: &BoundingBox, label: f64) -> Vec<bool> {
-        let [nx, ny, _] = self.geometry.size;
-        let [sx, sy, sz] = bbox.size();
-        let mut out = Vec::with_capacity(sx * sy * sz);
-        with_samples!(&self.voxels, v => {
-            for k in bbox.min[2]..=bbox.max[2] {
-                for j in bbox.min[1]..=bbox.max[1] {
-                    let row = bbox.min[0] + nx * (j + ny * k);
-                    out.extend(v[row..row + sx].iter().map(|&x| x as f64 == label));
-                }
-            }
-        });
-        out
+        with_samples!(&self.voxels, v => crop_map(v, self.geometry.size, bbox, |x| x.to_f64() == label))
     }
 
     /// Bounding box and voxel count of the voxels equal to `label`; `None` when there are none.
