@@ -43,9 +43,7 @@ pub(crate) fn check_references<'v>(
     }
     let slice_of: HashMap<&str, usize> =
         volume.slices.iter().enumerate().map(|(k, s)| (s.sop_instance_uid.as_str(), k)).collect();
-    let references_series = described.referenced_series.contains(&volume.series_uid)
-        || described.referenced_instances.iter().any(|uid| slice_of.contains_key(uid.as_str()));
-    if !references_series {
+    if !described.references(&volume.series_uid, |uid| slice_of.contains_key(uid)) {
         return Err(RoiError::NotReferencingSeries {
             path: path.to_path_buf(),
             series: volume.series_uid.clone(),

@@ -194,6 +194,15 @@ pub(crate) struct MaskHeader {
     pub(crate) regions: Vec<Region>,
 }
 
+impl MaskHeader {
+    /// Whether it references the series `series_uid` or an instance that `is_slice` (of that
+    /// series) accepts.
+    pub(crate) fn references(&self, series_uid: &str, is_slice: impl Fn(&str) -> bool) -> bool {
+        self.referenced_series.iter().any(|s| s == series_uid)
+            || self.referenced_instances.iter().any(|uid| is_slice(uid))
+    }
+}
+
 /// Lists regions as `1 'GTV-1', 2 'Lung'` (label-map labels, which have no names, as `1, 2`).
 fn list_regions(regions: &[Region]) -> String {
     let listed: Vec<String> = regions
@@ -254,8 +263,7 @@ fn choose_dicom_mask<'a>(
             _ => rtstruct::describe(header),
         };
         let referenced_ct = usable_ct.iter().find(|ct| {
-            described.referenced_series.contains(&ct.uid)
-                || ct.ct_images().any(|i| described.referenced_instances.contains(&i.sop_instance_uid))
+            described.references(&ct.uid, |uid| ct.ct_images().any(|i| i.sop_instance_uid == uid))
         });
         let Some(ct) = referenced_ct else {
             passed_over.push(format!(
