@@ -67,15 +67,7 @@ pub(crate) fn describe(header: &Object) -> MaskHeader {
             .chain(contour_images)
             .filter_map(|i| attr::string(i, tags::REFERENCED_SOP_INSTANCE_UID))
             .collect(),
-        regions: attr::items(header, tags::STRUCTURE_SET_ROI_SEQUENCE)
-            .iter()
-            .filter_map(|r| {
-                Some(Region {
-                    number: attr::uint(r, tags::ROI_NUMBER)?,
-                    name: attr::string(r, tags::ROI_NAME).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        regions: Region::listed(header, tags::STRUCTURE_SET_ROI_SEQUENCE, tags::ROI_NUMBER, tags::ROI_NAME),
     }
 }
 

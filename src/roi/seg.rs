@@ -64,15 +64,7 @@ pub(crate) fn describe(header: &Object) -> MaskHeader {
             .filter_map(|s| attr::string(s, tags::SERIES_INSTANCE_UID))
             .collect(),
         referenced_instances,
-        regions: attr::items(header, tags::SEGMENT_SEQUENCE)
-            .iter()
-            .filter_map(|s| {
-                Some(Region {
-                    number: attr::uint(s, tags::SEGMENT_NUMBER)?,
-                    name: attr::string(s, tags::SEGMENT_LABEL).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        regions: Region::listed(header, tags::SEGMENT_SEQUENCE, tags::SEGMENT_NUMBER, tags::SEGMENT_LABEL),
     }
 }
 

@@ -20,10 +20,16 @@ use std::{
     time::{Duration, Instant},
 };
 
+use dicom_core::Tag;
+
 use super::{labelmap, rtstruct, seg, RoiError, StudyError};
 use crate::{
     image::Image,
-    ingest::{self, attr::Object, ObjectKind, Series},
+    ingest::{
+        self,
+        attr::{self, Object},
+        ObjectKind, Series,
+    },
 };
 
 /// Which segment (SEG), ROI (RTSTRUCT) or label value (label map) is the tumor.
@@ -182,6 +188,22 @@ fn grid_count(mask: &Image) -> usize {
 pub(crate) struct Region {
     pub(crate) number: u32,
     pub(crate) name: String,
+}
+
+impl Region {
+    /// The regions that the items of `header`'s `sequence` list: number in `number_tag`, name in
+    /// `name_tag` (empty when absent); an item without a number is passed over.
+    pub(crate) fn listed(header: &Object, sequence: Tag, number_tag: Tag, name_tag: Tag) -> Vec<Region> {
+        attr::items(header, sequence)
+            .iter()
+            .filter_map(|r| {
+                Some(Region {
+                    number: attr::uint(r, number_tag)?,
+                    name: attr::string(r, name_tag).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// What a SEG or RTSTRUCT header says about itself, before its pixels or contours are read.
