@@ -1,17 +1,8 @@
 //! The `radscored evaluate` subcommand, run as a process on the paper's reference data.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn refdata() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/refdata/deepradscore");
-    assert!(
-        dir.join("manifest.json").is_file(),
-        "reference data missing: expected {}/manifest.json (the shared/ folder beside the repo)",
-        dir.display()
-    );
-    dir
-}
+use crate::util::deepradscore_refdata;
 
 fn radscored(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_radscored")).args(args).output().expect("run radscored")
@@ -19,7 +10,7 @@ fn radscored(args: &[&str]) -> std::process::Output {
 
 /// The `auc` of one model in `expected_auc.csv`.
 fn expected_auc(endpoint: &str, feature_set: &str) -> f64 {
-    let mut reader = csv::Reader::from_path(refdata().join("expected_auc.csv")).unwrap();
+    let mut reader = csv::Reader::from_path(deepradscore_refdata().join("expected_auc.csv")).unwrap();
     for rec in reader.records() {
         let rec = rec.unwrap();
         if &rec[0] == endpoint && &rec[1] == feature_set {
@@ -31,7 +22,7 @@ fn expected_auc(endpoint: &str, feature_set: &str) -> f64 {
 
 #[test]
 fn evaluate_prints_rows_summary_and_draws_the_roc() {
-    let dir = refdata();
+    let dir = deepradscore_refdata();
     let tmp = tempfile::tempdir().unwrap();
     let roc = tmp.path().join("roc.png");
     let model = dir.join("models/PI/3D_peritumoral.json");
@@ -83,7 +74,7 @@ fn evaluate_prints_rows_summary_and_draws_the_roc() {
 
 #[test]
 fn evaluate_errors_exit_2_with_a_message() {
-    let dir = refdata();
+    let dir = deepradscore_refdata();
     let out = radscored(&["evaluate", "--classifier", "/nonexistent/model.json", "--table", "x.csv"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

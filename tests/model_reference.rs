@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use radscored::model::classifier::{ClassifierError, FieldProblem};
 use radscored::model::evaluate::evaluate;
@@ -15,20 +15,12 @@ use radscored::model::table::{LabelledTable, TableError};
 use radscored::model::{Classifier, ClassifierModel};
 use serde::Deserialize;
 
+use crate::util::deepradscore_refdata;
+
 /// Largest |p1(radscored) − p1(reference)| accepted (issue 5).
 const PROBA_TOLERANCE: f64 = 1e-9;
 /// Largest |AUC(radscored) − AUC(expected_auc.csv)| accepted; the file rounds to 6 decimals.
 const AUC_TOLERANCE: f64 = 1e-6;
-
-fn refdata() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/refdata/deepradscore");
-    assert!(
-        dir.join("manifest.json").is_file(),
-        "reference data missing: expected {}/manifest.json (the shared/ folder beside the repo)",
-        dir.display()
-    );
-    dir
-}
 
 #[derive(Deserialize)]
 struct ManifestEntry {
@@ -40,7 +32,7 @@ struct ManifestEntry {
 }
 
 fn manifest() -> Vec<ManifestEntry> {
-    let text = std::fs::read_to_string(refdata().join("manifest.json")).unwrap();
+    let text = std::fs::read_to_string(deepradscore_refdata().join("manifest.json")).unwrap();
     let entries: Vec<ManifestEntry> = serde_json::from_str(&text).unwrap();
     assert_eq!(entries.len(), 30, "the paper published 30 classifiers");
     entries
@@ -48,7 +40,7 @@ fn manifest() -> Vec<ManifestEntry> {
 
 /// Loads one reference case: the model and its own test table.
 fn load_case(entry: &ManifestEntry) -> (ClassifierModel, LabelledTable) {
-    let dir = refdata();
+    let dir = deepradscore_refdata();
     let model = Classifier::from_json_file(dir.join(&entry.model_json)).unwrap();
     assert_eq!(model.endpoint(), entry.endpoint);
     assert_eq!(model.feature_set(), entry.feature_set);
@@ -69,8 +61,10 @@ fn all_30_models_reproduce_the_expected_probabilities() {
     let mut compared = 0;
     for entry in manifest() {
         let (model, table) = load_case(&entry);
-        let expected_path =
-            refdata().join("expected_proba").join(&entry.endpoint).join(format!("{}.csv", entry.feature_set));
+        let expected_path = deepradscore_refdata()
+            .join("expected_proba")
+            .join(&entry.endpoint)
+            .join(format!("{}.csv", entry.feature_set));
         for rec in csv_records(&expected_path) {
             let row: usize = rec["row"].parse().unwrap();
             let expected: f64 = rec["proba_class1"].parse().unwrap();
@@ -101,7 +95,7 @@ fn all_30_models_reproduce_the_expected_probabilities() {
 fn all_30_models_reproduce_the_expected_test_auc() {
     let cases: BTreeMap<(String, String), ManifestEntry> =
         manifest().into_iter().map(|e| ((e.endpoint.clone(), e.feature_set.clone()), e)).collect();
-    let expected = csv_records(&refdata().join("expected_auc.csv"));
+    let expected = csv_records(&deepradscore_refdata().join("expected_auc.csv"));
     assert_eq!(expected.len(), 30);
     let mut worst: f64 = 0.0;
     for rec in expected {
@@ -180,7 +174,7 @@ fn delong_interval_matches_the_placement_definition_on_all_30_test_sets() {
 
 #[test]
 fn linear_models_explain_their_scores_exactly() {
-    let dir = refdata();
+    let dir = deepradscore_refdata();
     for (file, linear) in [
         ("models/LVI/deep_3D_peritumoral.json", true),    // LDA
         ("models/PD1_L1/deep_3D_peritumoral.json", true), // logistic regression
@@ -206,7 +200,7 @@ fn linear_models_explain_their_scores_exactly() {
 // ---- bad input -------------------------------------------------------------------------------
 
 fn reference_model_text(file: &str) -> String {
-    std::fs::read_to_string(refdata().join(file)).unwrap()
+    std::fs::read_to_string(deepradscore_refdata().join(file)).unwrap()
 }
 
 fn write_temp(text: &str) -> tempfile::NamedTempFile {
@@ -323,7 +317,7 @@ fn corrupt_forest_names_tree_and_node() {
 
 #[test]
 fn wrong_input_length_and_non_finite_values_are_typed_errors() {
-    let model = Classifier::from_json_file(refdata().join("models/PI/deep.json")).unwrap();
+    let model = Classifier::from_json_file(deepradscore_refdata().join("models/PI/deep.json")).unwrap();
     let err = model.predict_proba(&[0.0; 3]).unwrap_err();
     assert!(matches!(err, ClassifierError::InputLength { expected: 10, found: 3 }));
     assert_eq!(err.to_string(), "input row has 3 values, the model expects 10");
@@ -336,7 +330,7 @@ fn wrong_input_length_and_non_finite_values_are_typed_errors() {
 
 #[test]
 fn table_with_other_columns_is_a_header_error() {
-    let dir = refdata();
+    let dir = deepradscore_refdata();
     let model = Classifier::from_json_file(dir.join("models/LVI/deep.json")).unwrap();
     let err = LabelledTable::read_csv(dir.join("test/LVI/3D_peritumoral.csv"), model.features()).unwrap_err();
     assert!(matches!(err, TableError::Header { .. }), "{err}");

@@ -2,10 +2,11 @@
 //! from; the ring against scipy's exact EDT and the patch against numpy (`tests/oracle/roi_reference.py`);
 //! one test per rejection on corrupted copies of the fixtures; the time `load_study` takes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
+use dicom_object::DefaultDicomObject;
 use radscored::{
     image::{self, Image, Voxels},
     ingest,
@@ -25,6 +26,19 @@ fn study_dir(study: &str, ct_folder: &str, masks: &[&str]) -> StudyDir {
         dir.link(&format!("{study}/{mask}"), mask);
     }
     dir
+}
+
+/// A study folder holding the fixture's CT of `study` and a copy of its `mask` folder (`seg` or
+/// `rtstruct`) whose file `change` has rewritten; the path of that file.
+fn edited_study(
+    study: &str,
+    mask: &str,
+    change: impl FnOnce(&mut DefaultDicomObject),
+) -> (StudyDir, PathBuf) {
+    let dir = study_dir(study, "ct", &[]);
+    let copies = dir.copy(&format!("{study}/{mask}"), mask);
+    rewrite(&copies[0], change);
+    (dir, copies[0].clone())
 }
 
 fn selector(kind: MaskKind) -> MaskSelector {
@@ -186,9 +200,7 @@ fn patch_equals_numpy() {
 
 #[test]
 fn a_seg_in_another_frame_of_reference_is_rejected() {
-    let dir = study_dir("lung1", "ct", &[]);
-    let copies = dir.copy("lung1/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung1", "seg", |obj| {
         obj.put(DataElement::new(tags::FRAME_OF_REFERENCE_UID, VR::UI, PrimitiveValue::from("2.25.1234")));
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
@@ -199,9 +211,7 @@ fn a_seg_in_another_frame_of_reference_is_rejected() {
 
 #[test]
 fn an_rtstruct_roi_in_another_frame_of_reference_is_rejected() {
-    let dir = study_dir("lung2-crop", "ct", &[]);
-    let copies = dir.copy("lung2-crop/rtstruct", "rt");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung2-crop", "rtstruct", |obj| {
         edit_items(obj, tags::STRUCTURE_SET_ROI_SEQUENCE, |_, roi| {
             roi.put(DataElement::new(
                 tags::REFERENCED_FRAME_OF_REFERENCE_UID,
@@ -221,9 +231,7 @@ fn seg_frames_map_by_plane_position_or_by_referenced_slice_alone() {
         (tags::DERIVATION_IMAGE_SEQUENCE, "plane position only"),
         (tags::PLANE_POSITION_SEQUENCE, "referenced slice only"),
     ] {
-        let dir = study_dir("lung1", "ct", &[]);
-        let copies = dir.copy("lung1/seg", "seg");
-        rewrite(&copies[0], |obj| {
+        let (dir, _) = edited_study("lung1", "seg", |obj| {
             edit_items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, |_, frame| {
                 assert!(frame.remove_element(drop_tag));
             });
@@ -236,9 +244,7 @@ fn seg_frames_map_by_plane_position_or_by_referenced_slice_alone() {
 
 #[test]
 fn a_seg_frame_at_another_slice_than_it_references_is_rejected() {
-    let dir = study_dir("lung1", "ct", &[]);
-    let copies = dir.copy("lung1/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung1", "seg", |obj| {
         edit_items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, |n, frame| {
             if n == 1 {
                 edit_items(frame, tags::PLANE_POSITION_SEQUENCE, |_, plane| {
@@ -257,9 +263,7 @@ fn a_seg_frame_at_another_slice_than_it_references_is_rejected() {
 
 #[test]
 fn a_seg_frame_referencing_an_unknown_slice_is_rejected() {
-    let dir = study_dir("lung1", "ct", &[]);
-    let copies = dir.copy("lung1/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung1", "seg", |obj| {
         edit_items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, |n, frame| {
             assert!(frame.remove_element(tags::PLANE_POSITION_SEQUENCE));
             if n == 0 {
@@ -282,9 +286,7 @@ fn a_seg_frame_referencing_an_unknown_slice_is_rejected() {
 
 #[test]
 fn a_seg_that_references_nothing_of_the_series_is_rejected() {
-    let dir = study_dir("lung1", "ct", &[]);
-    let copies = dir.copy("lung1/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (dir, copied) = edited_study("lung1", "seg", |obj| {
         assert!(obj.remove_element(tags::REFERENCED_SERIES_SEQUENCE));
         assert!(obj.remove_element(tags::SOURCE_IMAGE_SEQUENCE));
         edit_items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, |_, frame| {
@@ -298,7 +300,7 @@ fn a_seg_that_references_nothing_of_the_series_is_rejected() {
     // ...and drawing it on the series directly is refused.
     let series = ingest::scan(&fixture("lung1/ct")).unwrap();
     let volume = ingest::assemble(ingest::select_ct(dir.path(), &series, None).unwrap()).unwrap();
-    let error = roi::seg_mask(&copies[0], &volume, None).unwrap_err();
+    let error = roi::seg_mask(&copied, &volume, None).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, RoiError::NotReferencingSeries { .. }), "{message}");
     assert!(message.contains("does not reference ct series 2.25.110383233487775859146545265911574854864"));
@@ -306,9 +308,7 @@ fn a_seg_that_references_nothing_of_the_series_is_rejected() {
 
 #[test]
 fn fractional_segs_are_thresholded_at_half() {
-    let dir = study_dir("lung2-crop", "ct", &[]);
-    let copies = dir.copy("lung2-crop/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung2-crop", "seg", |obj| {
         let frames = obj.element(tags::NUMBER_OF_FRAMES).unwrap().to_int::<usize>().unwrap();
         let pixels = 192 * 192 * frames;
         let packed = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().into_owned();
@@ -339,9 +339,7 @@ fn fractional_segs_are_thresholded_at_half() {
 
 #[test]
 fn an_rtstruct_contour_between_slices_is_rejected() {
-    let dir = study_dir("lung2-crop", "ct", &[]);
-    let copies = dir.copy("lung2-crop/rtstruct", "rt");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung2-crop", "rtstruct", |obj| {
         edit_items(obj, tags::ROI_CONTOUR_SEQUENCE, |_, roi| {
             edit_items(roi, tags::CONTOUR_SEQUENCE, |n, contour| {
                 if n == 4 {
@@ -359,9 +357,7 @@ fn an_rtstruct_contour_between_slices_is_rejected() {
 
 #[test]
 fn open_contours_are_not_rasterised() {
-    let dir = study_dir("lung2-crop", "ct", &[]);
-    let copies = dir.copy("lung2-crop/rtstruct", "rt");
-    rewrite(&copies[0], |obj| {
+    let (dir, _) = edited_study("lung2-crop", "rtstruct", |obj| {
         edit_items(obj, tags::ROI_CONTOUR_SEQUENCE, |_, roi| {
             edit_items(roi, tags::CONTOUR_SEQUENCE, |n, contour| {
                 if n == 0 {
@@ -392,9 +388,7 @@ fn missing_empty_and_duplicate_segmentations_are_named() {
     assert!(matches!(error, RoiError::AmbiguousMask { .. }), "{message}");
     assert!(message.contains("seg/seg.dcm") && message.contains("seg-again/seg.dcm"), "{message}");
 
-    let empty = study_dir("lung1", "ct", &[]);
-    let copies = empty.copy("lung1/seg", "seg");
-    rewrite(&copies[0], |obj| {
+    let (empty, _) = edited_study("lung1", "seg", |obj| {
         let len = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len();
         obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::from(vec![0u8; len])));
     });

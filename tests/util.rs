@@ -30,6 +30,18 @@ pub fn shared(rel: &str) -> PathBuf {
     path
 }
 
+/// The Deep-RadScore reference data, `../shared/refdata/deepradscore`; panics with a clear message
+/// when its `manifest.json` is missing.
+pub fn deepradscore_refdata() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/refdata/deepradscore");
+    assert!(
+        dir.join("manifest.json").is_file(),
+        "reference data missing: expected {}/manifest.json (the shared/ folder beside the repo)",
+        dir.display()
+    );
+    dir
+}
+
 /// A PyRadiomics baseline table: `values[feature][column]` as written, plus the column order.
 pub struct Baseline {
     pub columns: Vec<String>,

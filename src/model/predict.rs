@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::bundle::{Bundle, BundleError, Endpoint};
 use super::classifier::{Classifier, ClassifierError, ClassifierModel};
 use super::deep::{DeepConfig, DeepError, DeepNet, HuPatch, OrtNet, OrtRuntime, DEEP_FEATURES};
-use super::radscore::{RadScoreError, RadScoreValue};
+use super::radscore::{Contribution, RadScoreError, RadScoreValue};
 use crate::radiomics::FeatureVector;
 
 /// Probability above which an endpoint is reported positive (the classifiers' own threshold).
@@ -65,26 +65,13 @@ impl std::fmt::Debug for Predictor {
     }
 }
 
-/// One term of a RadScore, as reported.
-#[derive(Debug, Clone, Serialize)]
-pub struct FeatureShare {
-    /// PyRadiomics feature name.
-    pub feature: String,
-    /// Its value in the region.
-    pub value: f64,
-    /// Its z-score.
-    pub z: f64,
-    /// What it adds to the RadScore.
-    pub share: f64,
-}
-
 /// What drove one endpoint's score.
 #[derive(Debug, Clone, Serialize)]
 pub struct Contributions {
     /// The tumor RadScore's intercept and per-feature shares.
-    pub radscore_tumor: Vec<FeatureShare>,
+    pub radscore_tumor: Vec<Contribution>,
     /// The ring RadScore's per-feature shares.
-    pub radscore_ring: Vec<FeatureShare>,
+    pub radscore_ring: Vec<Contribution>,
     /// For linear classifiers: `coef · input` per classifier input (in the classifier's input
     /// order) and the intercept; their sum is the log-odds. `None` for the other types.
     pub classifier_terms: Option<BTreeMap<String, f64>>,
@@ -195,8 +182,8 @@ impl Predictor {
                     deep_features: deep,
                     classifier: classifier.classifier().type_name(),
                     contributions: Contributions {
-                        radscore_tumor: shares(&tumor_score),
-                        radscore_ring: shares(&ring_score),
+                        radscore_tumor: tumor_score.contributions,
+                        radscore_ring: ring_score.contributions,
                         classifier_terms: linear
                             .as_ref()
                             .map(|c| names.iter().cloned().zip(c.terms.iter().copied()).collect()),
@@ -213,12 +200,4 @@ impl Predictor {
             endpoints,
         })
     }
-}
-
-fn shares(value: &RadScoreValue) -> Vec<FeatureShare> {
-    value
-        .contributions
-        .iter()
-        .map(|c| FeatureShare { feature: c.feature.clone(), value: c.value, z: c.z, share: c.share })
-        .collect()
 }

@@ -15,7 +15,7 @@
 //! A bundle holds one [`RadScore`] per region (tumor, peritumoral ring) and endpoint; the
 //! classifier reads them as `radscore_3D` and `radscore_peritumoral`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::radiomics::FeatureVector;
 
@@ -96,8 +96,8 @@ pub struct RadScore {
     terms: Vec<Term>,
 }
 
-/// One feature's share of an evaluated RadScore.
-#[derive(Debug, Clone, PartialEq)]
+/// One feature's share of an evaluated RadScore (also how predictions report it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     /// PyRadiomics feature name.
     pub feature: String,

@@ -16,6 +16,7 @@ mod error;
 mod grid;
 pub mod labelmap;
 pub mod patch;
+mod reference;
 pub mod ring;
 pub mod rtstruct;
 pub mod seg;

@@ -25,10 +25,9 @@
 use std::{collections::HashMap, path::Path};
 
 use dicom_dictionary_std::tags;
-use dicom_object::OpenFileOptions;
 
 use super::{
-    grid,
+    grid, reference,
     source::{pick_region, MaskHeader, Region, RegionRef},
     MaskSource, RoiError,
 };
@@ -68,15 +67,7 @@ pub(crate) fn describe(header: &Object) -> MaskHeader {
             .chain(contour_images)
             .filter_map(|i| attr::string(i, tags::REFERENCED_SOP_INSTANCE_UID))
             .collect(),
-        regions: attr::items(header, tags::STRUCTURE_SET_ROI_SEQUENCE)
-            .iter()
-            .filter_map(|r| {
-                Some(Region {
-                    number: attr::uint(r, tags::ROI_NUMBER)?,
-                    name: attr::string(r, tags::ROI_NAME).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        regions: Region::listed(header, tags::STRUCTURE_SET_ROI_SEQUENCE, tags::ROI_NUMBER, tags::ROI_NAME),
     }
 }
 
@@ -86,9 +77,7 @@ pub fn rtstruct_mask(
     volume: &Volume,
     region: Option<&RegionRef>,
 ) -> Result<(Image, MaskSource), RoiError> {
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|source| RoiError::Read { path: path.to_path_buf(), source: Box::new(source) })?;
+    let obj = reference::open(path)?;
     let missing = |attribute| RoiError::MissingAttribute { path: path.to_path_buf(), attribute };
     let described = describe(&obj);
     let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
@@ -98,24 +87,7 @@ pub fn rtstruct_mask(
         .expect("pick_region returns a region listed in StructureSetROISequence");
     let frame_of_reference = attr::string(roi_item, tags::REFERENCED_FRAME_OF_REFERENCE_UID)
         .ok_or_else(|| missing("ReferencedFrameOfReferenceUID"))?;
-    if frame_of_reference != volume.frame_of_reference_uid {
-        return Err(RoiError::OtherFrameOfReference {
-            path: path.to_path_buf(),
-            found: frame_of_reference,
-            series: volume.series_uid.clone(),
-            expected: volume.frame_of_reference_uid.clone(),
-        });
-    }
-    let slice_of: HashMap<&str, usize> =
-        volume.slices.iter().enumerate().map(|(k, s)| (s.sop_instance_uid.as_str(), k)).collect();
-    let references_series = described.referenced_series.contains(&volume.series_uid)
-        || described.referenced_instances.iter().any(|uid| slice_of.contains_key(uid.as_str()));
-    if !references_series {
-        return Err(RoiError::NotReferencingSeries {
-            path: path.to_path_buf(),
-            series: volume.series_uid.clone(),
-        });
-    }
+    let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
 
     let geometry = volume.image.geometry;
     let contours = attr::items(&obj, tags::ROI_CONTOUR_SEQUENCE)

@@ -24,10 +24,9 @@
 use std::{collections::HashMap, path::Path};
 
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::OpenFileOptions;
 
 use super::{
-    grid,
+    grid, reference,
     source::{pick_region, MaskHeader, Region, RegionRef},
     MaskSource, RoiError,
 };
@@ -65,15 +64,7 @@ pub(crate) fn describe(header: &Object) -> MaskHeader {
             .filter_map(|s| attr::string(s, tags::SERIES_INSTANCE_UID))
             .collect(),
         referenced_instances,
-        regions: attr::items(header, tags::SEGMENT_SEQUENCE)
-            .iter()
-            .filter_map(|s| {
-                Some(Region {
-                    number: attr::uint(s, tags::SEGMENT_NUMBER)?,
-                    name: attr::string(s, tags::SEGMENT_LABEL).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        regions: Region::listed(header, tags::SEGMENT_SEQUENCE, tags::SEGMENT_NUMBER, tags::SEGMENT_LABEL),
     }
 }
 
@@ -97,32 +88,13 @@ pub fn seg_mask(
     volume: &Volume,
     region: Option<&RegionRef>,
 ) -> Result<(Image, MaskSource), RoiError> {
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|source| RoiError::Read { path: path.to_path_buf(), source: Box::new(source) })?;
+    let obj = reference::open(path)?;
     let missing = |attribute| RoiError::MissingAttribute { path: path.to_path_buf(), attribute };
     let unsupported = |what, value: String| RoiError::Unsupported { path: path.to_path_buf(), what, value };
     let described = describe(&obj);
     let frame_of_reference =
         attr::string(&obj, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| missing("FrameOfReferenceUID"))?;
-    if frame_of_reference != volume.frame_of_reference_uid {
-        return Err(RoiError::OtherFrameOfReference {
-            path: path.to_path_buf(),
-            found: frame_of_reference,
-            series: volume.series_uid.clone(),
-            expected: volume.frame_of_reference_uid.clone(),
-        });
-    }
-    let slice_of: HashMap<&str, usize> =
-        volume.slices.iter().enumerate().map(|(k, s)| (s.sop_instance_uid.as_str(), k)).collect();
-    let references_series = described.referenced_series.contains(&volume.series_uid)
-        || described.referenced_instances.iter().any(|uid| slice_of.contains_key(uid.as_str()));
-    if !references_series {
-        return Err(RoiError::NotReferencingSeries {
-            path: path.to_path_buf(),
-            series: volume.series_uid.clone(),
-        });
-    }
+    let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
     let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
 
     let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0');

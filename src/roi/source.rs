@@ -20,10 +20,16 @@ use std::{
     time::{Duration, Instant},
 };
 
+use dicom_core::Tag;
+
 use super::{labelmap, rtstruct, seg, RoiError, StudyError};
 use crate::{
     image::Image,
-    ingest::{self, attr::Object, ObjectKind, Series},
+    ingest::{
+        self,
+        attr::{self, Object},
+        ObjectKind, Series,
+    },
 };
 
 /// Which segment (SEG), ROI (RTSTRUCT) or label value (label map) is the tumor.
@@ -184,6 +190,22 @@ pub(crate) struct Region {
     pub(crate) name: String,
 }
 
+impl Region {
+    /// The regions that the items of `header`'s `sequence` list: number in `number_tag`, name in
+    /// `name_tag` (empty when absent); an item without a number is passed over.
+    pub(crate) fn listed(header: &Object, sequence: Tag, number_tag: Tag, name_tag: Tag) -> Vec<Region> {
+        attr::items(header, sequence)
+            .iter()
+            .filter_map(|r| {
+                Some(Region {
+                    number: attr::uint(r, number_tag)?,
+                    name: attr::string(r, name_tag).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// What a SEG or RTSTRUCT header says about itself, before its pixels or contours are read.
 pub(crate) struct MaskHeader {
     /// Series named in its series-level references.
@@ -192,6 +214,15 @@ pub(crate) struct MaskHeader {
     pub(crate) referenced_instances: Vec<String>,
     /// Its segments or ROIs.
     pub(crate) regions: Vec<Region>,
+}
+
+impl MaskHeader {
+    /// Whether it references the series `series_uid` or an instance that `is_slice` (of that
+    /// series) accepts.
+    pub(crate) fn references(&self, series_uid: &str, is_slice: impl Fn(&str) -> bool) -> bool {
+        self.referenced_series.iter().any(|s| s == series_uid)
+            || self.referenced_instances.iter().any(|uid| is_slice(uid))
+    }
 }
 
 /// Lists regions as `1 'GTV-1', 2 'Lung'` (label-map labels, which have no names, as `1, 2`).
@@ -254,8 +285,7 @@ fn choose_dicom_mask<'a>(
             _ => rtstruct::describe(header),
         };
         let referenced_ct = usable_ct.iter().find(|ct| {
-            described.referenced_series.contains(&ct.uid)
-                || ct.ct_images().any(|i| described.referenced_instances.contains(&i.sop_instance_uid))
+            described.references(&ct.uid, |uid| ct.ct_images().any(|i| i.sop_instance_uid == uid))
         });
         let Some(ct) = referenced_ct else {
             passed_over.push(format!(

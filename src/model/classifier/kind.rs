@@ -83,8 +83,7 @@ impl Classifier {
     pub(super) fn validate(&self, n_features: usize) -> Result<(), InvalidField> {
         match self {
             Self::GaussianNb(c) => c.validate(n_features),
-            Self::Lda(c) => c.validate(n_features),
-            Self::LogisticRegression(c) => c.validate(n_features),
+            Self::Lda(c) | Self::LogisticRegression(c) => c.validate(n_features),
             Self::Svc(c) => c.validate(n_features),
             Self::RandomForest(c) => c.validate(n_features),
             Self::Knn(c) => c.validate(n_features),
@@ -96,8 +95,7 @@ impl Classifier {
     pub(super) fn predict_proba_unchecked(&self, x: &[f64]) -> f64 {
         match self {
             Self::GaussianNb(c) => c.predict_proba(x),
-            Self::Lda(c) => c.predict_proba(x),
-            Self::LogisticRegression(c) => c.predict_proba(x),
+            Self::Lda(c) | Self::LogisticRegression(c) => c.predict_proba(x),
             Self::Svc(c) => c.predict_proba(x),
             Self::RandomForest(c) => c.predict_proba(x),
             Self::Knn(c) => c.predict_proba(x),
@@ -108,8 +106,7 @@ impl Classifier {
     /// Per-feature contributions for the linear types, `None` for the others.
     pub(super) fn contributions_unchecked(&self, x: &[f64]) -> Option<Contributions> {
         match self {
-            Self::Lda(c) => Some(c.contributions(x)),
-            Self::LogisticRegression(c) => Some(c.contributions(x)),
+            Self::Lda(c) | Self::LogisticRegression(c) => Some(c.contributions(x)),
             Self::GaussianNb(_) | Self::Svc(_) | Self::RandomForest(_) | Self::Knn(_) | Self::Mlp(_) => None,
         }
     }

@@ -8,28 +8,7 @@
 //! `expit(decision_function(x))` (`sklearn/discriminant_analysis.py`). The JSON fields `priors`,
 //! `means`, `xbar`, `scalings` and `solver` are informational and not read.
 
-use serde::Deserialize;
-
-use super::error::InvalidField;
-use super::linear::{sigmoid, Contributions, LinearScore};
+use super::linear::LinearClassifier;
 
 /// A fitted two-class LDA (JSON `"type": "lda"`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Lda {
-    score: LinearScore,
-}
-
-impl Lda {
-    pub(super) fn validate(&self, n_features: usize) -> Result<(), InvalidField> {
-        self.score.validate(n_features)
-    }
-
-    pub(super) fn predict_proba(&self, x: &[f64]) -> f64 {
-        sigmoid(self.score.logit(x))
-    }
-
-    pub(super) fn contributions(&self, x: &[f64]) -> Contributions {
-        self.score.contributions(x)
-    }
-}
+pub type Lda = LinearClassifier;

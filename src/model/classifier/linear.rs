@@ -1,5 +1,5 @@
-//! The linear score shared by LDA and logistic regression, its per-feature contributions, and
-//! the numerically stable logistic function.
+//! The linear classifier that LDA and logistic regression both are, its per-feature
+//! contributions, and the numerically stable logistic function.
 //!
 //! ```text
 //! logit = Σ_j coef_j · x_j + intercept      p1 = sigmoid(logit) = 1 / (1 + exp(−logit))
@@ -23,14 +23,16 @@ pub(super) fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// Fitted linear score `x·coef + intercept` (JSON fields `coef`, `intercept`).
+/// A fitted binary linear classifier, `p1 = sigmoid(x·coef + intercept)` (JSON fields `coef`,
+/// `intercept`): the type behind [`Lda`](super::Lda) and
+/// [`LogisticRegression`](super::LogisticRegression).
 #[derive(Debug, Clone, Deserialize)]
-pub(super) struct LinearScore {
+pub struct LinearClassifier {
     coef: Vec<f64>,
     intercept: f64,
 }
 
-impl LinearScore {
+impl LinearClassifier {
     /// Checks that there is one coefficient per model feature.
     pub(super) fn validate(&self, n_features: usize) -> Result<(), InvalidField> {
         InvalidField::check_len(|| "coef".into(), n_features, self.coef.len())
@@ -40,6 +42,11 @@ impl LinearScore {
     /// caller).
     pub(super) fn logit(&self, x: &[f64]) -> f64 {
         dot(&self.coef, x) + self.intercept
+    }
+
+    /// P(class 1), `sigmoid(logit)`. `x` has one value per feature (checked by the caller).
+    pub(super) fn predict_proba(&self, x: &[f64]) -> f64 {
+        sigmoid(self.logit(x))
     }
 
     /// The terms of [`Self::logit`], one per feature, plus the intercept.
@@ -102,7 +109,7 @@ mod tests {
 
     #[test]
     fn contributions_add_up_to_the_logit() {
-        let score = LinearScore { coef: vec![2.0, -0.5], intercept: 0.25 };
+        let score = LinearClassifier { coef: vec![2.0, -0.5], intercept: 0.25 };
         let x = [1.5, 4.0];
         let c = score.contributions(&x);
         assert_eq!(c.terms, vec![3.0, -2.0]);
@@ -114,7 +121,7 @@ mod tests {
 
     #[test]
     fn wrong_coefficient_count_is_rejected() {
-        let score = LinearScore { coef: vec![1.0; 3], intercept: 0.0 };
+        let score = LinearClassifier { coef: vec![1.0; 3], intercept: 0.0 };
         let err = score.validate(2).unwrap_err();
         assert_eq!(err.field, "coef");
     }

@@ -3,8 +3,8 @@
 //! `shared/refdata/deepradscore/README.md`.
 //!
 //! - [`Classifier`] (`kind.rs`): the closed set of types; one module per type holds its
-//!   `predict_proba` formula: `gaussian_nb`, `lda`, `logistic_regression` (both over the shared
-//!   `linear` score), `svc`, `random_forest`, `knn`, `mlp`.
+//!   `predict_proba` formula: `gaussian_nb`, `lda`, `logistic_regression` (both the one
+//!   `linear` classifier), `svc`, `random_forest`, `knn`, `mlp`.
 //! - [`ClassifierModel`] (`model.rs`): a classifier with its endpoint, feature set and feature
 //!   names; loaded by [`Classifier::from_json_file`], it scores rows with
 //!   [`ClassifierModel::predict_proba`] and explains linear scores with
