@@ -8,3 +8,4 @@ pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
 pub mod ngtdm;
+mod padded;
