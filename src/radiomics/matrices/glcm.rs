@@ -15,7 +15,7 @@
 //!    only when one is left) becomes NaN, which the features' `nanmean` then skips.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
-use super::levels::level_rows;
+use super::padded::RowSpans;
 use super::reduce::{keep_non_empty, weighted_sum};
 use crate::radiomics::{GreyLevels, TextureSettings};
 
@@ -82,36 +82,49 @@ impl Glcm {
     }
 }
 
-/// The asymmetric counts of every offset in one pass over the region, `(a·n + i)·n + j`.
+/// The asymmetric counts of every offset, `(a·n + i)·n + j`.
+///
+/// For each offset, each row of the region along `i` is paired with the row at the offset, over
+/// the `i` where both rows hold region voxels ([`RowSpans`]). Voxels outside the region in
+/// that stretch are counted into an extra row and column, dropped at the end, so that the inner
+/// loop does not branch on the region.
 fn count_pairs(g: &GreyLevels, offsets: &[Offset]) -> Vec<f64> {
     let n = g.present.len();
-    let rows = level_rows(g);
-    let [sx, sy, sz] = g.size;
-    let strides = [1, sx as isize, (sx * sy) as isize];
-    let deltas: Vec<isize> = offsets.iter().map(|o| (0..3).map(|d| o[d] * strides[d]).sum()).collect();
-    let mut counts = vec![0u32; offsets.len() * n * n];
-    let inside = |c: usize, o: isize, len: usize| c.checked_add_signed(o).is_some_and(|x| x < len);
-    let mut v = 0usize;
-    for k in 0..sz {
-        for j in 0..sy {
-            for i in 0..sx {
-                let level = g.levels[v];
-                if level != 0 {
-                    let row = rows[level as usize] * n;
-                    for (a, (o, &delta)) in offsets.iter().zip(&deltas).enumerate() {
-                        if inside(i, o[0], sx) && inside(j, o[1], sy) && inside(k, o[2], sz) {
-                            let other = g.levels[v.wrapping_add_signed(delta)];
-                            if other != 0 {
-                                counts[a * n * n + row + rows[other as usize]] += 1;
-                            }
-                        }
-                    }
+    let side = n + 1;
+    let margin = offsets.iter().flatten().map(|c| c.unsigned_abs()).max().unwrap_or(0);
+    let padded = RowSpans::new(g, margin);
+    let [_, sy, sz] = padded.size;
+    let mut counts = vec![0u32; offsets.len() * side * side];
+    for (&o, m) in offsets.iter().zip(counts.chunks_exact_mut(side * side)) {
+        let step = padded.step(o);
+        for k in 0..sz {
+            for j in 0..sy {
+                let span = &padded.spans[j + sy * k];
+                if span.is_empty() {
+                    continue;
                 }
-                v += 1;
+                // The margin keeps the neighbouring row inside the box.
+                let (j2, k2) = (j.wrapping_add_signed(o[1]), k.wrapping_add_signed(o[2]));
+                let other = &padded.spans[j2 + sy * k2];
+                let shift = |i: usize| i.wrapping_add_signed(-o[0]);
+                let (first, end) = (span.start.max(shift(other.start)), span.end.min(shift(other.end)));
+                if other.is_empty() || first >= end {
+                    continue;
+                }
+                let from = padded.index(first, j, k);
+                let to = from.wrapping_add_signed(step);
+                let width = end - first;
+                for (&r, &c) in padded.rows[from..from + width].iter().zip(&padded.rows[to..to + width]) {
+                    m[r as usize * side + c as usize] += 1;
+                }
             }
         }
     }
-    counts.into_iter().map(f64::from).collect()
+    counts
+        .chunks_exact(side * side)
+        .flat_map(|m| m.chunks_exact(side).take(n).flat_map(|r| &r[..n]))
+        .map(|&c| f64::from(c))
+        .collect()
 }
 
 #[cfg(test)]
@@ -195,5 +208,40 @@ mod tests {
     fn distance_errors_pass_through() {
         let s = TextureSettings { distances: vec![0], ..settings() };
         assert_eq!(Glcm::build(&docs_image(), &s), Err(AngleError::ZeroDistance { distance: 0 }));
+    }
+
+    #[test]
+    fn pair_counts_match_visiting_every_voxel_on_random_regions() {
+        use super::super::padded::testutil::random_levels;
+        for (seed, size, levels, fill, distances) in [
+            (11, [9, 7, 5], 3, 0.7, vec![1]),
+            (12, [6, 11, 4], 9, 0.4, vec![1, 2]),
+            (13, [5, 5, 8], 2, 0.95, vec![3]),
+            (14, [12, 3, 1], 4, 0.6, vec![1]),
+            (15, [7, 6, 5], 40, 0.15, vec![1, 2]),
+        ] {
+            let g = random_levels(size, levels, fill, seed);
+            let offsets = neighbour_offsets(g.size, &distances, Directions::One, None).unwrap();
+            let n = g.present.len();
+            let rows = crate::radiomics::matrices::levels::level_rows(&g);
+            // Every voxel, every offset, both ends in the region: the definition itself.
+            let mut expected = vec![0.0; offsets.len() * n * n];
+            for v in 0..g.levels.len() {
+                let c = [v % size[0], v / size[0] % size[1], v / (size[0] * size[1])];
+                for (a, o) in offsets.iter().enumerate() {
+                    let Some(d) = (0..3)
+                        .map(|d| c[d].checked_add_signed(o[d]).filter(|&x| x < size[d]))
+                        .collect::<Option<Vec<usize>>>()
+                    else {
+                        continue;
+                    };
+                    let (from, to) = (g.levels[v], g.levels[d[0] + size[0] * (d[1] + size[1] * d[2])]);
+                    if from != 0 && to != 0 {
+                        expected[(a * n + rows[from as usize]) * n + rows[to as usize]] += 1.0;
+                    }
+                }
+            }
+            assert_eq!(count_pairs(&g, &offsets), expected, "seed {seed}");
+        }
     }
 }

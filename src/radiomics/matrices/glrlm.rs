@@ -6,8 +6,9 @@
 //! P_a(i, r) = number of runs along o_a of r consecutive region voxels of grey level i
 //! ```
 //! `o_a` runs over the 13 (2D: 4) mono-directional [neighbour offsets](super::angles) at distance 1;
-//! PyRadiomics ignores `distances` here. Each straight line through the box along `o_a` is walked
-//! once; a run ends at a voxel of another level or outside the region. Then, in PyRadiomics' order:
+//! PyRadiomics ignores `distances` here. Runs are followed along every straight line through the
+//! box (see `count_runs`); a run ends at a voxel of another level or outside the region. Then, in
+//! PyRadiomics' order:
 //! 1. an angle along which no line holds two region voxels (the region is flat for it) is
 //!    emptied;
 //! 2. rows of grey levels absent from the region are dropped (here never created);
@@ -20,7 +21,7 @@
 //! runs of each angle.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
-use super::levels::level_rows;
+use super::padded::RowSpans;
 use super::reduce::{drop_empty_columns, keep_non_empty, weighted_sum};
 use crate::radiomics::{GreyLevels, TextureSettings};
 
@@ -75,62 +76,110 @@ impl Glrlm {
 
 /// Run counts of every offset, `(a·n_g + i)·longest + (r − 1)`, each angle emptied when no line
 /// along it holds two region voxels (PyRadiomics' `multiElement` check).
+///
+/// Lines along `k` are as short as the box is deep, so walking them one by one costs more in
+/// set-up than in voxels. Instead every line advances at once: the region's rows are visited in
+/// buffer order ([`RowSpans`]) with `o` turned, if need be, so that the previous voxel of a
+/// line, `v − δ`, comes earlier (runs read the same both ways). `run[v]` is the length of the run
+/// ending at `v`; the run is counted at `v` when the next voxel of the line, `v + δ`, has another
+/// level (the margin is outside, so a line's last region voxel always ends its run). Along `i`
+/// (δ = 1) the run is kept in a register instead.
+///
+/// A finished run is one index into the matrix, `row·longest + length − 1`; voxels outside the
+/// region within a row's span count into an extra row, dropped at the end. The loops do not
+/// branch on the levels, which change at most voxels of a noisy image (a mispredicted branch per
+/// voxel doubled the time): a run grows as `run·[same level] + 1`, every voxel writes its run to
+/// the list of finished runs, and the list advances only where the run ends.
 fn count_runs(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
     let n_g = g.present.len();
-    let rows = level_rows(g);
-    let size = g.size;
-    let strides = [1, size[0] as isize, (size[0] * size[1]) as isize];
-    let len = n_g * longest;
+    let padded = RowSpans::new(g, 1);
+    let [sx, sy, sz] = padded.size;
+    let length = longest as u32;
+    let len = (n_g + 1) * longest;
+    let region_voxels = g.levels.iter().filter(|&&l| l != 0).count();
     let mut counts = vec![0u32; offsets.len() * len];
+    let mut run = vec![0u32; padded.rows.len()];
+    let mut ends = vec![0u32; sx];
     for (&o, m) in offsets.iter().zip(counts.chunks_exact_mut(len.max(1))) {
-        let delta: isize = (0..3).map(|d| o[d] * strides[d]).sum();
-        let back = o.map(|c| -c);
-        let mut add = |level: u32, length: usize| m[rows[level as usize] * longest + length - 1] += 1;
-        let mut lines_with_two = false;
-        let mut first = 0usize;
-        for k in 0..size[2] {
-            for j in 0..size[1] {
-                for i in 0..size[0] {
-                    // A line starts where the voxel one step back lies outside the box.
-                    if line_length([i, j, k], back, size) == 1 {
-                        let (mut v, mut elements) = (first, 0);
-                        // The level of the current run (0: none) and its length so far.
-                        let (mut current, mut run) = (0u32, 0usize);
-                        for _ in 0..line_length([i, j, k], o, size) {
-                            let level = g.levels[v];
-                            if level != current {
-                                if current != 0 {
-                                    add(current, run);
-                                }
-                                (current, run) = (level, 0);
-                            }
-                            run += 1;
-                            elements += usize::from(level != 0);
-                            v = v.wrapping_add_signed(delta);
-                        }
-                        if current != 0 {
-                            add(current, run);
-                        }
-                        lines_with_two |= elements > 1;
+        let forward = padded.step(o);
+        let delta = forward.unsigned_abs();
+        for k in 0..sz {
+            for j in 0..sy {
+                let span = &padded.spans[j + sy * k];
+                if span.is_empty() {
+                    continue;
+                }
+                let (from, width) = (padded.index(span.start, j, k), span.len());
+                let mut n = 0;
+                if delta == 1 {
+                    let cells = &padded.rows[from - 1..from + width + 1];
+                    let mut r = 0;
+                    for window in cells.windows(3) {
+                        let [previous, current, next] = [window[0], window[1], window[2]];
+                        r = (r & same_mask(current, previous)) + 1;
+                        ends[n] = current * length + r - 1;
+                        n += usize::from(current != next);
                     }
-                    first += 1;
+                } else {
+                    let (done, rest) = run.split_at_mut(from);
+                    let before = &done[from - delta..from - delta + width];
+                    let current = &padded.rows[from..from + width];
+                    let previous = &padded.rows[from - delta..from - delta + width];
+                    let next = &padded.rows[from + delta..from + delta + width];
+                    let cells = current.iter().zip(previous).zip(next).zip(before);
+                    for (r, (((&c, &p), &x), &b)) in rest[..width].iter_mut().zip(cells) {
+                        *r = (b & same_mask(c, p)) + 1;
+                        ends[n] = c * length + *r - 1;
+                        n += usize::from(c != x);
+                    }
+                }
+                for &e in &ends[..n] {
+                    m[e as usize] += 1;
                 }
             }
         }
-        if !lines_with_two {
+        // A run of two or more region voxels proves a line with two of them.
+        let region_runs: u64 = m[..n_g * longest].iter().map(|&c| u64::from(c)).sum();
+        if region_runs >= region_voxels as u64 && !has_line_with_two(g, o) {
             m.fill(0);
         }
     }
-    counts.into_iter().map(f64::from).collect()
+    // Drop each angle's row of runs outside the region.
+    counts.chunks_exact(len.max(1)).flat_map(|m| &m[..n_g * longest]).map(|&c| f64::from(c)).collect()
 }
 
-/// Voxels on the line from `c` (included) along `o` until it leaves a box of `size`.
-fn line_length(c: [usize; 3], o: Offset, size: [usize; 3]) -> usize {
-    let steps = (0..3).filter(|&d| o[d] != 0).map(|d| {
-        let room = if o[d] > 0 { size[d] - 1 - c[d] } else { c[d] };
-        room / o[d].unsigned_abs()
-    });
-    steps.min().map_or(1, |s| s + 1)
+/// All ones when `a == b`, else 0, computed without a comparison: LLVM turns a select on the
+/// comparison into a branch here, which mispredicts at most voxels.
+#[inline]
+fn same_mask(a: u32, b: u32) -> u32 {
+    // (a ^ b) − 1 borrows into the high half exactly when a ^ b = 0.
+    ((u64::from(a ^ b)).wrapping_sub(1) >> 32) as u32
+}
+
+/// Whether some line along `o` holds two region voxels, adjacent or not (needed only when every
+/// run in the region has length 1).
+fn has_line_with_two(g: &GreyLevels, o: Offset) -> bool {
+    let [sx, sy, sz] = g.size;
+    // seen[v]: the line through v holds a region voxel at v or before it.
+    let mut seen = vec![false; g.levels.len()];
+    let mut v = 0;
+    for k in 0..sz {
+        for j in 0..sy {
+            for i in 0..sx {
+                let back = [i as isize - o[0], j as isize - o[1], k as isize - o[2]];
+                let inside = back.iter().zip(g.size).all(|(&c, n)| c >= 0 && (c as usize) < n);
+                let before =
+                    inside && seen[back[0] as usize + sx * (back[1] as usize + sy * back[2] as usize)];
+                let region = g.levels[v] != 0;
+                if region && before {
+                    return true;
+                }
+                seen[v] = region || before;
+                v += 1;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -197,5 +246,70 @@ mod tests {
     fn force_2d_axis_errors_pass_through() {
         let s = TextureSettings { force_2d_axis: Some(5), ..TextureSettings::default() };
         assert_eq!(Glrlm::build(&two_rows(), &s), Err(AngleError::BadAxis { axis: 5 }));
+    }
+
+    /// Run counts as `count_runs` lays them out, by walking each line from its first voxel: the
+    /// obvious method, for comparison.
+    fn runs_line_by_line(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
+        let rows = crate::radiomics::matrices::levels::level_rows(g);
+        let n_g = g.present.len();
+        let inside = |c: [isize; 3]| (0..3).all(|d| c[d] >= 0 && (c[d] as usize) < g.size[d]);
+        let at =
+            |c: [isize; 3]| g.levels[c[0] as usize + g.size[0] * (c[1] as usize + g.size[1] * c[2] as usize)];
+        let mut out = vec![0.0; offsets.len() * n_g * longest];
+        for (a, o) in offsets.iter().enumerate() {
+            let m = &mut out[a * n_g * longest..(a + 1) * n_g * longest];
+            let mut two = false;
+            for v in 0..g.levels.len() {
+                let c = [v % g.size[0], v / g.size[0] % g.size[1], v / (g.size[0] * g.size[1])]
+                    .map(|x| x as isize);
+                if inside([c[0] - o[0], c[1] - o[1], c[2] - o[2]]) {
+                    continue;
+                }
+                let (mut c, mut current, mut run, mut region) = (c, 0, 0, 0);
+                while inside(c) {
+                    let level = at(c);
+                    if level != current && current != 0 {
+                        m[rows[current as usize] * longest + run - 1] += 1.0;
+                    }
+                    run = if level == current { run + 1 } else { 1 };
+                    current = level;
+                    region += usize::from(level != 0);
+                    c = [c[0] + o[0], c[1] + o[1], c[2] + o[2]];
+                }
+                if current != 0 {
+                    m[rows[current as usize] * longest + run - 1] += 1.0;
+                }
+                two |= region > 1;
+            }
+            if !two {
+                m.fill(0.0);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn runs_match_walking_each_line_on_random_regions() {
+        use super::super::padded::testutil::random_levels;
+        for (seed, size, levels, fill) in [
+            (1, [9, 7, 5], 3, 0.7),
+            (2, [6, 11, 4], 9, 0.4),
+            (3, [5, 5, 8], 2, 0.95),
+            (4, [12, 3, 1], 4, 0.6),
+            (5, [1, 8, 9], 3, 0.8),
+            (6, [7, 6, 5], 40, 0.15),
+        ] {
+            let g = random_levels(size, levels, fill, seed);
+            for axis in [None, Some(0), Some(2)] {
+                let offsets = neighbour_offsets(g.size, &[1], Directions::One, axis).unwrap();
+                let longest = size.into_iter().max().unwrap();
+                assert_eq!(
+                    count_runs(&g, &offsets, longest),
+                    runs_line_by_line(&g, &offsets, longest),
+                    "seed {seed}, axis {axis:?}"
+                );
+            }
+        }
     }
 }

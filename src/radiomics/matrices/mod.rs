@@ -9,6 +9,7 @@ pub mod glrlm;
 pub mod glszm;
 mod levels;
 pub mod ngtdm;
+mod padded;
 mod reduce;
 #[cfg(test)]
 mod testutil;
