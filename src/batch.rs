@@ -2,6 +2,7 @@
 //! CSV's folder) in, one output row per case out. A failing case gets its message in the `error`
 //! column and the batch goes on.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use crate::radiomics::{self, Settings};
@@ -77,23 +78,29 @@ pub fn read_cases(path: &Path) -> Result<Vec<Case>, BatchError> {
     Ok(cases)
 }
 
-/// Extracts one case; paths are resolved against `base`.
-pub fn run_case(case: &Case, base: &Path, settings: &Settings) -> anyhow::Result<radiomics::FeatureVector> {
+/// Extracts one case on up to `threads` threads; paths are resolved against `base`.
+pub fn run_case(
+    case: &Case,
+    base: &Path,
+    settings: &Settings,
+    threads: NonZeroUsize,
+) -> anyhow::Result<radiomics::FeatureVector> {
     let image = image::read(&base.join(&case.image))?;
     let mask = image::read(&base.join(&case.mask))?;
     let mut settings = settings.clone();
     if let Some(label) = case.label {
         settings.label = label;
     }
-    Ok(radiomics::extract(&image, &mask, &settings)?)
+    Ok(radiomics::extract_parallel(&image, &mask, &settings, threads)?)
 }
 
-/// Runs every case of `cases_csv` and writes `out_csv`; `progress` is told after each case.
-/// Returns the number of failed cases.
+/// Runs every case of `cases_csv`, each on up to `threads` threads, and writes `out_csv`;
+/// `progress` is told after each case. Returns the number of failed cases.
 pub fn run(
     cases_csv: &Path,
     out_csv: &Path,
     settings: &Settings,
+    threads: NonZeroUsize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<usize, BatchError> {
     let cases = read_cases(cases_csv)?;
@@ -102,7 +109,7 @@ pub fn run(
         .iter()
         .enumerate()
         .map(|(i, case)| {
-            let r = run_case(case, base, settings).map_err(|e| format!("{e:#}"));
+            let r = run_case(case, base, settings, threads).map_err(|e| format!("{e:#}"));
             progress(i + 1, cases.len());
             r
         })

@@ -7,6 +7,7 @@
 //! included, interpreter start-up excluded) with SimpleITK limited to one thread. The inflate
 //! time of the original file is reported on its own. Python is only ever run here, as the peer.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ pub struct BenchPlan {
     pub repeat: usize,
     /// Python interpreter with PyRadiomics (the project's `.venv-ref/bin/python`).
     pub python: PathBuf,
+    /// Threads radscored may use per extraction (PyRadiomics always runs on one).
+    pub threads: NonZeroUsize,
 }
 
 /// Medians measured by one benchmark.
@@ -86,13 +89,14 @@ pub fn run(plan: &BenchPlan, settings: &Settings) -> anyhow::Result<BenchReport>
     let ours = time(plan.repeat, || {
         let img = image::read(&raw_image)?;
         let mask = image::read(&raw_mask)?;
-        features = radiomics::extract(&img, &mask, settings)?.len();
+        features = radiomics::extract_parallel(&img, &mask, settings, plan.threads)?.len();
         Ok(())
     })?;
     let exe = std::env::current_exe().context("locating the radscored binary")?;
     let ours_process = time(plan.repeat, || {
         let mut cmd = Command::new(&exe);
         cmd.arg("features").arg(&raw_image).arg(&raw_mask).arg("--label").arg(settings.label.to_string());
+        cmd.arg("--threads").arg(plan.threads.to_string());
         if let Some(p) = &plan.params {
             cmd.arg("--params").arg(p);
         }

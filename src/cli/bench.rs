@@ -1,5 +1,6 @@
 //! `radscored bench`: radscored and PyRadiomics side by side on one case.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use crate::radiomics::{params, Settings};
@@ -55,6 +56,9 @@ pub struct BenchArgs {
     /// Name printed in the result line.
     #[arg(long, default_value = "case")]
     pub name: String,
+    /// Threads radscored may use per extraction (PyRadiomics runs on one either way).
+    #[arg(long, default_value = "1")]
+    pub threads: NonZeroUsize,
 }
 
 /// Runs `radscored bench`.
@@ -69,15 +73,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         params: args.params,
         repeat: args.repeat,
         python: args.python,
+        threads: args.threads,
     };
     let r = crate::bench::run(&plan, &settings)?;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{}: {} features (PyRadiomics {}); radscored {:.2} ms in process, {:.2} ms whole process; \
-         PyRadiomics {:.1} ms; ratio {:.1}x; reading the original file alone {:.2} ms",
+        "{}: {} features (PyRadiomics {}); radscored ({} thread(s)) {:.2} ms in process, {:.2} ms \
+         whole process; PyRadiomics {:.1} ms; ratio {:.1}x; reading the original file alone {:.2} ms",
         args.name,
         r.features,
         r.peer_features,
+        args.threads,
         ms(r.ours),
         ms(r.ours_process),
         ms(r.peer),

@@ -1,6 +1,7 @@
 //! `radscored features`: one case to stdout, or a PyRadiomics-style batch to a CSV file.
 
 use std::io::{IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -33,6 +34,10 @@ pub struct FeaturesArgs {
     /// Batch results CSV.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Threads per case: the original image and the wavelet sub-bands are computed in parallel.
+    /// The features do not depend on it.
+    #[arg(long, default_value = "1")]
+    pub threads: NonZeroUsize,
 }
 
 /// Runs `radscored features`.
@@ -46,7 +51,7 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<()> {
     }
     if let (Some(cases), Some(out)) = (&args.batch, &args.out) {
         let bar = std::io::stderr().is_terminal().then(|| indicatif::ProgressBar::new(0));
-        let failed = batch::run(cases, out, &settings, |done, total| {
+        let failed = batch::run(cases, out, &settings, args.threads, |done, total| {
             if let Some(bar) = &bar {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
@@ -64,10 +69,33 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<()> {
         (args.image.expect("clap requires it"), args.mask.expect("clap requires it"));
     let image = image::read(&image_path)?;
     let mask = image::read(&mask_path)?;
-    let features = radiomics::extract(&image, &mask, &settings)
+    let features = radiomics::extract_parallel(&image, &mask, &settings, args.threads)
         .with_context(|| format!("{} with {}", image_path.display(), mask_path.display()))?;
     let mut stdout = std::io::stdout().lock();
     output::write(&mut stdout, &features, args.format)?;
     stdout.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn threads_default_to_one_and_zero_is_rejected() {
+        let parse = |extra: &[&str]| {
+            Cli::try_parse_from(["radscored", "features", "image.nrrd", "mask.nrrd"].iter().chain(extra))
+        };
+        let Command::Features(args) = parse(&[]).unwrap().command else { panic!("not features") };
+        assert_eq!(args.threads.get(), 1);
+        let Command::Features(args) = parse(&["--threads", "2"]).unwrap().command else {
+            panic!("not features")
+        };
+        assert_eq!(args.threads.get(), 2);
+        let error = parse(&["--threads", "0"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(error.to_string().contains("'0'"), "{error}");
+    }
 }

@@ -2,7 +2,12 @@
 //! `RadiomicsFeatureExtractor.execute`: shape on the (original) mask, then every enabled class on
 //! every enabled image type (original, then the wavelet sub-bands), named
 //! `<imageType>_<class>_<Feature>` (`original_glcm_Contrast`, `wavelet-LLH_firstorder_Mean`).
-//! Wavelet sub-bands are computed only on the region's box plus the filter's support.
+//! Wavelet sub-bands are computed only on the region's box plus the filter's support. The image
+//! types are independent and may be computed on several threads ([`extract_parallel`]).
+
+use std::num::NonZeroUsize;
+
+use rayon::prelude::*;
 
 use super::discretise::discretise;
 use super::firstorder::firstorder_features;
@@ -79,8 +84,22 @@ impl FeatureVector {
     }
 }
 
-/// Extracts every enabled feature of the region `settings.label` of `mask` in `image`.
+/// Extracts every enabled feature of the region `settings.label` of `mask` in `image`, on the
+/// calling thread.
 pub fn extract(image: &Image, mask: &Image, settings: &Settings) -> Result<FeatureVector, ExtractError> {
+    extract_parallel(image, mask, settings, NonZeroUsize::MIN)
+}
+
+/// [`extract`] with the image types (the original image and each wavelet sub-band), which are
+/// independent, computed on up to `threads` threads (a rayon pool made for the call). The
+/// features, their values and their order do not depend on `threads`; with 1 nothing is spawned.
+/// Should the pool fail to start, the work runs on the calling thread.
+pub fn extract_parallel(
+    image: &Image,
+    mask: &Image,
+    settings: &Settings,
+    threads: NonZeroUsize,
+) -> Result<FeatureVector, ExtractError> {
     let spacing = image.geometry.spacing_mm;
     let normalisation = settings.normalize.then(|| Normalisation::of(image, settings)).transpose()?;
     let region = preprocess::find_region(image, mask, settings)?;
@@ -100,10 +119,10 @@ pub fn extract(image: &Image, mask: &Image, settings: &Settings) -> Result<Featu
             out.push_class("original", *class, shape::shape_features(&roi), wanted)?;
         }
     }
+    let mut image_types: Vec<(String, Roi)> = Vec::new();
     if settings.original {
         let roi_values = preprocess::sub_box(&values, &region.bbox, &resegmented.bbox);
-        let roi = preprocess::roi(&resegmented, roi_values, spacing);
-        add_image_type(&mut out, "original", &roi, settings)?;
+        image_types.push(("original".into(), preprocess::roi(&resegmented, roi_values, spacing)));
     }
     if settings.wavelet_enabled {
         let wavelet_settings = WaveletSettings::from_params(&settings.wavelet)?;
@@ -112,23 +131,37 @@ pub fn extract(image: &Image, mask: &Image, settings: &Settings) -> Result<Featu
             normalisation.as_ref().map_or(x, |n| n.apply(x))
         };
         for band in wavelet::subbands(image.geometry.size, value, &resegmented.bbox, &wavelet_settings)? {
-            let roi = preprocess::roi(&resegmented, band.values, spacing);
-            add_image_type(&mut out, &band.name, &roi, settings)?;
+            image_types.push((band.name, preprocess::roi(&resegmented, band.values, spacing)));
         }
+    }
+    let compute = |(prefix, roi): &(String, Roi)| image_type_features(prefix, roi, settings);
+    let pool = (threads.get() > 1)
+        .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads.get()).build())
+        .and_then(|built| {
+            built
+                .map_err(
+                    |error| tracing::warn!(%error, "Could not start the extraction threads; running on one."),
+                )
+                .ok()
+        });
+    // Collected in input order; the first failing image type (in that order) is reported.
+    let per_type: Vec<Result<FeatureVector, ExtractError>> = match &pool {
+        Some(pool) => pool.install(|| image_types.par_iter().map(compute).collect()),
+        None => image_types.iter().map(compute).collect(),
+    };
+    for features in per_type {
+        out.entries.extend(features?.entries);
     }
     Ok(out)
 }
 
-/// Adds the non-shape classes computed on one (possibly filtered) image's region.
-fn add_image_type(
-    out: &mut FeatureVector,
-    prefix: &str,
-    roi: &Roi,
-    settings: &Settings,
-) -> Result<(), ExtractError> {
+/// The non-shape classes computed on one (possibly filtered) image's region, named with
+/// `prefix`.
+fn image_type_features(prefix: &str, roi: &Roi, settings: &Settings) -> Result<FeatureVector, ExtractError> {
     let grey = discretise(roi, settings.binning);
     let mut texture = settings.texture.clone();
     texture.spacing_mm = roi.spacing_mm;
+    let mut out = FeatureVector::default();
     for (class, wanted) in &settings.classes {
         let values = match class {
             FeatureClass::Shape => continue,
@@ -141,10 +174,39 @@ fn add_image_type(
         };
         out.push_class(prefix, *class, values, wanted)?;
     }
-    Ok(())
+    Ok(out)
 }
 
 fn firstorder(roi: &Roi, grey: &GreyLevels, settings: &Settings) -> Vec<(&'static str, f64)> {
     let voxel_volume = roi.spacing_mm[2] * roi.spacing_mm[1] * roi.spacing_mm[0];
     firstorder_features(&roi.masked_values(), grey, settings.voxel_array_shift, voxel_volume)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::radiomics::params;
+
+    #[test]
+    fn threads_change_neither_values_nor_order() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let data = root.join("../shared/refdata/pyradiomics");
+        assert!(data.is_dir(), "shared reference data missing at {}", data.display());
+        let image = crate::image::read(&data.join("breast1_image.nrrd")).unwrap();
+        let mask = crate::image::read(&data.join("breast1_label.nrrd")).unwrap();
+        let settings = params::read(&root.join("firmware-config/radiomics-paper.yaml")).unwrap();
+        let one = extract(&image, &mask, &settings).unwrap();
+        assert_eq!(one.len(), 851);
+        for threads in [2, 3, 9] {
+            let many =
+                extract_parallel(&image, &mask, &settings, NonZeroUsize::new(threads).unwrap()).unwrap();
+            // Bit for bit, NaN included.
+            let bits = |f: &FeatureVector| {
+                f.entries.iter().map(|(n, v)| (n.clone(), v.to_bits())).collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&many), bits(&one), "{threads} threads");
+        }
+    }
 }
