@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::image::Image;
+use crate::image::{Geometry, Image};
 use crate::model::deep::HuPatch;
 use crate::model::predict::{PredictError, Predictions, Predictor};
 use crate::pseudonym::SiteKey;
 use crate::radiomics::{self, ExtractError, FeatureVector, Settings};
 use crate::roi::{self, MaskSelector, MaskSource, RoiError, StudyError};
+use crate::roi::{Patch, Study};
 
 /// The paper's PyRadiomics setting, embedded: Original + Wavelet, binWidth 25 (851 features).
 pub const PAPER_PARAMS: &str = include_str!("../firmware-config/radiomics-paper.yaml");
@@ -192,14 +193,25 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Analyses the study in `dir`; with a `predictor`, also predicts the ten endpoints.
-pub fn analyze(
-    dir: &Path,
-    options: &AnalyzeOptions,
-    key: &SiteKey,
-    predictor: Option<&mut Predictor>,
-) -> Result<Report, AnalyzeError> {
-    let started = Instant::now();
+/// A study's regions and their features: everything the model stage needs.
+#[derive(Debug)]
+pub struct StudyFeatures {
+    /// The CT volume, tumor mask and where they came from.
+    pub study: Study,
+    /// The peritumoral ring mask.
+    pub ring: Image,
+    /// The deep patch.
+    pub patch: Patch,
+    /// Features of the tumor.
+    pub tumor_features: FeatureVector,
+    /// Features of the ring.
+    pub ring_features: FeatureVector,
+    /// Time per stage so far (model and total left at 0).
+    pub timings: Timings,
+}
+
+/// Loads the study in `dir` and computes its regions and their features.
+pub fn study_features(dir: &Path, options: &AnalyzeOptions) -> Result<StudyFeatures, AnalyzeError> {
     let study = roi::load_study(dir, &options.mask)?;
     let mut timings = Timings {
         scan_ms: ms(study.timings.scan),
@@ -216,12 +228,29 @@ pub fn analyze(
 
     let mut settings = options.settings.clone();
     settings.label = 1.0;
+    let features = |mask: &Image, region: &'static str| {
+        radiomics::extract(&study.ct, mask, &settings)
+            .map_err(|source| AnalyzeError::Features { region, source })
+    };
     let t = Instant::now();
-    let (tumor, tumor_features) = region_report(&study.ct, &study.tumor, &settings, "tumor")?;
+    let tumor_features = features(&study.tumor, "tumor")?;
     timings.tumor_features_ms = ms(t.elapsed());
     let t = Instant::now();
-    let (ring_report, ring_features) = region_report(&study.ct, &ring, &settings, "ring")?;
+    let ring_features = features(&ring, "ring")?;
     timings.ring_features_ms = ms(t.elapsed());
+    Ok(StudyFeatures { study, ring, patch, tumor_features, ring_features, timings })
+}
+
+/// Analyses the study in `dir`; with a `predictor`, also predicts the ten endpoints.
+pub fn analyze(
+    dir: &Path,
+    options: &AnalyzeOptions,
+    key: &SiteKey,
+    predictor: Option<&mut Predictor>,
+) -> Result<Report, AnalyzeError> {
+    let started = Instant::now();
+    let StudyFeatures { study, ring, patch, tumor_features, ring_features, mut timings } =
+        study_features(dir, options)?;
     let t = Instant::now();
     let predictions = match predictor {
         Some(p) => {
@@ -244,8 +273,8 @@ pub fn analyze(
             origin_mm: g.origin_mm,
             direction: g.direction,
         },
-        tumor,
-        ring: ring_report,
+        tumor: region_report(&g, &study.tumor, &tumor_features),
+        ring: region_report(&g, &ring, &ring_features),
         patch: PatchReport { slice: patch.slice, centre: patch.centre },
         predictions,
         timings,
@@ -253,16 +282,9 @@ pub fn analyze(
     })
 }
 
-fn region_report(
-    ct: &Image,
-    mask: &Image,
-    settings: &Settings,
-    region: &'static str,
-) -> Result<(RegionReport, FeatureVector), AnalyzeError> {
-    let features: FeatureVector =
-        radiomics::extract(ct, mask, settings).map_err(|source| AnalyzeError::Features { region, source })?;
+fn region_report(ct: &Geometry, mask: &Image, features: &FeatureVector) -> RegionReport {
     let voxels = mask.label_extent(1.0).map_or(0, |(_, n)| n);
-    let voxel_mm3: f64 = ct.geometry.spacing_mm.iter().product();
-    let json = Value::Object(crate::output::to_json(&features));
-    Ok((RegionReport { voxels, volume_mm3: voxels as f64 * voxel_mm3, features: json }, features))
+    let voxel_mm3: f64 = ct.spacing_mm.iter().product();
+    let features = Value::Object(crate::output::to_json(features));
+    RegionReport { voxels, volume_mm3: voxels as f64 * voxel_mm3, features }
 }

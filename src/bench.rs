@@ -146,13 +146,9 @@ pub fn run_model(
     if repeat == 0 {
         bail!("--repeat must be at least 1");
     }
-    let options = crate::analyze::AnalyzeOptions::paper();
-    let study = crate::roi::load_study(study_dir, &options.mask)?;
-    let ring = crate::roi::peritumoral_ring(&study.tumor, options.ring_radius_mm)?;
-    let patch = crate::roi::deep_patch(&study.ct, &study.tumor)?;
-    let patch = crate::model::deep::HuPatch::new(patch.values_hu)?;
-    let tumor = radiomics::extract(&study.ct, &study.tumor, &options.settings)?;
-    let ring = radiomics::extract(&study.ct, &ring, &options.settings)?;
+    let regions = crate::analyze::study_features(study_dir, &crate::analyze::AnalyzeOptions::paper())?;
+    let patch = crate::model::deep::HuPatch::new(regions.patch.values_hu)?;
+    let (tumor, ring) = (regions.tumor_features, regions.ring_features);
     let endpoints = predictor.predict(&tumor, &ring, &patch)?.endpoints.len();
     let median = time(repeat, || Ok(predictor.predict(&tumor, &ring, &patch).map(drop)?))?;
     Ok((median, endpoints))
