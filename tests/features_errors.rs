@@ -48,7 +48,7 @@ fn missing_label_and_empty_mask() {
 
     let dir = tempfile::tempdir().unwrap();
     let m = image::read(&mask).unwrap();
-    let empty = write_variant(dir.path(), "empty.nrrd", &m, Voxels::I16(vec![0; m.voxels.len()]));
+    let empty = write_variant(dir.path(), "empty.nrrd", &m, Voxels::I16(vec![0; m.voxels.len()].into()));
     assert!(fails(&img, &empty, &[]).contains("the mask is empty"));
 }
 
@@ -60,10 +60,10 @@ fn too_small_regions_are_refused() {
     let g = m.geometry;
     let mut single = vec![0i16; m.voxels.len()];
     single[g.index(60, 70, 20)] = 1;
-    let path = write_variant(dir.path(), "single.nrrd", &m, Voxels::I16(single.clone()));
+    let path = write_variant(dir.path(), "single.nrrd", &m, Voxels::I16(single.clone().into()));
     assert!(fails(&img, &path, &[]).contains("single voxel"));
     single[g.index(61, 70, 20)] = 1;
-    let path = write_variant(dir.path(), "line.nrrd", &m, Voxels::I16(single));
+    let path = write_variant(dir.path(), "line.nrrd", &m, Voxels::I16(single.into()));
     let err = fails(&img, &path, &[]);
     assert!(err.contains("spans 1 dimension(s), at least 2"), "{err}");
 }

@@ -9,10 +9,12 @@ mod error;
 mod geometry;
 pub mod nifti;
 pub mod nrrd;
+mod samples;
 mod volume;
 
 pub use error::ImageError;
 pub use geometry::{Geometry, GEOMETRY_TOLERANCE};
+pub use samples::Samples;
 pub use volume::{BoundingBox, Image, Voxels};
 
 use std::path::Path;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use nifti::{NiftiObject, NiftiType, ReaderOptions};
 
-use super::{Geometry, Image, ImageError, Voxels};
+use super::{Geometry, Image, ImageError, Samples, Voxels};
 
 /// Reads a 3-D NIfTI-1 image.
 pub fn read(path: &Path) -> Result<Image, ImageError> {
@@ -38,16 +38,16 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
     let volume = object.into_volume();
     let corrupt = |e: nifti::NiftiError| ImageError::Corrupt { path: path.into(), reason: e.to_string() };
     let mut voxels = match datatype {
-        NiftiType::Uint8 => Voxels::U8(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Int8 => Voxels::I8(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Uint16 => Voxels::U16(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Int16 => Voxels::I16(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Uint32 => Voxels::U32(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Int32 => Voxels::I32(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Uint64 => Voxels::U64(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Int64 => Voxels::I64(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Float32 => Voxels::F32(volume.into_nifti_typed_data().map_err(corrupt)?),
-        NiftiType::Float64 => Voxels::F64(volume.into_nifti_typed_data().map_err(corrupt)?),
+        NiftiType::Uint8 => Voxels::U8(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Int8 => Voxels::I8(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Uint16 => Voxels::U16(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Int16 => Voxels::I16(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Uint32 => Voxels::U32(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Int32 => Voxels::I32(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Uint64 => Voxels::U64(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Int64 => Voxels::I64(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Float32 => Voxels::F32(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
+        NiftiType::Float64 => Voxels::F64(Samples::from(volume.into_nifti_typed_data().map_err(corrupt)?)),
         other => {
             return Err(ImageError::Unsupported {
                 path: path.into(),

@@ -4,12 +4,15 @@
 //! Geometry follows ITK's NRRD reader, which PyRadiomics reads through: spacing is the length of
 //! each `space directions` vector, direction its unit vector, and `right-anterior-superior` /
 //! `left-anterior-superior` spaces are turned into LPS by negating the x (and y) components.
-//! gzip is inflated by libdeflate in one call into a buffer of the exact expected size.
+//! gzip is inflated by libdeflate in one call into a buffer of the exact expected size; raw
+//! little-endian samples that are aligned for their type in the file are mapped, not copied
+//! ([`Samples`]).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{Geometry, Image, ImageError, Voxels};
+use super::{Geometry, Image, ImageError, Samples, Voxels};
 
 /// Reads a 3-D NRRD image.
 pub fn read(path: &Path) -> Result<Image, ImageError> {
@@ -56,6 +59,12 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
     }
     let count = header.geometry.voxel_count();
     let expected = count * header.sample.bytes();
+    let little_endian = !header.big_endian || header.sample.bytes() == 1;
+    if header.encoding == Encoding::Raw && little_endian {
+        if let Some(voxels) = mapped(path, file, header.sample, data_offset, expected)? {
+            return Ok(Some(Image { geometry: header.geometry, voxels }));
+        }
+    }
     let mut voxels = zeroed(header.sample, count);
     let already = &head[data_offset..];
     match header.encoding {
@@ -91,23 +100,67 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
     Ok(Some(Image { geometry: header.geometry, voxels }))
 }
 
+/// Raw little-endian samples at `offset` of `file`, as a read-only map of the file (see
+/// [`Samples`]); `None` when the samples are not aligned in the file for their type, which the
+/// copying path then reads.
+///
+/// The map shares the file's page cache. Should another program truncate the file while it is
+/// mapped, reading the lost pages would fault, as with any mapped input (ripgrep's and Git's
+/// trade-off too); radscored never writes to the files it reads.
+fn mapped(
+    path: &Path,
+    file: &std::fs::File,
+    sample: SampleType,
+    offset: usize,
+    bytes: usize,
+) -> Result<Option<Voxels>, ImageError> {
+    // The map starts on a page boundary, so the samples are aligned when their offset is.
+    if offset % sample.bytes() != 0 {
+        return Ok(None);
+    }
+    let io = |source| ImageError::Io { path: path.into(), source };
+    let length = file.metadata().map_err(io)?.len();
+    let available = usize::try_from(length).unwrap_or(usize::MAX).saturating_sub(offset);
+    if available < bytes {
+        return Err(short(path, available, bytes));
+    }
+    // SAFETY: the map is read-only and radscored does not write the files it reads; a change by
+    // another program is the documented hazard above.
+    let map = Arc::new(unsafe { memmap2::MmapOptions::new().map(file) }.map_err(io)?);
+    let range = offset..offset + bytes;
+    Ok(match sample {
+        SampleType::U8 => Samples::mapped(map, range).map(Voxels::U8),
+        SampleType::I8 => Samples::mapped(map, range).map(Voxels::I8),
+        SampleType::U16 => Samples::mapped(map, range).map(Voxels::U16),
+        SampleType::I16 => Samples::mapped(map, range).map(Voxels::I16),
+        SampleType::U32 => Samples::mapped(map, range).map(Voxels::U32),
+        SampleType::I32 => Samples::mapped(map, range).map(Voxels::I32),
+        SampleType::U64 => Samples::mapped(map, range).map(Voxels::U64),
+        SampleType::I64 => Samples::mapped(map, range).map(Voxels::I64),
+        SampleType::F32 => Samples::mapped(map, range).map(Voxels::F32),
+        SampleType::F64 => Samples::mapped(map, range).map(Voxels::F64),
+    })
+}
+
 /// A zero-filled buffer of `count` samples.
 fn zeroed(sample: SampleType, count: usize) -> Voxels {
     match sample {
-        SampleType::U8 => Voxels::U8(vec![0; count]),
-        SampleType::I8 => Voxels::I8(vec![0; count]),
-        SampleType::U16 => Voxels::U16(vec![0; count]),
-        SampleType::I16 => Voxels::I16(vec![0; count]),
-        SampleType::U32 => Voxels::U32(vec![0; count]),
-        SampleType::I32 => Voxels::I32(vec![0; count]),
-        SampleType::U64 => Voxels::U64(vec![0; count]),
-        SampleType::I64 => Voxels::I64(vec![0; count]),
-        SampleType::F32 => Voxels::F32(vec![0.0; count]),
-        SampleType::F64 => Voxels::F64(vec![0.0; count]),
+        SampleType::U8 => Voxels::U8(vec![0; count].into()),
+        SampleType::I8 => Voxels::I8(vec![0; count].into()),
+        SampleType::U16 => Voxels::U16(vec![0; count].into()),
+        SampleType::I16 => Voxels::I16(vec![0; count].into()),
+        SampleType::U32 => Voxels::U32(vec![0; count].into()),
+        SampleType::I32 => Voxels::I32(vec![0; count].into()),
+        SampleType::U64 => Voxels::U64(vec![0; count].into()),
+        SampleType::I64 => Voxels::I64(vec![0; count].into()),
+        SampleType::F32 => Voxels::F32(vec![0.0; count].into()),
+        SampleType::F64 => Voxels::F64(vec![0.0; count].into()),
     }
 }
 
-/// Writes `image` as a raw-encoded (uncompressed), little-endian NRRD in LPS space.
+/// Writes `image` as a raw-encoded (uncompressed), little-endian NRRD in LPS space. A comment
+/// line pads the header so that the samples start 8-byte aligned, which lets readers (this one
+/// included) map them instead of copying.
 pub fn write_raw(path: &Path, image: &Image) -> Result<(), ImageError> {
     let g = &image.geometry;
     let vector = |v: [f64; 3]| format!("({},{},{})", v[0], v[1], v[2]);
@@ -116,7 +169,7 @@ pub fn write_raw(path: &Path, image: &Image) -> Result<(), ImageError> {
     let mut bytes = format!(
         "NRRD0004\ntype: {}\ndimension: 3\nspace: left-posterior-superior\nsizes: {} {} {}\n\
          space directions: {}\nkinds: domain domain domain\nendian: little\nencoding: raw\n\
-         space origin: {}\n\n",
+         space origin: {}\n# samples 8-byte aligned",
         image.voxels.type_name(),
         g.size[0],
         g.size[1],
@@ -125,6 +178,10 @@ pub fn write_raw(path: &Path, image: &Image) -> Result<(), ImageError> {
         vector(g.origin_mm),
     )
     .into_bytes();
+    // The comment line and the blank line end the header.
+    let padding = (8 - (bytes.len() + 2) % 8) % 8;
+    bytes.extend(std::iter::repeat_n(b' ', padding));
+    bytes.extend_from_slice(b"\n\n");
     macro_rules! le {
         ($v:expr) => {
             $v.iter().for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()))
@@ -491,7 +548,7 @@ mod tests {
         bytes.extend_from_slice(&(-5i16).to_le_bytes());
         bytes.extend_from_slice(&7i16.to_le_bytes());
         let img = parse(Path::new("t.nrrd"), &bytes).unwrap();
-        assert_eq!(img.voxels, Voxels::I16(vec![-5, 7]));
+        assert_eq!(img.voxels, Voxels::I16(vec![-5, 7].into()));
         let g = img.geometry;
         assert_eq!(g.spacing_mm, [0.5, 2.0, 3.0]);
         assert_eq!(g.origin_mm, [-10.0, -20.0, 30.0]);
@@ -501,10 +558,10 @@ mod tests {
     #[test]
     fn ascii_and_big_endian() {
         let bytes = format!("{}-5 7\n", header("encoding: ascii\n")).into_bytes();
-        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7]));
+        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7].into()));
         let mut bytes = header("encoding: raw\n").replace("endian: little", "endian: big").into_bytes();
         bytes.extend_from_slice(&[0xff, 0xfb, 0x00, 0x07]);
-        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7]));
+        assert_eq!(parse(Path::new("t.nrrd"), &bytes).unwrap().voxels, Voxels::I16(vec![-5, 7].into()));
     }
 
     #[test]
@@ -517,6 +574,48 @@ mod tests {
         let copy = dir.path().join("copy.nrrd");
         write_raw(&copy, &img).unwrap();
         assert_eq!(read(&copy).unwrap(), img);
+    }
+
+    fn samples_mapped(voxels: &Voxels) -> bool {
+        match voxels {
+            Voxels::I16(v) => v.is_mapped(),
+            other => panic!("expected int16 samples, got {}", other.type_name()),
+        }
+    }
+
+    #[test]
+    fn aligned_raw_samples_are_mapped_others_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let values: Vec<i16> = vec![-1024, 3071];
+        let mut want = None;
+        for (name, comment, mapped) in [("even.nrrd", "#", true), ("odd.nrrd", "#x", false)] {
+            let mut bytes = header("encoding: raw\n").replace("# comment", comment).into_bytes();
+            assert_eq!(bytes.len() % 2, usize::from(!mapped), "{name}: header length sets the alignment");
+            bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let img = read(&path).unwrap();
+            assert_eq!(samples_mapped(&img.voxels), mapped, "{name}");
+            assert_eq!(img.voxels, Voxels::I16(values.clone().into()), "{name}");
+            assert_eq!(*want.get_or_insert(img.geometry), img.geometry, "{name}");
+            std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+            let err = read(&path).unwrap_err().to_string();
+            assert!(err.contains("truncated or corrupt"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn written_raw_files_are_aligned_for_mapping() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = header("encoding: raw\n").into_bytes();
+        bytes.extend_from_slice(&[1, 0, 2, 0]);
+        let img = parse(Path::new("t.nrrd"), &bytes).unwrap();
+        let copy = dir.path().join("copy.nrrd");
+        write_raw(&copy, &img).unwrap();
+        let written = std::fs::read(&copy).unwrap();
+        let data_offset = written.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+        assert_eq!((data_offset % 8, written.len() - data_offset), (0, 4));
+        assert!(samples_mapped(&read(&copy).unwrap().voxels));
     }
 
     #[test]

@@ -7,22 +7,22 @@
 // `with_samples!` expands one body per sample type; for the `f64` arm the widening cast is a no-op.
 #![allow(clippy::unnecessary_cast)]
 
-use super::Geometry;
+use super::{Geometry, Samples};
 
 /// Voxel samples in the type the file stores them in.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub enum Voxels {
-    U8(Vec<u8>),
-    I8(Vec<i8>),
-    U16(Vec<u16>),
-    I16(Vec<i16>),
-    U32(Vec<u32>),
-    I32(Vec<i32>),
-    U64(Vec<u64>),
-    I64(Vec<i64>),
-    F32(Vec<f32>),
-    F64(Vec<f64>),
+    U8(Samples<u8>),
+    I8(Samples<i8>),
+    U16(Samples<u16>),
+    I16(Samples<i16>),
+    U32(Samples<u32>),
+    I32(Samples<i32>),
+    U64(Samples<u64>),
+    I64(Samples<i64>),
+    F32(Samples<f32>),
+    F64(Samples<f64>),
 }
 
 /// Runs `$body` with `$v` bound to the typed slice inside a [`Voxels`]; `$x as f64` inside the
@@ -63,27 +63,31 @@ impl Voxels {
 
     /// The samples' memory as bytes, for readers that fill a buffer in place.
     pub fn as_bytes_mut(&mut self) -> &mut [u8] {
-        with_samples!(self, v => bytemuck::cast_slice_mut(v.as_mut_slice()))
+        with_samples!(self, v => bytemuck::cast_slice_mut(v.to_mut().as_mut_slice()))
     }
 
     /// Overwrites the samples with `values` converted to the sample type (Rust `as` rules:
     /// truncation toward zero, saturation at the type's range).
     pub fn assign_f64(&mut self, values: &[f64]) {
-        with_samples!(self, v => v.iter_mut().zip(values).for_each(|(x, &f)| *x = Sample::from_f64(f)))
+        with_samples!(self, v => v.to_mut().iter_mut().zip(values).for_each(|(x, &f)| *x = Sample::from_f64(f)))
     }
 
     /// Reverses the byte order of every sample (big-endian data on this little-endian host).
     pub fn swap_bytes(&mut self) {
         match self {
             Voxels::U8(_) | Voxels::I8(_) => {}
-            Voxels::U16(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I16(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::U32(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I32(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::U64(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I64(v) => v.iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::F32(v) => v.iter_mut().for_each(|x| *x = f32::from_bits(x.to_bits().swap_bytes())),
-            Voxels::F64(v) => v.iter_mut().for_each(|x| *x = f64::from_bits(x.to_bits().swap_bytes())),
+            Voxels::U16(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I16(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::U32(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I32(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::U64(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::I64(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
+            Voxels::F32(v) => {
+                v.to_mut().iter_mut().for_each(|x| *x = f32::from_bits(x.to_bits().swap_bytes()))
+            }
+            Voxels::F64(v) => {
+                v.to_mut().iter_mut().for_each(|x| *x = f64::from_bits(x.to_bits().swap_bytes()))
+            }
         }
     }
 
@@ -125,8 +129,9 @@ macro_rules! sample {
 sample!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
 
 /// [`Image::label_extent`] on one sample type: the label is converted to that type once, so the
-/// scan compares samples directly. Most rows hold no region voxel: finding the first hit, then
-/// the last, keeps the common case a tight loop.
+/// scan compares samples directly. Most rows hold no region voxel: a branch-free test of each
+/// row (which the compiler turns into vector compares) keeps the common case at memory speed;
+/// only rows that hold the label are searched for their first and last hit.
 fn typed_extent<T: Sample>(v: &[T], nx: usize, ny: usize, label: f64) -> Option<(BoundingBox, usize)> {
     let target = T::from_f64(label);
     if target.to_f64() != label {
@@ -136,6 +141,9 @@ fn typed_extent<T: Sample>(v: &[T], nx: usize, ny: usize, label: f64) -> Option<
     let mut max = [0usize; 3];
     let mut count = 0usize;
     for (row_index, row) in v.chunks_exact(nx).enumerate() {
+        if !row.iter().fold(false, |hit, &x| hit | (x == target)) {
+            continue;
+        }
         let Some(first) = row.iter().position(|&x| x == target) else { continue };
         let last = row.iter().rposition(|&x| x == target).unwrap_or(first);
         count += row[first..=last].iter().filter(|&&x| x == target).count();
@@ -249,7 +257,7 @@ mod tests {
         labels[geometry.index(1, 1, 0)] = 2;
         labels[geometry.index(2, 2, 1)] = 2;
         labels[geometry.index(3, 0, 1)] = 5;
-        Image { geometry, voxels: Voxels::I16(labels) }
+        Image { geometry, voxels: Voxels::I16(labels.into()) }
     }
 
     #[test]

@@ -319,7 +319,7 @@ fn read_hu(series: &str, headers: &[SliceHeader], pixels_per_slice: usize) -> Re
         let fits =
             fill_slices(series, headers, &mut hu, |stored, h, out| rescale_i16(stored, h.intercept, out))?;
         if fits {
-            return Ok(Voxels::I16(hu));
+            return Ok(Voxels::I16(hu.into()));
         }
     }
     let mut hu = vec![0f64; voxel_count];
@@ -327,7 +327,7 @@ fn read_hu(series: &str, headers: &[SliceHeader], pixels_per_slice: usize) -> Re
         rescale_f64(stored, h.slope, h.intercept, out);
         true
     })?;
-    Ok(Voxels::F64(hu))
+    Ok(Voxels::F64(hu.into()))
 }
 
 /// `out = stored + intercept` for an integral intercept; false (and `out` partly written) when a

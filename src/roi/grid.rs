@@ -28,7 +28,7 @@ pub(crate) fn mask_samples(mask: &Image) -> Option<&[u8]> {
 
 /// A mask on `geometry` (1 inside, 0 outside) from its samples.
 pub(crate) fn mask_image(geometry: Geometry, samples: Vec<u8>) -> Image {
-    Image { geometry, voxels: Voxels::U8(samples) }
+    Image { geometry, voxels: Voxels::U8(samples.into()) }
 }
 
 #[cfg(test)]

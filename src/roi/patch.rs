@@ -107,8 +107,8 @@ mod tests {
         mask[g.index(9, 9, 4)] = 1;
         mask[g.index(8, 9, 4)] = 1;
         let ct: Vec<i16> = (0..g.voxel_count()).map(|v| (v % 1000) as i16).collect();
-        let ct = Image { geometry: g, voxels: Voxels::I16(ct) };
-        let patch = deep_patch(&ct, &Image { geometry: g, voxels: Voxels::U8(mask) }).unwrap();
+        let ct = Image { geometry: g, voxels: Voxels::I16(ct.into()) };
+        let patch = deep_patch(&ct, &Image { geometry: g, voxels: Voxels::U8(mask.into()) }).unwrap();
         assert_eq!(patch.slice, 3);
         assert_eq!(patch.centroid, [5.5, 6.75]);
         assert_eq!(patch.centre, [6, 7]);

@@ -235,11 +235,11 @@ mod tests {
             if mask.iter().all(|&m| m == 0) {
                 continue;
             }
-            let image = Image { geometry: g, voxels: Voxels::U8(mask.clone()) };
+            let image = Image { geometry: g, voxels: Voxels::U8(mask.clone().into()) };
             let ring = peritumoral_ring(&image, radius_mm).unwrap();
             assert_eq!(
                 ring.voxels,
-                Voxels::U8(brute_force(&mask, &g, radius_mm)),
+                Voxels::U8(brute_force(&mask, &g, radius_mm).into()),
                 "case {case}, size {size:?}"
             );
             compared += 1;
@@ -254,7 +254,7 @@ mod tests {
         let g = geometry([9, 9, 5], [1.0, 1.0, 3.0]);
         let mut mask = vec![0u8; g.voxel_count()];
         mask[g.index(4, 4, 2)] = 1;
-        let ring = peritumoral_ring(&Image { geometry: g, voxels: Voxels::U8(mask) }, 3.0).unwrap();
+        let ring = peritumoral_ring(&Image { geometry: g, voxels: Voxels::U8(mask.into()) }, 3.0).unwrap();
         let Voxels::U8(ring) = ring.voxels else { panic!("ring is u8") };
         assert_eq!(ring.iter().filter(|&&v| v == 1).count(), 28 + 2);
         assert_eq!(ring[g.index(4, 4, 3)], 1);
@@ -264,11 +264,11 @@ mod tests {
     #[test]
     fn empty_masks_and_bad_radii_are_rejected() {
         let g = geometry([4, 4, 2], [1.0; 3]);
-        let empty = Image { geometry: g, voxels: Voxels::U8(vec![0; 32]) };
+        let empty = Image { geometry: g, voxels: Voxels::U8(vec![0; 32].into()) };
         assert!(peritumoral_ring(&empty, 3.0).unwrap_err().to_string().contains("empty"));
         let mut one = vec![0u8; 32];
         one[5] = 1;
-        let one = Image { geometry: g, voxels: Voxels::U8(one) };
+        let one = Image { geometry: g, voxels: Voxels::U8(one.into()) };
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             let err = peritumoral_ring(&one, bad).unwrap_err().to_string();
             assert!(err.contains("ring radius"), "{err}");
