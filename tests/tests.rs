@@ -46,3 +46,6 @@ mod analyze;
 /// Model bundles and the deep network: the reference bundle, DenseNet121 through ONNX Runtime
 /// against independent evaluations of the same ONNX file.
 mod model_deep;
+
+/// `radscored bench` as a process: both tools run, ratios and memory printed.
+mod bench_cli;
