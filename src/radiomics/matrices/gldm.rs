@@ -12,7 +12,7 @@
 //! dependence `k` does, so it starts at 1.
 
 use super::angles::{neighbour_offsets, AngleError, Directions};
-use super::levels::{level_rows, PaddedLevels};
+use super::levels::{level_rows_outside_last, PaddedLevels};
 use super::reduce::drop_empty_columns;
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
@@ -36,33 +36,54 @@ pub struct Gldm {
 pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
     let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
     let padded = PaddedLevels::new(g, &offsets);
-    let row_of = level_rows(g);
+    let n_g = g.present.len();
+    let row_of = level_rows_outside_last(g);
 
     // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
-    // neighbour dependent (limit −1).
-    let limit = if s.gldm_alpha >= 0.0 { s.gldm_alpha.floor().min(f64::from(u32::MAX)) as i64 } else { -1 };
+    // neighbour dependent (no limit).
+    let limit = (s.gldm_alpha >= 0.0).then(|| s.gldm_alpha.floor().min(f64::from(u32::MAX)) as u32);
     let width = offsets.len() + 1; // dependent neighbours: 0 ..= offsets.len()
-    let mut histogram = vec![0.0; g.present.len() * width];
-    for v in padded.region_indices(g) {
-        let level = padded.levels[v];
-        // Counted without branches: whether a neighbour depends on the centre is unpredictable.
-        let dependent: usize = padded
-            .deltas
-            .iter()
-            .map(|&d| {
-                let neighbour = padded.levels[v.wrapping_add_signed(d)];
-                usize::from((neighbour != 0) & (i64::from(level.abs_diff(neighbour)) <= limit))
-            })
-            .sum();
-        histogram[row_of[level as usize] * width + dependent] += 1.0;
+                                   // One extra row for the voxels outside the region within the spans, dropped at the end.
+    let mut histogram = vec![0u32; (n_g + 1) * width];
+    // Each row of the region is done offset by offset, so that the comparisons run over
+    // contiguous voxels without branches (the compiler vectorises them): whether a neighbour
+    // depends on the centre is unpredictable.
+    let mut dependent = vec![0u32; padded.widest_span()];
+    for span in &padded.spans {
+        let centre = &padded.levels[span.clone()];
+        let dependent = &mut dependent[..span.len()];
+        dependent.fill(0);
+        if let Some(limit) = limit {
+            for &d in &padded.deltas {
+                let neighbour = padded.shifted(span, d);
+                if limit == 0 {
+                    // Centres in the region are not 0, so an equal neighbour is in the region.
+                    count(dependent, centre, neighbour, |c, n| c == n);
+                } else {
+                    count(dependent, centre, neighbour, |c, n| (n != 0) & (c.abs_diff(n) <= limit));
+                }
+            }
+        }
+        for (&level, &x) in centre.iter().zip(&*dependent) {
+            histogram[row_of[level as usize] as usize * width + x as usize] += 1;
+        }
     }
 
-    let (used, counts) = drop_empty_columns(&histogram, width);
+    let counts: Vec<f64> = histogram[..n_g * width].iter().map(|&c| f64::from(c)).collect();
+    let (used, counts) = drop_empty_columns(&counts, width);
     Ok(Gldm {
         grey_levels: g.present.clone(),
         dependence_sizes: used.iter().map(|&c| c as u32 + 1).collect(),
         counts,
     })
+}
+
+/// Adds 1 to `dependent[x]` for each `x` where `depends(centre[x], neighbour[x])`.
+#[inline(always)]
+fn count(dependent: &mut [u32], centre: &[u32], neighbour: &[u32], depends: impl Fn(u32, u32) -> bool) {
+    for ((x, &c), &n) in dependent.iter_mut().zip(centre).zip(neighbour) {
+        *x += u32::from(depends(c, n));
+    }
 }
 
 #[cfg(test)]

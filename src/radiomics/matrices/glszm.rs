@@ -48,10 +48,11 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
     let region_voxels = g.levels.iter().filter(|&&level| level != 0).count();
     let mut stack = vec![0usize; region_voxels + 1];
     let mut voxel_count = 0usize;
-    for start in padded.region_indices(g) {
+    let spans = std::mem::take(&mut padded.spans);
+    for start in spans.into_iter().flatten() {
         let level = padded.levels[start];
         if level == 0 {
-            continue; // Already taken by an earlier zone.
+            continue; // Outside the region, or already taken by an earlier zone.
         }
         padded.levels[start] = 0;
         stack[0] = start;
