@@ -89,7 +89,7 @@ fn count(dependent: &mut [u32], centre: &[u32], neighbour: &[u32], depends: impl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::radiomics::matrices::testutil::pyradiomics_docs_5x5;
+    use crate::radiomics::matrices::testutil::{neighbour_levels, pyradiomics_docs_5x5};
 
     /// The 5×5 example of the PyRadiomics GLDM documentation (α = 0, δ = 1, 8-neighbourhood in the
     /// slice; IBSI 1 section 3.11 dependence definition), rows `j`, columns `i`. Counted by hand,
@@ -152,5 +152,53 @@ mod tests {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
         let s = TextureSettings { distances: vec![1, 0], ..TextureSettings::default() };
         assert_eq!(gldm(&g, &s), Err(AngleError::ZeroDistance { distance: 0 }));
+    }
+
+    /// The dependence histogram (rows: levels present, columns: 0 ..= offsets dependent
+    /// neighbours) found voxel by voxel with bounds-checked neighbours, for comparison.
+    fn voxel_by_voxel(g: &GreyLevels, s: &TextureSettings) -> Vec<f64> {
+        let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis).unwrap();
+        let rows = crate::radiomics::matrices::levels::level_rows(g);
+        let width = offsets.len() + 1;
+        let mut histogram = vec![0.0; g.present.len() * width];
+        for (v, &level) in g.levels.iter().enumerate().filter(|(_, &l)| l != 0) {
+            let dependent = neighbour_levels(g, v, &offsets)
+                .into_iter()
+                .filter(|&n| n != 0 && f64::from(level.abs_diff(n)) <= s.gldm_alpha)
+                .count();
+            histogram[rows[level as usize] * width + dependent] += 1.0;
+        }
+        histogram
+    }
+
+    #[test]
+    fn rows_offset_by_offset_match_voxel_by_voxel_on_random_regions() {
+        use super::super::padded::testutil::random_levels;
+        for (seed, size, levels, fill) in [
+            (1, [9, 7, 5], 3, 0.7),
+            (2, [6, 11, 4], 9, 0.4),
+            (3, [12, 3, 1], 4, 0.6),
+            (4, [7, 6, 5], 40, 0.15),
+        ] {
+            let g = random_levels(size, levels, fill, seed);
+            for s in [
+                TextureSettings::default(),
+                TextureSettings { gldm_alpha: 2.5, ..TextureSettings::default() },
+                TextureSettings { distances: vec![1, 2], ..TextureSettings::default() },
+                TextureSettings { force_2d_axis: Some(1), gldm_alpha: 1.0, ..TextureSettings::default() },
+            ] {
+                let m = gldm(&g, &s).unwrap();
+                let expected = voxel_by_voxel(&g, &s);
+                let width = expected.len() / g.present.len();
+                let used: Vec<usize> = (0..width)
+                    .filter(|&c| (0..g.present.len()).any(|r| expected[r * width + c] != 0.0))
+                    .collect();
+                let kept: Vec<f64> = (0..g.present.len())
+                    .flat_map(|r| used.iter().map(|&c| expected[r * width + c]).collect::<Vec<_>>())
+                    .collect();
+                let sizes: Vec<u32> = used.iter().map(|&c| c as u32 + 1).collect();
+                assert_eq!((&m.dependence_sizes, &m.counts), (&sizes, &kept), "seed {seed}, {s:?}");
+            }
+        }
     }
 }
