@@ -126,10 +126,14 @@ fn count_runs(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
                     let current = &padded.rows[from..from + width];
                     let previous = &padded.rows[from - delta..from - delta + width];
                     let next = &padded.rows[from + delta..from + delta + width];
-                    let cells = current.iter().zip(previous).zip(next).zip(before);
-                    for (r, (((&c, &p), &x), &b)) in rest[..width].iter_mut().zip(cells) {
+                    // The runs first, in a loop of their own that the compiler vectorises; the
+                    // list of finished runs depends on its own length and stays scalar.
+                    let runs = &mut rest[..width];
+                    for (r, ((&c, &p), &b)) in runs.iter_mut().zip(current.iter().zip(previous).zip(before)) {
                         *r = (b & same_mask(c, p)) + 1;
-                        ends[n] = c * length + *r - 1;
+                    }
+                    for ((&r, &c), &x) in runs.iter().zip(current).zip(next) {
+                        ends[n] = c * length + r - 1;
                         n += usize::from(c != x);
                     }
                 }

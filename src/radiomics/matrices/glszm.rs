@@ -48,10 +48,11 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
     let region_voxels = g.levels.iter().filter(|&&level| level != 0).count();
     let mut stack = vec![0usize; region_voxels + 1];
     let mut voxel_count = 0usize;
-    for start in padded.region_indices(g) {
+    let spans = std::mem::take(&mut padded.spans);
+    for start in spans.into_iter().flatten() {
         let level = padded.levels[start];
         if level == 0 {
-            continue; // Already taken by an earlier zone.
+            continue; // Outside the region, or already taken by an earlier zone.
         }
         padded.levels[start] = 0;
         stack[0] = start;
@@ -167,5 +168,70 @@ mod tests {
         let g = GreyLevels::new([2, 1, 1], vec![1, 2]);
         let s = TextureSettings { force_2d_axis: Some(3), ..TextureSettings::default() };
         assert_eq!(glszm(&g, &s), Err(AngleError::BadAxis { axis: 3 }));
+    }
+
+    /// (level, size) of every zone, sorted, found by a flood fill voxel by voxel with
+    /// bounds-checked neighbours, for comparison.
+    fn zones_by_flood_fill(g: &GreyLevels, axis: Option<usize>) -> Vec<(u32, u32)> {
+        let offsets = neighbour_offsets(g.size, &[1], Directions::Both, axis).unwrap();
+        let [sx, sy, _] = g.size;
+        let mut taken = vec![false; g.levels.len()];
+        let mut zones = Vec::new();
+        for v in 0..g.levels.len() {
+            let level = g.levels[v];
+            if level == 0 || taken[v] {
+                continue;
+            }
+            taken[v] = true;
+            let (mut stack, mut size) = (vec![v], 0);
+            while let Some(u) = stack.pop() {
+                size += 1;
+                let c = [u % sx, u / sx % sy, u / (sx * sy)];
+                for o in &offsets {
+                    let n = [0, 1, 2].map(|a| c[a] as isize + o[a]);
+                    if n.iter().zip(g.size).any(|(&x, size)| x < 0 || x as usize >= size) {
+                        continue;
+                    }
+                    let w = n[0] as usize + sx * (n[1] as usize + sy * n[2] as usize);
+                    if g.levels[w] == level && !taken[w] {
+                        taken[w] = true;
+                        stack.push(w);
+                    }
+                }
+            }
+            zones.push((level, size));
+        }
+        zones.sort_unstable();
+        zones
+    }
+
+    /// The flood fill over the padded buffer finds the zones that a flood fill with coordinates
+    /// and bounds checks finds, for every neighbourhood.
+    #[test]
+    fn padded_fill_matches_a_bounds_checked_fill_on_random_regions() {
+        use super::super::padded::testutil::random_levels;
+        for (seed, size, levels, fill) in [
+            (1, [9, 7, 5], 3, 0.7),
+            (2, [6, 11, 4], 2, 0.9),
+            (3, [12, 3, 1], 4, 0.6),
+            (4, [7, 6, 5], 40, 0.15),
+            (5, [1, 8, 9], 2, 0.8),
+            (6, [10, 10, 10], 2, 0.5),
+        ] {
+            let g = random_levels(size, levels, fill, seed);
+            for axis in [None, Some(0), Some(1), Some(2)] {
+                let s = TextureSettings { force_2d_axis: axis, ..TextureSettings::default() };
+                let m = glszm(&g, &s).unwrap();
+                let mut zones = Vec::new();
+                for (r, &level) in m.grey_levels.iter().enumerate() {
+                    for (c, &size) in m.zone_sizes.iter().enumerate() {
+                        let count = m.counts[r * m.zone_sizes.len() + c] as usize;
+                        zones.extend(std::iter::repeat_n((level, size), count));
+                    }
+                }
+                assert_eq!(zones, zones_by_flood_fill(&g, axis), "seed {seed}, axis {axis:?}");
+                assert_eq!(m.voxel_count, g.levels.iter().filter(|&&l| l != 0).count());
+            }
+        }
     }
 }
