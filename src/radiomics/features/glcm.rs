@@ -207,7 +207,7 @@ fn matrix_features(m: &Glcm, a: usize) -> [f64; 24] {
 /// a product of two scaled copies of p, see [`symmetric_second_largest`]) nor the whole spectrum
 /// (only λ₁, λ₂ and λ₃ for the gap, by bisection).
 ///
-/// A cluster λ₂ ≈ λ₃ (gap 0) always goes to the general solver: there K's first-order effect is
+/// A double λ₂ = λ₃ (gap 0) goes to the general solver unless K = 0: there K's first-order effect is
 /// the eigenvalues of a skew 2×2 block, imaginary, and whether NumPy's λ₂ is complex decides the
 /// dtype of the whole result.
 fn mcc(m: &Glcm) -> f64 {
