@@ -123,7 +123,12 @@ fn matrix_features(m: &Glcm, a: usize) -> [f64; 24] {
             diff_k[m.levels[i].abs_diff(m.levels[j]) as usize] += x;
         }
     }
-    let entropy = |v: &[f64]| -v.iter().map(|&x| x * (x + EPS).log2()).sum::<f64>();
+    // A zero term is exactly −0, which leaves any sum as it is: skipped, with its logarithm.
+    let entropy = |v: &[f64]| -v.iter().filter(|&&x| x != 0.0).map(|&x| x * (x + EPS).log2()).sum::<f64>();
+    // log₂(p_x(i)·p_y(j) + ε) for HXY1 and HXY2. With p_x = p_y (a symmetric matrix) the product,
+    // and so the logarithm, of (i, j) is that of (j, i): each is computed once.
+    let symmetric = px.iter().zip(&py).all(|(a, b)| a.to_bits() == b.to_bits());
+    let mut logs = vec![0.0; n * n];
 
     let mut f = [0.0; 24];
     let (mut autocorrelation, mut prominence, mut shade, mut tendency, mut contrast) =
@@ -146,8 +151,10 @@ fn matrix_features(m: &Glcm, a: usize) -> [f64; 24] {
             covariance += x * (li - ux) * (lj - uy);
             energy += x * x;
             let independent = px[i] * py[j];
-            hxy1 -= x * (independent + EPS).log2();
-            hxy2 -= independent * (independent + EPS).log2();
+            let log = if symmetric && j < i { logs[j * n + i] } else { (independent + EPS).log2() };
+            logs[i * n + j] = log;
+            hxy1 -= x * log;
+            hxy2 -= independent * log;
             // NumPy's amax propagates NaN.
             maximum = if x.is_nan() || maximum.is_nan() { f64::NAN } else { maximum.max(x) };
         }
