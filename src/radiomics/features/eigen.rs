@@ -81,12 +81,19 @@ pub fn symmetric_largest_eigenvalues(a: &[f64], n: usize, count: usize) -> Optio
     Some(tridiagonal_largest_eigenvalues(&d, &e[..n.saturating_sub(1)], count))
 }
 
-/// Eigenvalues found together by [`tridiagonal_largest_eigenvalues`], whose Sturm counts run
-/// interleaved (independent division chains).
+/// Eigenvalues found together by [`tridiagonal_largest_eigenvalues`].
 const BISECTED_TOGETHER: usize = 3;
+/// Points counted per interval and sweep: each sweep cuts an interval to a quarter, and the
+/// `3 × 3` Sturm counts run interleaved (independent division chains). Measured on a 90 × 90
+/// tridiagonal matrix, top three eigenvalues: 36 µs by bisection, 22 µs with two points per
+/// interval, 20 µs with three.
+const POINTS_PER_INTERVAL: usize = 3;
+/// Sturm counts per sweep.
+const POINTS: usize = BISECTED_TOGETHER * POINTS_PER_INTERVAL;
 
 /// The `count` largest eigenvalues, ascending, of the symmetric tridiagonal matrix with diagonal
-/// `d` and off-diagonal `e` (`e[i]` couples `i` and `i + 1`), by bisection as LAPACK `dstebz`:
+/// `d` and off-diagonal `e` (`e[i]` couples `i` and `i + 1`), by bisection as LAPACK `dstebz`
+/// (here multisection, [`POINTS_PER_INTERVAL`]):
 /// Gershgorin bounds widened by `2.1·n·ulp·‖T‖`, an interval is final when narrower than
 /// `max(ulp·‖T‖, 2·ulp·|λ|, pivmin)`, and the eigenvalue is its midpoint.
 fn tridiagonal_largest_eigenvalues(d: &[f64], e: &[f64], count: usize) -> Vec<f64> {
@@ -120,13 +127,24 @@ fn tridiagonal_largest_eigenvalues(d: &[f64], e: &[f64], count: usize) -> Vec<f6
         let mut lo = [low; BISECTED_TOGETHER];
         let mut hi = [high; BISECTED_TOGETHER];
         loop {
-            let mut points = [0.0; BISECTED_TOGETHER];
+            let mut points = [0.0; POINTS];
             let mut active = false;
             for t in 0..BISECTED_TOGETHER {
                 let mid = 0.5 * (lo[t] + hi[t]);
                 let open = !narrow_enough(lo[t], hi[t]) && mid > lo[t] && mid < hi[t];
                 active |= open;
-                points[t] = if open { mid } else { lo[t] };
+                for (j, x) in
+                    points[t * POINTS_PER_INTERVAL..(t + 1) * POINTS_PER_INTERVAL].iter_mut().enumerate()
+                {
+                    let cut = lo[t] + (hi[t] - lo[t]) * ((j + 1) as f64 / (POINTS_PER_INTERVAL + 1) as f64);
+                    *x = if !open {
+                        lo[t]
+                    } else if cut > lo[t] && cut < hi[t] {
+                        cut
+                    } else {
+                        mid
+                    };
+                }
             }
             if !active {
                 break;
