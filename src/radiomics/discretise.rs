@@ -66,7 +66,7 @@ fn python_mod(a: f64, b: f64) -> f64 {
 /// `numpy.digitize(x, edges)`, the number of edges ≤ `x`, for increasing edges that are (nearly)
 /// evenly spaced `1/per_step` apart, as both binnings' are: a first guess from the spacing, then
 /// moved to the one place where the edges below are ≤ `x` and those above are not, which is
-/// exactly the count (a NaN `x` compares true with no edge and lands at 0, as in NumPy).
+/// exactly the count (a NaN `x` guesses 0 and stays there: it is ≥ no edge, as in NumPy).
 fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
     let Some(&first) = edges.first() else {
         return 0;
@@ -76,7 +76,7 @@ fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
     while k < edges.len() && edges[k] <= x {
         k += 1;
     }
-    while k > 0 && !(edges[k - 1] <= x) {
+    while k > 0 && edges[k - 1] > x {
         k -= 1;
     }
     k as u32
