@@ -322,16 +322,37 @@ fn symmetric_second_largest(p: &[f64], n: usize) -> Option<f64> {
     let mut s = vec![0.0; size * size];
     // (position, L(i,k), R(i,k)) of the rows with p(i,k) ≠ 0: the other terms are exactly 0.
     let mut column: Vec<(usize, f64, f64)> = Vec::with_capacity(size);
+    // R(·,k) from the first to the last of those positions, zeros between: a GLCM's nonzeros
+    // gather near the diagonal, and a contiguous band updates a row in one vectorised pass.
+    // Adding L·0 = +0 to a sum of non-negative terms leaves it unchanged, so both ways agree.
+    let mut band = vec![0.0; size];
     for k in 0..n {
         column.clear();
         column.extend((0..n).filter(|&i| p[i * n + k] != 0.0).map(|i| {
             let (r, x) = (position[i], p[i * n + k]);
             (r, x * root[r] / (px[i] * py[k] + EPS), x / root[r])
         }));
-        for &(r, left, _) in &column {
-            let row = &mut s[r * size..(r + 1) * size];
+        let (Some(&(first, ..)), Some(&(last, ..))) = (column.first(), column.last()) else {
+            continue;
+        };
+        if last - first < 2 * column.len() {
+            let band = &mut band[..=last - first];
+            band.fill(0.0);
             for &(c, _, right) in &column {
-                row[c] += left * right;
+                band[c - first] = right;
+            }
+            for &(r, left, _) in &column {
+                let row = &mut s[r * size + first..=r * size + last];
+                for (x, right) in row.iter_mut().zip(band.iter()) {
+                    *x += left * right;
+                }
+            }
+        } else {
+            for &(r, left, _) in &column {
+                let row = &mut s[r * size..(r + 1) * size];
+                for &(c, _, right) in &column {
+                    row[c] += left * right;
+                }
             }
         }
     }
