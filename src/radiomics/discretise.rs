@@ -25,6 +25,11 @@ pub enum Binning {
 pub fn bin_edges(values: &[f64], binning: Binning) -> Vec<f64> {
     let (min, max) =
         values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    edges_of_range(min, max, binning)
+}
+
+/// The bin edges of a region whose values run from `min` to `max`.
+fn edges_of_range(min: f64, max: f64, binning: Binning) -> Vec<f64> {
     match binning {
         Binning::Width(w) => {
             let low = min - python_mod(min, w);
@@ -58,22 +63,55 @@ fn python_mod(a: f64, b: f64) -> f64 {
     }
 }
 
-/// `numpy.digitize(x, edges)` for increasing edges: the number of edges ≤ `x`.
-fn digitize(x: f64, edges: &[f64]) -> u32 {
-    edges.partition_point(|&e| e <= x) as u32
+/// `numpy.digitize(x, edges)`, the number of edges ≤ `x`, for increasing edges that are (nearly)
+/// evenly spaced `1/per_step` apart, as both binnings' are: a first guess from the spacing, then
+/// moved to the one place where the edges below are ≤ `x` and those above are not, which is
+/// exactly the count (a NaN `x` guesses 0 and stays there: it is ≥ no edge, as in NumPy).
+fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
+    let Some(&first) = edges.first() else {
+        return 0;
+    };
+    let guess = ((x - first) * per_step).floor();
+    let mut k = if guess >= 0.0 { (guess as usize).saturating_add(1).min(edges.len()) } else { 0 };
+    while k < edges.len() && edges[k] <= x {
+        k += 1;
+    }
+    while k > 0 && edges[k - 1] > x {
+        k -= 1;
+    }
+    k as u32
 }
 
 /// Discretises the region's voxels; voxels outside the mask get level 0.
 pub fn discretise(roi: &Roi, binning: Binning) -> GreyLevels {
-    let edges = bin_edges(&roi.masked_values(), binning);
-    let levels =
-        roi.values.iter().zip(&roi.mask).map(|(&v, &m)| if m { digitize(v, &edges) } else { 0 }).collect();
+    let (min, max) = roi
+        .values
+        .iter()
+        .zip(&roi.mask)
+        .filter(|&(_, &m)| m)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&v, _)| (lo.min(v), hi.max(v)));
+    let edges = edges_of_range(min, max, binning);
+    let per_step = match edges[..] {
+        [first, second, ..] => 1.0 / (second - first),
+        _ => 0.0,
+    };
+    let levels = roi
+        .values
+        .iter()
+        .zip(&roi.mask)
+        .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
+        .collect();
     GreyLevels::new(roi.size, levels)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `numpy.digitize(x, edges)` by its definition: the number of edges ≤ `x`.
+    fn edges_at_most(x: f64, edges: &[f64]) -> u32 {
+        edges.partition_point(|&e| e <= x) as u32
+    }
 
     #[test]
     fn width_edges_match_the_pyradiomics_docstring_example() {
@@ -87,8 +125,26 @@ mod tests {
     fn negative_minimum_uses_floor_modulo() {
         let edges = bin_edges(&[-1024.0, -1000.0], Binning::Width(25.0));
         assert_eq!(edges[0], -1025.0);
-        assert_eq!(digitize(-1024.0, &edges), 1);
-        assert_eq!(digitize(-1000.0, &edges), 2);
+        assert_eq!(edges_at_most(-1024.0, &edges), 1);
+        assert_eq!(edges_at_most(-1000.0, &edges), 2);
+    }
+
+    #[test]
+    fn digitize_counts_the_edges_at_most_x() {
+        // Width edges from −1025 (floor modulo), count edges with the top edge at max + 1, and
+        // values on, between and outside the edges, NaN and infinities included.
+        let width = bin_edges(&[-1024.0, 3071.0], Binning::Width(25.0));
+        let count = bin_edges(&[-3.7, 12.9], Binning::Count(16));
+        let values: Vec<f64> = (-2000..4000)
+            .map(|i| f64::from(i) * 0.7)
+            .chain([-1025.0, -1000.0, 3100.0, 12.9, 13.9, f64::NAN, f64::INFINITY, f64::NEG_INFINITY])
+            .collect();
+        for edges in [width, count] {
+            let per_step = 1.0 / (edges[1] - edges[0]);
+            for &v in values.iter().chain(&edges) {
+                assert_eq!(digitize(v, &edges, per_step), edges_at_most(v, &edges), "{v}");
+            }
+        }
     }
 
     #[test]

@@ -62,80 +62,126 @@ pub fn eigenvalues(a: &[f64], n: usize) -> Option<Vec<Eigenvalue>> {
     Some(out)
 }
 
-/// Implicit QL sweeps allowed per eigenvalue of the tridiagonal matrix before giving up.
-const MAX_QL_ITERATIONS: usize = 30;
-
-/// The `n` eigenvalues of the symmetric row-major `n × n` matrix `a`, ascending; `None` when the
-/// QL iteration does not converge or `a` is not finite. Only the lower triangle is read.
+/// The `count` largest eigenvalues (all `n` when `count ≥ n`) of the symmetric row-major `n × n`
+/// matrix `a`, ascending; `None` when `a` is not finite. Only the lower triangle is read.
 ///
-/// Householder reduction to tridiagonal form (Golub & Van Loan algorithm 8.3.1), then implicit QL
-/// sweeps with Wilkinson shifts (the `tql1` scheme): about 4n³/3 flops against some 10n³ for
-/// [`eigenvalues`] (measured at n = 95: 0.3 ms against 1.2 ms). Each eigenvalue is accurate to a
-/// few ulps of ‖a‖.
+/// Householder reduction to tridiagonal form (Golub & Van Loan algorithm 8.3.1), then bisection
+/// on Sturm counts for the wanted eigenvalues alone (LAPACK `dstebz`/`dlaebz`, Golub & Van Loan
+/// §8.4.1): O(n) per count and some 55 counts per eigenvalue, where QL sweeps for the whole
+/// spectrum cost O(n²) with a square root per rotation. Each eigenvalue is accurate to a few ulps
+/// of ‖a‖, as the QL iteration's are.
 ///
 /// **Panics** if `a.len() != n²`.
-pub fn symmetric_eigenvalues(a: &[f64], n: usize) -> Option<Vec<f64>> {
+pub fn symmetric_largest_eigenvalues(a: &[f64], n: usize, count: usize) -> Option<Vec<f64>> {
     assert_eq!(a.len(), n * n, "eigenvalues of a {n}×{n} matrix need {} entries", n * n);
     if a.iter().any(|x| !x.is_finite()) {
         return None;
     }
-    let (mut d, mut e) = tridiagonalise(a, n);
-    let norm = d.iter().chain(&e).map(|x| x.abs()).fold(0.0, f64::max);
-    for l in 0..n {
-        let mut iterations = 0;
+    let (d, e) = tridiagonalise(a, n);
+    Some(tridiagonal_largest_eigenvalues(&d, &e[..n.saturating_sub(1)], count))
+}
+
+/// Eigenvalues found together by [`tridiagonal_largest_eigenvalues`].
+const BISECTED_TOGETHER: usize = 3;
+/// Points counted per interval and sweep: each sweep cuts an interval to a quarter, and the
+/// `3 × 3` Sturm counts run interleaved (independent division chains). Measured on a 90 × 90
+/// tridiagonal matrix, top three eigenvalues: 36 µs by bisection, 22 µs with two points per
+/// interval, 20 µs with three.
+const POINTS_PER_INTERVAL: usize = 3;
+/// Sturm counts per sweep.
+const POINTS: usize = BISECTED_TOGETHER * POINTS_PER_INTERVAL;
+
+/// The `count` largest eigenvalues, ascending, of the symmetric tridiagonal matrix with diagonal
+/// `d` and off-diagonal `e` (`e[i]` couples `i` and `i + 1`), by bisection as LAPACK `dstebz`
+/// (here multisection, [`POINTS_PER_INTERVAL`]):
+/// Gershgorin bounds widened by `2.1·n·ulp·‖T‖`, an interval is final when narrower than
+/// `max(ulp·‖T‖, 2·ulp·|λ|, pivmin)`, and the eigenvalue is its midpoint.
+fn tridiagonal_largest_eigenvalues(d: &[f64], e: &[f64], count: usize) -> Vec<f64> {
+    /// `dstebz`'s widening of the Gershgorin interval.
+    const FUDGE: f64 = 2.1;
+    let n = d.len();
+    if n < 2 {
+        // A 1×1 matrix is its own eigenvalue.
+        return d[n - count.min(n)..].to_vec();
+    }
+    let count = count.min(n);
+    let squares: Vec<f64> = e.iter().map(|x| x * x).collect();
+    let pivmin = SAFE_MIN * squares.iter().copied().fold(1.0, f64::max);
+    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..n {
+        let radius = if i > 0 { e[i - 1].abs() } else { 0.0 } + e.get(i).map_or(0.0, |x| x.abs());
+        low = low.min(d[i] - radius);
+        high = high.max(d[i] + radius);
+    }
+    let norm = low.abs().max(high.abs());
+    let widening = FUDGE * norm * ULP * n as f64 + 2.0 * FUDGE * pivmin;
+    let (low, high) = (low - widening, high + widening);
+    let narrow_enough =
+        |lo: f64, hi: f64| hi - lo <= (ULP * norm).max(2.0 * ULP * lo.abs().max(hi.abs())).max(pivmin);
+
+    let mut out = Vec::with_capacity(count);
+    let mut first = n - count;
+    while first < n {
+        // Bisect eigenvalues first.. together: λ_k ∈ [lo, hi) with #{λ < lo} ≤ k < #{λ < hi}.
+        let targets: [usize; BISECTED_TOGETHER] = std::array::from_fn(|t| (first + t).min(n - 1));
+        let mut lo = [low; BISECTED_TOGETHER];
+        let mut hi = [high; BISECTED_TOGETHER];
         loop {
-            // Bottom of the unreduced block starting at l. The ULP²·‖T‖ floor ends the iteration
-            // towards eigenvalues at 0, where the relative test alone would wait for an underflow.
-            let mut m = l;
-            while m + 1 < n {
-                let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= ULP * (dd + ULP * norm) {
-                    break;
+            let mut points = [0.0; POINTS];
+            let mut active = false;
+            for t in 0..BISECTED_TOGETHER {
+                let mid = 0.5 * (lo[t] + hi[t]);
+                let open = !narrow_enough(lo[t], hi[t]) && mid > lo[t] && mid < hi[t];
+                active |= open;
+                for (j, x) in
+                    points[t * POINTS_PER_INTERVAL..(t + 1) * POINTS_PER_INTERVAL].iter_mut().enumerate()
+                {
+                    let cut = lo[t] + (hi[t] - lo[t]) * ((j + 1) as f64 / (POINTS_PER_INTERVAL + 1) as f64);
+                    *x = if !open {
+                        lo[t]
+                    } else if cut > lo[t] && cut < hi[t] {
+                        cut
+                    } else {
+                        mid
+                    };
                 }
-                m += 1;
             }
-            if m == l {
+            if !active {
                 break;
             }
-            iterations += 1;
-            if iterations > MAX_QL_ITERATIONS {
-                return None;
-            }
-            // Wilkinson shift from the top 2×2 block, then chase the rotation from m up to l.
-            let g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            let r = pythag(g, 1.0);
-            let mut g = d[m] - d[l] + e[l] / (g + r.copysign(g));
-            let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
-            let mut deflated = false;
-            for i in (l..m).rev() {
-                let f = s * e[i];
-                let b = c * e[i];
-                let r = pythag(f, g);
-                e[i + 1] = r;
-                if r == 0.0 {
-                    // The block splits at i + 1: undo the pending shift there and restart.
-                    d[i + 1] -= p;
-                    e[m] = 0.0;
-                    deflated = true;
-                    break;
+            let below = sturm_counts(d, &squares, pivmin, points);
+            // Every count narrows every interval it falls in.
+            for (&x, &c) in points.iter().zip(&below) {
+                for t in 0..BISECTED_TOGETHER {
+                    if c > targets[t] {
+                        hi[t] = hi[t].min(x);
+                    } else {
+                        lo[t] = lo[t].max(x);
+                    }
                 }
-                s = f / r;
-                c = g / r;
-                g = d[i + 1] - p;
-                let r = (d[i] - g) * s + 2.0 * c * b;
-                p = s * r;
-                d[i + 1] = g + p;
-                g = c * r - b;
-            }
-            if !deflated {
-                d[l] -= p;
-                e[l] = g;
-                e[m] = 0.0;
             }
         }
+        let found = (n - first).min(BISECTED_TOGETHER);
+        out.extend((0..found).map(|t| 0.5 * (lo[t] + hi[t])));
+        first += found;
     }
-    d.sort_by(f64::total_cmp);
-    Some(d)
+    out
+}
+
+/// For each point x, the number of eigenvalues below x of the tridiagonal matrix with diagonal
+/// `d` and squared off-diagonal `squares`: the negative pivots of the LDLᵀ factorisation of
+/// T − x·I, a pivot smaller than `pivmin` replaced by −`pivmin` (LAPACK `dlaebz`).
+fn sturm_counts<const K: usize>(d: &[f64], squares: &[f64], pivmin: f64, points: [f64; K]) -> [usize; K] {
+    let guard = |q: f64| if q.abs() < pivmin { -pivmin } else { q };
+    let mut pivot: [f64; K] = std::array::from_fn(|t| guard(d[0] - points[t]));
+    let mut below: [usize; K] = std::array::from_fn(|t| usize::from(pivot[t] < 0.0));
+    for (&di, &e2) in d[1..].iter().zip(squares) {
+        for t in 0..K {
+            pivot[t] = guard((di - points[t]) - e2 / pivot[t]);
+            below[t] += usize::from(pivot[t] < 0.0);
+        }
+    }
+    below
 }
 
 /// Householder tridiagonalisation of the symmetric `a` (lower triangle): the diagonal `d` and
@@ -777,25 +823,32 @@ mod tests {
                 a[perm(i + 1) * n + perm(i)] = -1.0;
             }
         }
-        let got = symmetric_eigenvalues(&a, n).unwrap();
+        let got = symmetric_largest_eigenvalues(&a, n, n).unwrap();
         let mut expected: Vec<f64> =
             (1..=n).map(|k| 2.0 - 2.0 * (k as f64 * std::f64::consts::PI / (n + 1) as f64).cos()).collect();
         expected.sort_by(f64::total_cmp);
         for (g, e) in got.iter().zip(&expected) {
             assert!((g - e).abs() < 1e-14, "{got:?} vs {expected:?}");
         }
+        // The largest three alone, and more than there are.
+        let top = symmetric_largest_eigenvalues(&a, n, 3).unwrap();
+        assert_eq!(top.len(), 3);
+        for (g, e) in top.iter().zip(&expected[n - 3..]) {
+            assert!((g - e).abs() < 1e-14, "{top:?} vs {expected:?}");
+        }
+        assert_eq!(symmetric_largest_eigenvalues(&a, n, n + 5).unwrap().len(), n);
     }
 
     #[test]
     fn symmetric_solver_small_and_degenerate_cases() {
-        assert_eq!(symmetric_eigenvalues(&[], 0), Some(vec![]));
-        assert_eq!(symmetric_eigenvalues(&[-3.0], 1), Some(vec![-3.0]));
-        let got = symmetric_eigenvalues(&[1.0, 2.0, 2.0, 1.0], 2).unwrap();
+        assert_eq!(symmetric_largest_eigenvalues(&[], 0, 3), Some(vec![]));
+        assert_eq!(symmetric_largest_eigenvalues(&[-3.0], 1, 3), Some(vec![-3.0]));
+        let got = symmetric_largest_eigenvalues(&[1.0, 2.0, 2.0, 1.0], 2, 3).unwrap();
         assert!((got[0] + 1.0).abs() < 1e-15 && (got[1] - 3.0).abs() < 1e-15, "{got:?}");
         // Rank one, u·uᵀ with u = (1, 2, 2): eigenvalues 0, 0, 9. Only the lower triangle is read.
         let a = [1.0, 99.0, 99.0, 2.0, 4.0, 99.0, 2.0, 4.0, 4.0];
-        let got = symmetric_eigenvalues(&a, 3).unwrap();
+        let got = symmetric_largest_eigenvalues(&a, 3, 3).unwrap();
         assert!(got[0].abs() < 1e-14 && got[1].abs() < 1e-14 && (got[2] - 9.0).abs() < 1e-14, "{got:?}");
-        assert_eq!(symmetric_eigenvalues(&[f64::NAN], 1), None);
+        assert_eq!(symmetric_largest_eigenvalues(&[f64::NAN], 1, 3), None);
     }
 }
