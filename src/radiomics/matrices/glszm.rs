@@ -41,42 +41,27 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
     let deltas = &padded.deltas;
     let row_of = level_rows(g);
 
-    // (row, size) of each zone, found in raster order of the zones' first voxels.
-    let mut zones: Vec<(usize, u32)> = Vec::new();
-    // Holds the voxels of the current zone waiting to be expanded; each is pushed once, so the
-    // region's voxel count (+1 for the speculative write below) bounds it.
+    // The first voxel of a zone (in raster order) has no earlier neighbour of its level left:
+    // such a neighbour would have been reached first and taken it into its own zone. So the
+    // start needs only the neighbours after it, the positive steps (half of them).
+    let forward: Vec<isize> = deltas.iter().copied().filter(|&d| d > 0).collect();
     let region_voxels = g.levels.iter().filter(|&&level| level != 0).count();
-    let mut stack = vec![0usize; region_voxels + 1];
-    let mut voxel_count = 0usize;
     let spans = std::mem::take(&mut padded.spans);
-    for start in spans.into_iter().flatten() {
-        let level = padded.levels[start];
-        if level == 0 {
-            continue; // Outside the region, or already taken by an earlier zone.
-        }
-        padded.levels[start] = 0;
-        stack[0] = start;
-        let mut top = 1;
-        let mut size = 0u32;
-        while top > 0 {
-            top -= 1;
-            let v = stack[top];
-            size += 1;
-            for &d in deltas {
-                // Without branches, as whether a neighbour joins the zone is unpredictable: the
-                // neighbour is always written above the top and kept only when it matches, and
-                // taking it (level set to 0) is a conditional move.
-                let n = v.wrapping_add_signed(d);
-                let old = padded.levels[n];
-                let joins = old == level;
-                stack[top] = n;
-                top += usize::from(joins);
-                padded.levels[n] = if joins { 0 } else { old };
-            }
-        }
-        voxel_count += size as usize;
-        zones.push((row_of[level as usize], size));
-    }
+    let levels = &mut padded.levels;
+    // The usual neighbourhoods (3D, 2D) as arrays, so that the neighbour loops unroll.
+    let zones = if let (Ok(f), Ok(a)) =
+        (<[isize; 13]>::try_from(&forward[..]), <[isize; 26]>::try_from(&deltas[..]))
+    {
+        find_zones(levels, &spans, f, a, region_voxels)
+    } else if let (Ok(f), Ok(a)) = (<[isize; 4]>::try_from(&forward[..]), <[isize; 8]>::try_from(&deltas[..]))
+    {
+        find_zones(levels, &spans, f, a, region_voxels)
+    } else {
+        find_zones(levels, &spans, &forward[..], &deltas[..], region_voxels)
+    };
+    let voxel_count = zones.iter().map(|&(_, size)| size as usize).sum();
+    let zones: Vec<(usize, u32)> =
+        zones.into_iter().map(|(level, size)| (row_of[level as usize], size)).collect();
 
     let max_size = zones.iter().map(|&(_, size)| size).max().unwrap_or(0) as usize;
     let mut size_used = vec![false; max_size + 1];
@@ -93,6 +78,70 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
         counts[row * zone_sizes.len() + column_of[size as usize]] += 1.0;
     }
     Ok(Glszm { grey_levels: g.present.clone(), zone_sizes, counts, voxel_count })
+}
+
+/// `(level, size)` of each zone of the padded `levels`, in raster order of the zones' first
+/// voxels, taking the voxels (level set to 0) as it goes. `forward` holds the positive steps of
+/// `all`, the buffer steps to every neighbour; `region_voxels` counts the non-zero levels.
+fn find_zones<F, A>(
+    levels: &mut [u32],
+    spans: &[std::ops::Range<usize>],
+    forward: F,
+    all: A,
+    region_voxels: usize,
+) -> Vec<(u32, u32)>
+where
+    F: AsRef<[isize]>,
+    A: AsRef<[isize]>,
+{
+    let (forward, all) = (forward.as_ref(), all.as_ref());
+    let mut zones = Vec::new();
+    // Holds the voxels of the current zone waiting to be expanded; each is pushed once, so the
+    // region's voxel count (+1 for the speculative write below) bounds it.
+    let mut stack = vec![0usize; region_voxels + 1];
+    for start in spans.iter().cloned().flatten() {
+        let level = levels[start];
+        if level == 0 {
+            continue; // Outside the region, or already taken by an earlier zone.
+        }
+        levels[start] = 0;
+        let mut size = 1u32;
+        let mut top = join_neighbours(levels, &mut stack, 0, start, level, forward);
+        while top > 0 {
+            top -= 1;
+            size += 1;
+            let v = stack[top];
+            top = join_neighbours(levels, &mut stack, top, v, level, all);
+        }
+        zones.push((level, size));
+    }
+    zones
+}
+
+/// Takes the neighbours of `v` at `steps` that have `level` into the zone: sets their level to 0
+/// and pushes them on `stack` above `top`; returns the new top.
+///
+/// Without branches, as whether a neighbour joins the zone is unpredictable: the neighbour is
+/// always written above the top and kept only when it matches, and taking it is a conditional
+/// move.
+#[inline(always)]
+fn join_neighbours(
+    levels: &mut [u32],
+    stack: &mut [usize],
+    mut top: usize,
+    v: usize,
+    level: u32,
+    steps: &[isize],
+) -> usize {
+    for &d in steps {
+        let n = v.wrapping_add_signed(d);
+        let old = levels[n];
+        let joins = old == level;
+        stack[top] = n;
+        top += usize::from(joins);
+        levels[n] = if joins { 0 } else { old };
+    }
+    top
 }
 
 #[cfg(test)]
