@@ -207,27 +207,17 @@ fn tridiagonalise(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         if tau == 0.0 {
             continue;
         }
-        // Row t of the block's lower triangle, diagonal excluded.
-        let row = |t: usize| (k + 1 + t) * n + k + 1..(k + 1 + t) * n + k + 1 + t;
-        // w = τ·B·v from the lower triangle: each stored entry serves its row and its column.
-        w.fill(0.0);
-        for t in 0..m {
-            let (vt, diagonal) = (v[t], b[(k + 1 + t) * n + k + 1 + t]);
-            let (w_before, w_rest) = w.split_at_mut(t);
-            let mut dot = 0.0;
-            for ((x, vc), wc) in b[row(t)].iter().zip(&v[..t]).zip(w_before) {
-                dot += x * vc;
-                *wc += x * vt;
-            }
-            w_rest[0] += dot + diagonal * vt;
-        }
+        let block = &b[(k + 1) * n + k + 1..];
+        // w = τ·B·v from the lower triangle.
+        lower_symmetric_product(block, n, v, w);
         w.iter_mut().for_each(|x| *x *= tau);
         // w ← w − (τ/2)(wᵀv)·v, then B ← B − v·wᵀ − w·vᵀ on the lower triangle.
         let alpha = -0.5 * tau * w.iter().zip(v.iter()).map(|(x, y)| x * y).sum::<f64>();
         w.iter_mut().zip(v.iter()).for_each(|(x, y)| *x += alpha * y);
         for t in 0..m {
             let (vt, wt) = (v[t], w[t]);
-            let cells = &mut b[row(t).start..=row(t).end];
+            let start = (k + 1 + t) * n + k + 1;
+            let cells = &mut b[start..=start + t];
             for ((x, vc), wc) in cells.iter_mut().zip(&v[..=t]).zip(&w[..=t]) {
                 *x -= vt * wc + wt * vc;
             }
@@ -241,6 +231,57 @@ fn tridiagonalise(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         d[n - 1] = b[n * n - 1];
     }
     (d, e)
+}
+
+/// Rows of the lower triangle that [`lower_symmetric_product`] walks together.
+const ROWS_TOGETHER: usize = 4;
+
+/// `w = B·v` for the symmetric `m × m` block `B` (`m = v.len()`) whose row `t` starts at
+/// `block[t·stride]`, read from its lower triangle: each stored entry serves its row and its
+/// column. Sums run as in the textbook row loop: row `t`'s dot product over columns ascending,
+/// then `w[t]` receives it plus the diagonal term, and `w[c]` gathers row `t`'s column terms for
+/// `t` ascending. [`ROWS_TOGETHER`] rows walk their columns together, so that their dot products,
+/// each still summed in column order, form independent chains instead of one long one.
+#[inline(always)]
+fn lower_symmetric_product(block: &[f64], stride: usize, v: &[f64], w: &mut [f64]) {
+    let m = v.len();
+    w.fill(0.0);
+    let mut first = 0;
+    while first < m {
+        let rows = ROWS_TOGETHER.min(m - first);
+        let mut dot = [0.0; ROWS_TOGETHER];
+        if rows == ROWS_TOGETHER {
+            // Columns left of the rows' triangle: dot products, then column terms.
+            let r: [&[f64]; ROWS_TOGETHER] = std::array::from_fn(|j| &block[(first + j) * stride..][..first]);
+            for ((((&vc, x0), x1), x2), x3) in v[..first].iter().zip(r[0]).zip(r[1]).zip(r[2]).zip(r[3]) {
+                dot[0] += x0 * vc;
+                dot[1] += x1 * vc;
+                dot[2] += x2 * vc;
+                dot[3] += x3 * vc;
+            }
+            let vt: [f64; ROWS_TOGETHER] = std::array::from_fn(|j| v[first + j]);
+            for ((((wc, x0), x1), x2), x3) in w[..first].iter_mut().zip(r[0]).zip(r[1]).zip(r[2]).zip(r[3]) {
+                *wc += x0 * vt[0];
+                *wc += x1 * vt[1];
+                *wc += x2 * vt[2];
+                *wc += x3 * vt[3];
+            }
+        }
+        // The rows' triangle (all columns when the rows are the last few), row by row.
+        let from = if rows == ROWS_TOGETHER { first } else { 0 };
+        for (j, dot) in dot.iter_mut().enumerate().take(rows) {
+            let t = first + j;
+            let row = &block[t * stride..][..=t];
+            let vt = v[t];
+            let (w_before, w_rest) = w.split_at_mut(t);
+            for ((x, vc), wc) in row[from..t].iter().zip(&v[from..t]).zip(&mut w_before[from..]) {
+                *dot += x * vc;
+                *wc += x * vt;
+            }
+            w_rest[0] += *dot + row[t] * vt;
+        }
+        first += rows;
+    }
 }
 
 /// A square matrix, row-major.
@@ -850,5 +891,34 @@ mod tests {
         let got = symmetric_largest_eigenvalues(&a, 3, 3).unwrap();
         assert!(got[0].abs() < 1e-14 && got[1].abs() < 1e-14 && (got[2] - 9.0).abs() < 1e-14, "{got:?}");
         assert_eq!(symmetric_largest_eigenvalues(&[f64::NAN], 1, 3), None);
+    }
+
+    /// The row loop that [`lower_symmetric_product`] reorders: one row at a time.
+    fn row_by_row_product(block: &[f64], stride: usize, v: &[f64]) -> Vec<f64> {
+        let mut w = vec![0.0; v.len()];
+        for t in 0..v.len() {
+            let row = &block[t * stride..][..=t];
+            let mut dot = 0.0;
+            for c in 0..t {
+                dot += row[c] * v[c];
+                w[c] += row[c] * v[t];
+            }
+            w[t] += dot + row[t] * v[t];
+        }
+        w
+    }
+
+    #[test]
+    fn rows_walked_together_sum_as_the_row_loop_does() {
+        let mut random = crate::simd::Random::new(0x5eed_0001);
+        for m in 1..40 {
+            let stride = m + random.below(5);
+            let block: Vec<f64> = (0..m * stride).map(|_| random.value()).collect();
+            let v: Vec<f64> = (0..m).map(|_| random.value()).collect();
+            let mut w = vec![f64::NAN; m];
+            lower_symmetric_product(&block, stride, &v, &mut w);
+            let bits = |x: &[f64]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&w), bits(&row_by_row_product(&block, stride, &v)), "m = {m}");
+        }
     }
 }
