@@ -21,3 +21,5 @@ pub mod output;
 pub mod pseudonym;
 pub mod radiomics;
 pub mod roi;
+#[cfg(test)]
+mod test_random;

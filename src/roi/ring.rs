@@ -166,22 +166,6 @@ mod tests {
     use super::*;
     use crate::image::{Geometry, Voxels};
 
-    /// xorshift64*: a reproducible stream without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     /// The ring by its definition: every outside voxel against every tumor voxel.
     fn brute_force(mask: &[u8], g: &Geometry, radius_mm: f64) -> Vec<u8> {
         let [nx, ny, nz] = g.size;
@@ -222,11 +206,11 @@ mod tests {
 
     #[test]
     fn equals_brute_force_on_random_anisotropic_volumes() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = crate::test_random::Random::new(0x9E37_79B9_7F4A_7C15);
         let spacings = [[0.7, 0.7, 2.5], [0.5703125, 0.5703125, 5.0], [1.0, 1.3, 0.4], [2.0, 0.5, 1.0]];
         let mut compared = 0;
         for case in 0..40 {
-            let size = [3 + rng.below(14) as usize, 3 + rng.below(14) as usize, 2 + rng.below(8) as usize];
+            let size = [3 + rng.below(14), 3 + rng.below(14), 2 + rng.below(8)];
             let g = geometry(size, spacings[case % spacings.len()]);
             let radius_mm = [3.0, 1.0, 2.5, 4.2][case % 4];
             // Sparse seeds grown into blobs, sometimes touching the border.

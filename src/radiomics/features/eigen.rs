@@ -910,7 +910,7 @@ mod tests {
 
     #[test]
     fn rows_walked_together_sum_as_the_row_loop_does() {
-        let mut random = crate::simd::Random::new(0x5eed_0001);
+        let mut random = crate::test_random::Random::new(0x5eed_0001);
         for m in 1..40 {
             let stride = m + random.below(5);
             let block: Vec<f64> = (0..m * stride).map(|_| random.value()).collect();

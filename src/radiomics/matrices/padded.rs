@@ -96,22 +96,9 @@ pub(crate) mod testutil {
     /// A box of `size` whose voxels are in the region with probability `fill`, with grey levels
     /// drawn from `1..=levels` (xorshift64, so the same `seed` gives the same box).
     pub(crate) fn random_levels(size: [usize; 3], levels: u32, fill: f64, seed: u64) -> GreyLevels {
-        let mut state = seed.max(1);
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = crate::test_random::Random::new(seed);
         let voxels = (0..size.iter().product::<usize>())
-            .map(|_| {
-                let inside = ((next() >> 11) as f64 / (1u64 << 53) as f64) < fill;
-                if inside {
-                    1 + (next() % u64::from(levels)) as u32
-                } else {
-                    0
-                }
-            })
+            .map(|_| if random.unit() < fill { 1 + random.below(levels as usize) as u32 } else { 0 })
             .collect();
         GreyLevels::new(size, voxels)
     }
