@@ -45,9 +45,6 @@ pub struct BenchReport {
     pub ours: Duration,
     /// radscored as a whole `features` process.
     pub ours_process: Duration,
-    /// Peak resident memory of the largest `features` process, in bytes (pages of the inputs'
-    /// page cache that it maps count too).
-    pub ours_process_peak_rss_bytes: u64,
     /// PyRadiomics read + extract, in process.
     pub peer: Duration,
     /// Reading (inflating) the original image file alone.
@@ -114,30 +111,8 @@ pub fn run(plan: &BenchPlan, settings: &Settings) -> anyhow::Result<BenchReport>
         }
         Ok(())
     })?;
-    // Before the peer runs, the largest child so far is a `features` process.
-    let ours_process_peak_rss_bytes = children_peak_rss_bytes()?;
     let (peer, peer_features) = run_peer(plan, &raw_image, &raw_mask)?;
-    Ok(BenchReport {
-        features,
-        peer_features,
-        ours,
-        ours_process,
-        ours_process_peak_rss_bytes,
-        peer,
-        read_original,
-    })
-}
-
-/// The largest peak resident set of the child processes waited for so far (`getrusage`).
-fn children_peak_rss_bytes() -> anyhow::Result<u64> {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is a valid target.
-    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) } != 0 {
-        bail!("getrusage failed: {}", std::io::Error::last_os_error());
-    }
-    // SAFETY: initialised by the successful call above.
-    let kib = unsafe { usage.assume_init() }.ru_maxrss;
-    Ok(u64::try_from(kib).unwrap_or(0) * 1024)
+    Ok(BenchReport { features, peer_features, ours, ours_process, peer, read_original })
 }
 
 fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Duration, usize)> {

@@ -1,5 +1,5 @@
 //! `radscored bench` run as a process: both tools on the same case, the same feature count, the
-//! ratios and the peak memory printed; a bad repeat count refused. Speed itself is measured by
+//! ratios printed; a bad repeat count refused. Speed itself is measured by
 //! running the benchmark, never asserted here.
 
 use std::process::Command;
@@ -30,7 +30,7 @@ fn number_before(line: &str, suffix: &str) -> f64 {
 }
 
 #[test]
-fn bench_runs_both_tools_and_prints_ratios_and_memory() {
+fn bench_runs_both_tools_and_prints_ratios() {
     let out = bench(&["--repeat", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let line = String::from_utf8(out.stdout).unwrap();
@@ -38,7 +38,6 @@ fn bench_runs_both_tools_and_prints_ratios_and_memory() {
     let in_process = number_before(&line, "x in process");
     let whole = number_before(&line, "x whole process");
     assert!(in_process > 0.0 && whole > 0.0, "{line}");
-    assert!(number_before(&line, " MB)") > 1.0, "peak RSS of a process that read two volumes: {line}");
 }
 
 #[test]

@@ -47,5 +47,5 @@ mod analyze;
 /// against independent evaluations of the same ONNX file.
 mod model_deep;
 
-/// `radscored bench` as a process: both tools run, ratios and memory printed.
+/// `radscored bench` as a process: both tools run, ratios printed.
 mod bench_cli;
