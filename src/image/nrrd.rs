@@ -6,7 +6,8 @@
 //! `left-anterior-superior` spaces are turned into LPS by negating the x (and y) components.
 //! gzip is inflated by libdeflate in one call into a buffer of the exact expected size; raw
 //! little-endian samples that are aligned for their type in the file are mapped, not copied
-//! ([`Samples`]).
+//! ([`Samples`]). Decoded buffers are anonymous maps that ask for huge pages, so a 32 MB
+//! volume is not 8,192 separate page faults.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -43,8 +44,10 @@ fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize
     Ok(filled)
 }
 
-/// The common case read without extra copies: attached raw or gzip data right after the header
-/// goes straight into the typed sample buffer. `None` when the file needs the general path.
+/// The common case, attached raw or gzip data right after the header: aligned little-endian raw
+/// samples are mapped from the file; other raw data and gzip are decoded straight into a fresh
+/// page-aligned buffer that then holds the samples read-only. `None` when the file needs the
+/// general path.
 fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Option<Image>, ImageError> {
     if !head.starts_with(b"NRRD000") {
         return Ok(None);
@@ -65,15 +68,14 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
             return Ok(Some(Image { geometry: header.geometry, voxels }));
         }
     }
-    let mut voxels = zeroed(header.sample, count);
+    let mut buffer = fresh_buffer(path, expected)?;
     let already = &head[data_offset..];
     match header.encoding {
         Encoding::Raw => {
-            let dest = voxels.as_bytes_mut();
             let take = already.len().min(expected);
-            dest[..take].copy_from_slice(&already[..take]);
+            buffer[..take].copy_from_slice(&already[..take]);
             let filled = take
-                + read_up_to(file, &mut dest[take..])
+                + read_up_to(file, &mut buffer[take..])
                     .map_err(|source| ImageError::Io { path: path.into(), source })?;
             if filled < expected {
                 return Err(short(path, filled, expected));
@@ -83,9 +85,8 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
             let mut compressed = already.to_vec();
             file.read_to_end(&mut compressed)
                 .map_err(|source| ImageError::Io { path: path.into(), source })?;
-            let n = libdeflater::Decompressor::new()
-                .gzip_decompress(&compressed, voxels.as_bytes_mut())
-                .map_err(|e| {
+            let n =
+                libdeflater::Decompressor::new().gzip_decompress(&compressed, &mut buffer).map_err(|e| {
                     corrupt(path, format!("gzip data does not inflate to {expected} bytes ({e})"))
                 })?;
             if n != expected {
@@ -95,9 +96,24 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
         Encoding::Ascii => return Ok(None),
     }
     if header.big_endian {
-        voxels.swap_bytes();
+        buffer.chunks_exact_mut(header.sample.bytes()).for_each(<[u8]>::reverse);
     }
+    let frozen = buffer.make_read_only().map_err(|source| ImageError::Io { path: path.into(), source })?;
+    let voxels = in_map(header.sample, Arc::new(frozen), 0..expected)
+        .expect("an anonymous map starts on a page boundary, aligned for every sample type");
     Ok(Some(Image { geometry: header.geometry, voxels }))
+}
+
+/// A zero-filled, page-aligned buffer of `bytes` for a decoder to fill, asking the kernel for
+/// huge pages: a CT's 32 MB then costs 16 page faults instead of 8,192.
+fn fresh_buffer(path: &Path, bytes: usize) -> Result<memmap2::MmapMut, ImageError> {
+    let io = |source| ImageError::Io { path: path.into(), source };
+    let buffer = memmap2::MmapMut::map_anon(bytes).map_err(io)?;
+    #[cfg(target_os = "linux")]
+    if let Err(error) = buffer.advise(memmap2::Advice::HugePage) {
+        tracing::debug!(%error, "no huge pages for the image buffer");
+    }
+    Ok(buffer)
 }
 
 /// Raw little-endian samples at `offset` of `file`, as a read-only map of the file (see
@@ -127,8 +143,12 @@ fn mapped(
     // SAFETY: the map is read-only and radscored does not write the files it reads; a change by
     // another program is the documented hazard above.
     let map = Arc::new(unsafe { memmap2::MmapOptions::new().map(file) }.map_err(io)?);
-    let range = offset..offset + bytes;
-    Ok(match sample {
+    Ok(in_map(sample, map, offset..offset + bytes))
+}
+
+/// The samples in `range` of `map` as [`Voxels`]; `None` when they are not aligned for their type.
+fn in_map(sample: SampleType, map: Arc<memmap2::Mmap>, range: std::ops::Range<usize>) -> Option<Voxels> {
+    match sample {
         SampleType::U8 => Samples::mapped(map, range).map(Voxels::U8),
         SampleType::I8 => Samples::mapped(map, range).map(Voxels::I8),
         SampleType::U16 => Samples::mapped(map, range).map(Voxels::U16),
@@ -139,7 +159,7 @@ fn mapped(
         SampleType::I64 => Samples::mapped(map, range).map(Voxels::I64),
         SampleType::F32 => Samples::mapped(map, range).map(Voxels::F32),
         SampleType::F64 => Samples::mapped(map, range).map(Voxels::F64),
-    })
+    }
 }
 
 /// A zero-filled buffer of `count` samples.
@@ -576,11 +596,16 @@ mod tests {
         assert_eq!(read(&copy).unwrap(), img);
     }
 
-    fn samples_mapped(voxels: &Voxels) -> bool {
-        match voxels {
-            Voxels::I16(v) => v.is_mapped(),
-            other => panic!("expected int16 samples, got {}", other.type_name()),
-        }
+    /// Whether `image`, read from `path`, shares the file's pages: it does when overwriting its
+    /// samples in the file (in place, no truncation) changes what the image holds.
+    fn shares_the_files_pages(path: &Path, image: &Image, data_offset: u64) -> bool {
+        use std::os::unix::fs::FileExt;
+        let before = image.voxels.get(0);
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.write_all_at(&12345i16.to_le_bytes(), data_offset).unwrap();
+        let changed = image.voxels.get(0) != before;
+        file.write_all_at(&(before as i16).to_le_bytes(), data_offset).unwrap();
+        changed
     }
 
     #[test]
@@ -591,13 +616,15 @@ mod tests {
         for (name, comment, mapped) in [("even.nrrd", "#", true), ("odd.nrrd", "#x", false)] {
             let mut bytes = header("encoding: raw\n").replace("# comment", comment).into_bytes();
             assert_eq!(bytes.len() % 2, usize::from(!mapped), "{name}: header length sets the alignment");
+            let data_offset = bytes.len() as u64;
             bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).unwrap();
             let img = read(&path).unwrap();
-            assert_eq!(samples_mapped(&img.voxels), mapped, "{name}");
             assert_eq!(img.voxels, Voxels::I16(values.clone().into()), "{name}");
             assert_eq!(*want.get_or_insert(img.geometry), img.geometry, "{name}");
+            assert_eq!(shares_the_files_pages(&path, &img, data_offset), mapped, "{name}");
+            drop(img);
             std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
             let err = read(&path).unwrap_err().to_string();
             assert!(err.contains("truncated or corrupt"), "{name}: {err}");
@@ -615,7 +642,9 @@ mod tests {
         let written = std::fs::read(&copy).unwrap();
         let data_offset = written.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
         assert_eq!((data_offset % 8, written.len() - data_offset), (0, 4));
-        assert!(samples_mapped(&read(&copy).unwrap().voxels));
+        let back = read(&copy).unwrap();
+        assert_eq!(back, img);
+        assert!(shares_the_files_pages(&copy, &back, data_offset as u64));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Where a volume's samples live: in memory the program owns, or in a read-only memory map of the
-//! file they were read from.
+//! Where a volume's samples live: in a vector the program owns, or in a read-only memory map,
+//! either of the file they were read from or of a buffer a reader decoded them into.
 //!
 //! A raw little-endian NRRD already holds its samples in the layout [`Voxels`](super::Voxels)
 //! wants. Copying 32 MB of a CT into fresh memory costs more than computing all 851 features of
@@ -18,14 +18,14 @@ use bytemuck::Pod;
 pub struct Samples<T> {
     /// The samples when they are not mapped.
     owned: Vec<T>,
-    /// The map and the byte range in it that hold the samples, little endian and aligned for `T`
-    /// (checked when made); when set, `owned` is empty.
+    /// The map and the byte range in it that hold the samples, in the host's byte order and
+    /// aligned for `T` (checked when made); when set, `owned` is empty.
     mapped: Option<(Arc<memmap2::Mmap>, Range<usize>)>,
 }
 
 impl<T: Pod> Samples<T> {
-    /// The samples in `bytes` of a mapped file, or `None` when that range is not aligned for `T`
-    /// or not a whole number of samples (the caller then copies instead).
+    /// The samples in `bytes` of a map, or `None` when that range is not aligned for `T` or not
+    /// a whole number of samples (the caller then copies instead).
     pub(crate) fn mapped(map: Arc<memmap2::Mmap>, bytes: Range<usize>) -> Option<Self> {
         bytemuck::try_cast_slice::<u8, T>(map.get(bytes.clone())?).ok()?;
         Some(Samples { owned: Vec::new(), mapped: Some((map, bytes)) })
