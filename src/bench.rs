@@ -5,7 +5,8 @@
 //! is reported: radscored in-process (read + extract) and as a whole process
 //! (`radscored features`), PyRadiomics in-process (`RadiomicsFeatureExtractor.execute`, reading
 //! included, interpreter start-up excluded) with SimpleITK limited to one thread. The inflate
-//! time of the original file is reported on its own. Python is only ever run here, as the peer.
+//! time of the original file is reported on its own, and the peak memory of one more `features`
+//! process as GNU time measures it. Python is only ever run here, as the peer.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ pub struct BenchReport {
     pub ours: Duration,
     /// radscored as a whole `features` process.
     pub ours_process: Duration,
+    /// Peak resident memory of one more `features` process, in KiB, as GNU time reports it
+    /// (`%M`; pages of the inputs' page cache that the process maps count too).
+    pub ours_process_peak_kib: u64,
     /// PyRadiomics read + extract, in process.
     pub peer: Duration,
     /// Reading (inflating) the original image file alone.
@@ -98,21 +102,54 @@ pub fn run(plan: &BenchPlan, settings: &Settings) -> anyhow::Result<BenchReport>
         Ok(())
     })?;
     let exe = std::env::current_exe().context("locating the radscored binary")?;
+    let mut features_args: Vec<std::ffi::OsString> = vec!["features".into(), raw_image.clone().into()];
+    features_args.extend([raw_mask.clone().into(), "--label".into(), settings.label.to_string().into()]);
+    features_args.extend(["--threads".into(), plan.threads.to_string().into()]);
+    if let Some(p) = &plan.params {
+        features_args.extend(["--params".into(), p.clone().into()]);
+    }
     let ours_process = time(plan.repeat, || {
-        let mut cmd = Command::new(&exe);
-        cmd.arg("features").arg(&raw_image).arg(&raw_mask).arg("--label").arg(settings.label.to_string());
-        cmd.arg("--threads").arg(plan.threads.to_string());
-        if let Some(p) = &plan.params {
-            cmd.arg("--params").arg(p);
-        }
-        let out = cmd.output().context("running radscored features")?;
+        let out = Command::new(&exe).args(&features_args).output().context("running radscored features")?;
         if !out.status.success() {
             bail!("radscored features failed: {}", String::from_utf8_lossy(&out.stderr));
         }
         Ok(())
     })?;
+    let ours_process_peak_kib = peak_memory_kib(&exe, &features_args)?;
     let (peer, peer_features) = run_peer(plan, &raw_image, &raw_mask)?;
-    Ok(BenchReport { features, peer_features, ours, ours_process, peer, read_original })
+    Ok(BenchReport {
+        features,
+        peer_features,
+        ours,
+        ours_process,
+        ours_process_peak_kib,
+        peer,
+        read_original,
+    })
+}
+
+/// GNU time, which reports a child's peak memory. A process cannot measure this for its own
+/// children: `exec` carries the spawning process's high-water mark into the child's.
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// Peak resident KiB of one `exe args` process, measured by GNU time.
+fn peak_memory_kib(exe: &Path, args: &[std::ffi::OsString]) -> anyhow::Result<u64> {
+    let out = Command::new(GNU_TIME)
+        .arg("-f")
+        .arg("peak-kib %M")
+        .arg(exe)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {GNU_TIME} (run scripts/setup.sh first)"))?;
+    if !out.status.success() {
+        bail!("radscored features under {GNU_TIME} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("peak-kib ")?.trim().parse().ok())
+        .with_context(|| format!("{GNU_TIME} printed no peak memory: {stderr}"))
 }
 
 fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Duration, usize)> {

@@ -1,5 +1,5 @@
 //! `radscored bench` run as a process: both tools on the same case, the same feature count, the
-//! ratios printed; a bad repeat count refused. Speed itself is measured by
+//! ratios and the peak memory printed; a bad repeat count refused. Speed itself is measured by
 //! running the benchmark, never asserted here.
 
 use std::process::Command;
@@ -30,7 +30,7 @@ fn number_before(line: &str, suffix: &str) -> f64 {
 }
 
 #[test]
-fn bench_runs_both_tools_and_prints_ratios() {
+fn bench_runs_both_tools_and_prints_ratios_and_memory() {
     let out = bench(&["--repeat", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let line = String::from_utf8(out.stdout).unwrap();
@@ -38,6 +38,8 @@ fn bench_runs_both_tools_and_prints_ratios() {
     let in_process = number_before(&line, "x in process");
     let whole = number_before(&line, "x whole process");
     assert!(in_process > 0.0 && whole > 0.0, "{line}");
+    // brain1's label map alone is 6.55 MB of int32 samples, all of it read.
+    assert!(number_before(&line, " MB)") > 6.55, "peak memory: {line}");
 }
 
 #[test]

@@ -47,5 +47,5 @@ mod analyze;
 /// against independent evaluations of the same ONNX file.
 mod model_deep;
 
-/// `radscored bench` as a process: both tools run, ratios printed.
+/// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;

@@ -79,7 +79,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     println!(
         "{}: {} features (PyRadiomics {}); radscored ({} thread(s)) {:.2} ms in process, {:.2} ms \
-         whole process; PyRadiomics {:.1} ms; ratio {:.1}x in process, {:.1}x \
+         whole process (peak memory {:.1} MB); PyRadiomics {:.1} ms; ratio {:.1}x in process, {:.1}x \
          whole process; reading the original file alone {:.2} ms",
         args.name,
         r.features,
@@ -87,6 +87,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.threads,
         ms(r.ours),
         ms(r.ours_process),
+        r.ours_process_peak_kib as f64 * 1024.0 / 1e6,
         ms(r.peer),
         r.ratio(),
         r.process_ratio(),
