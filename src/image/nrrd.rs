@@ -95,12 +95,7 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
         }
         Encoding::Ascii => return Ok(None),
     }
-    if header.big_endian {
-        buffer.chunks_exact_mut(header.sample.bytes()).for_each(<[u8]>::reverse);
-    }
-    let frozen = buffer.make_read_only().map_err(|source| ImageError::Io { path: path.into(), source })?;
-    let voxels = in_map(header.sample, Arc::new(frozen), 0..expected)
-        .expect("an anonymous map starts on a page boundary, aligned for every sample type");
+    let voxels = frozen_voxels(path, buffer, header.sample, header.big_endian)?;
     Ok(Some(Image { geometry: header.geometry, voxels }))
 }
 
@@ -114,6 +109,23 @@ fn fresh_buffer(path: &Path, bytes: usize) -> Result<memmap2::MmapMut, ImageErro
         tracing::debug!(%error, "no huge pages for the image buffer");
     }
     Ok(buffer)
+}
+
+/// The samples a decoder wrote into `buffer`, in the file's byte order, as read-only voxels in
+/// the host's order.
+fn frozen_voxels(
+    path: &Path,
+    mut buffer: memmap2::MmapMut,
+    sample: SampleType,
+    big_endian: bool,
+) -> Result<Voxels, ImageError> {
+    if big_endian {
+        buffer.chunks_exact_mut(sample.bytes()).for_each(<[u8]>::reverse);
+    }
+    let bytes = buffer.len();
+    let frozen = buffer.make_read_only().map_err(|source| ImageError::Io { path: path.into(), source })?;
+    Ok(in_map(sample, Arc::new(frozen), 0..bytes)
+        .expect("an anonymous map starts on a page boundary, aligned for every sample type"))
 }
 
 /// Raw little-endian samples at `offset` of `file`, as a read-only map of the file (see
@@ -355,7 +367,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
         }
         Encoding::Ascii => return ascii_voxels(data_path, data, header.sample, count, header.geometry),
     };
-    Ok(Image { geometry: header.geometry, voxels: decode(raw, header.sample, header.big_endian) })
+    let mut buffer = fresh_buffer(data_path, raw.len())?;
+    buffer.copy_from_slice(raw);
+    let voxels = frozen_voxels(data_path, buffer, header.sample, header.big_endian)?;
+    Ok(Image { geometry: header.geometry, voxels })
 }
 
 fn short(path: &Path, found: usize, expected: usize) -> ImageError {
@@ -516,16 +531,6 @@ fn parse_vectors(text: &str) -> Option<Vec<[f64; 3]>> {
             v.try_into().ok()
         })
         .collect()
-}
-
-/// Decodes little- or big-endian samples.
-fn decode(raw: &[u8], sample: SampleType, big_endian: bool) -> Voxels {
-    let mut voxels = zeroed(sample, raw.len() / sample.bytes());
-    voxels.as_bytes_mut().copy_from_slice(raw);
-    if big_endian {
-        voxels.swap_bytes();
-    }
-    voxels
 }
 
 /// Parses whitespace-separated ASCII samples.

@@ -61,34 +61,10 @@ impl Voxels {
         with_samples!(self, v => v[index] as f64)
     }
 
-    /// The samples' memory as bytes, for readers that fill a buffer in place.
-    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
-        with_samples!(self, v => bytemuck::cast_slice_mut(v.to_mut().as_mut_slice()))
-    }
-
     /// Overwrites the samples with `values` converted to the sample type (Rust `as` rules:
     /// truncation toward zero, saturation at the type's range).
     pub fn assign_f64(&mut self, values: &[f64]) {
         with_samples!(self, v => v.to_mut().iter_mut().zip(values).for_each(|(x, &f)| *x = Sample::from_f64(f)))
-    }
-
-    /// Reverses the byte order of every sample (big-endian data on this little-endian host).
-    pub fn swap_bytes(&mut self) {
-        match self {
-            Voxels::U8(_) | Voxels::I8(_) => {}
-            Voxels::U16(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I16(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::U32(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I32(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::U64(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::I64(v) => v.to_mut().iter_mut().for_each(|x| *x = x.swap_bytes()),
-            Voxels::F32(v) => {
-                v.to_mut().iter_mut().for_each(|x| *x = f32::from_bits(x.to_bits().swap_bytes()))
-            }
-            Voxels::F64(v) => {
-                v.to_mut().iter_mut().for_each(|x| *x = f64::from_bits(x.to_bits().swap_bytes()))
-            }
-        }
     }
 
     /// Name of the sample type as NRRD spells it.

@@ -42,8 +42,9 @@ pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
     // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
     // neighbour dependent (no limit).
     let limit = (s.gldm_alpha >= 0.0).then(|| s.gldm_alpha.floor().min(f64::from(u32::MAX)) as u32);
-    let width = offsets.len() + 1; // dependent neighbours: 0 ..= offsets.len()
-                                   // One extra row for the voxels outside the region within the spans, dropped at the end.
+    // Columns: 0 ..= offsets.len() dependent neighbours. One extra row for the voxels outside
+    // the region within the spans, dropped at the end.
+    let width = offsets.len() + 1;
     let mut histogram = vec![0u32; (n_g + 1) * width];
     // Each row of the region is done offset by offset, so that the comparisons run over
     // contiguous voxels without branches (the compiler vectorises them): whether a neighbour
