@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use crate::radiomics::{params, Settings};
+use crate::radiomics::params;
 
 /// Arguments of `radscored bench-model`.
 #[derive(Debug, clap::Args)]
@@ -63,10 +63,7 @@ pub struct BenchArgs {
 
 /// Runs `radscored bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let settings = match &args.params {
-        Some(path) => params::read(path)?,
-        None => Settings::default(),
-    };
+    let settings = params::read_or_defaults(args.params.as_deref())?;
     let plan = crate::bench::BenchPlan {
         image: args.image,
         mask: args.mask,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::output::{self, Format};
-use crate::radiomics::{self, params, Settings};
+use crate::radiomics::{self, params};
 use crate::{batch, image};
 
 /// Arguments of `radscored features`.
@@ -42,10 +42,7 @@ pub struct FeaturesArgs {
 
 /// Runs `radscored features`.
 pub fn run(args: FeaturesArgs) -> anyhow::Result<()> {
-    let mut settings = match &args.params {
-        Some(path) => params::read(path)?,
-        None => Settings::default(),
-    };
+    let mut settings = params::read_or_defaults(args.params.as_deref())?;
     if let Some(label) = args.label {
         settings.label = label;
     }

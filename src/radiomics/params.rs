@@ -55,6 +55,12 @@ pub enum ParamsError {
     },
 }
 
+/// The settings of the parameter file at `path`, or PyRadiomics' defaults without one (what a
+/// subcommand's missing `--params` means).
+pub fn read_or_defaults(path: Option<&Path>) -> Result<Settings, ParamsError> {
+    path.map_or_else(|| Ok(Settings::default()), read)
+}
+
 /// Reads a parameter file.
 pub fn read(path: &Path) -> Result<Settings, ParamsError> {
     let text =
