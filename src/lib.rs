@@ -7,6 +7,7 @@
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
+//! - [`error_code`]: the stable code every console-facing error carries;
 //! - [`batch`], [`bench`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
 
@@ -14,6 +15,7 @@ pub mod analyze;
 pub mod batch;
 pub mod bench;
 pub mod cli;
+pub mod error_code;
 pub mod image;
 pub mod ingest;
 pub mod model;
