@@ -89,24 +89,20 @@ impl SiteKey {
 
     /// The pseudonymous key of a study.
     pub fn study_key(&self, study_instance_uid: &str) -> String {
+        self.keyed(study_instance_uid)
+    }
+
+    /// The pseudonymous key of a series (the same keyed hash: DICOM UIDs are unique across kinds).
+    pub fn series_key(&self, series_instance_uid: &str) -> String {
+        self.keyed(series_instance_uid)
+    }
+
+    fn keyed(&self, uid: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(study_instance_uid.as_bytes());
+        mac.update(uid.as_bytes());
         let digest = mac.finalize().into_bytes();
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
-}
-
-/// Where the site key lives unless configured: `$RADSCORED_SITE_KEY`, else
-/// `$STATE_DIRECTORY/site.key` (systemd), else `$HOME/.local/state/radscored/site.key`.
-pub fn default_key_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("RADSCORED_SITE_KEY") {
-        return PathBuf::from(p);
-    }
-    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
-        return PathBuf::from(dir).join("site.key");
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    home.join(".local/state/radscored/site.key")
 }
 
 #[cfg(test)]

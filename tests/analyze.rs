@@ -1,19 +1,42 @@
 //! `radscored analyze` on the shared DICOM fixtures: the tumor's features equal `features` on the
-//! NRRD pair the DICOM files were made from, the report carries no patient identity, and a folder
-//! without a CT series fails with a one-line reason.
+//! NRRD pair the DICOM files were made from, the report carries no patient identity, a folder
+//! without a CT series fails with a one-line reason, the bundle pins the extraction settings, the
+//! folder and parsed-instance paths agree, and one predictor serves several threads.
 
+use std::path::Path;
 use std::process::Command;
 
-use radscored::analyze::{analyze, AnalyzeOptions};
 use radscored::image;
+use radscored::ingest::Instance;
+use radscored::model::predict::Predictor;
 use radscored::pseudonym::{SiteKey, SITE_KEY_BYTES};
 use radscored::radiomics;
+use radscored::study::{AnalyzeError, AnalyzeOptions, Analyzer, Report, StudyInput};
 
 use crate::study_fixture::StudyDir;
 use crate::util::shared;
 
 fn key() -> SiteKey {
     SiteKey::from_bytes([42; SITE_KEY_BYTES])
+}
+
+/// Analyses the folder `dir` with `options` and no model stage.
+fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Report {
+    let analyzer = Analyzer::new(options.clone(), key.clone(), None, None).unwrap();
+    analyzer.analyze(StudyInput::Folder(dir.to_path_buf())).unwrap()
+}
+
+/// The reference bundle, loaded.
+fn reference_predictor() -> Predictor {
+    let repo = crate::util::repo();
+    Predictor::load(&repo.join("engines/reference"), &radscored::model::deep::DeepConfig::default(), &repo)
+        .expect("reference bundle loads (scripts/setup.sh generates its network)")
+}
+
+/// The report as JSON with its timings zeroed (the only field that differs between two runs).
+fn without_timings(mut report: Report) -> String {
+    report.timings = Default::default();
+    serde_json::to_string_pretty(&report).unwrap()
 }
 
 #[test]
@@ -23,11 +46,11 @@ fn lung1_tumor_features_equal_the_nrrd_pair() {
     study.link("lung1/ct-rle", "ct");
     study.link("lung1/seg", "seg");
     let options = AnalyzeOptions::paper();
-    let report = analyze(study.path(), &options, &key(), None).unwrap();
+    let report = analyze(study.path(), &options, &key());
     assert_eq!(report.tumor.voxels, 837);
     let image = image::read(&shared("refdata/pyradiomics/lung1_image.nrrd")).unwrap();
     let mask = image::read(&shared("refdata/pyradiomics/lung1_label.nrrd")).unwrap();
-    let expected = radiomics::extract(&image, &mask, &options.settings).unwrap();
+    let expected = radiomics::extract(&image, &mask, &options.extraction.settings).unwrap();
     let ours = report.tumor.features.as_object().unwrap();
     assert_eq!(ours.len(), 851);
     assert_eq!(expected.len(), 851);
@@ -42,13 +65,17 @@ fn lung1_tumor_features_equal_the_nrrd_pair() {
 #[test]
 fn report_names_the_study_by_key_only() {
     let dir = shared("fixtures/dicom/lung2-crop");
-    let a = analyze(&dir, &AnalyzeOptions::paper(), &key(), None).unwrap();
+    let a = analyze(&dir, &AnalyzeOptions::paper(), &key());
     let text = serde_json::to_string(&a).unwrap();
-    for identity in ["FIXTURE", "LUNG2-CROP", "2.25.214489990300862449713486689898810742832"] {
+    for identity in ["FIXTURE", "LUNG2-CROP", "2.25.214489990300862449713486689898810742832", "lung2"] {
         assert!(!text.contains(identity), "report contains '{identity}'");
     }
-    let other =
-        analyze(&dir, &AnalyzeOptions::paper(), &SiteKey::from_bytes([1; SITE_KEY_BYTES]), None).unwrap();
+    // No DICOM UID of the input at all (study, series, instance, frame of reference).
+    for uid in crate::study_fixture::uids_of(&dir) {
+        assert!(!text.contains(&uid), "report contains the UID {uid}");
+    }
+    assert_eq!(a.series_key.len(), 32);
+    let other = analyze(&dir, &AnalyzeOptions::paper(), &SiteKey::from_bytes([1; SITE_KEY_BYTES]));
     assert_ne!(a.study_key, other.study_key);
     assert_eq!((a.tumor.voxels, a.ring.voxels), (24_644, 9_324));
 }
@@ -72,17 +99,12 @@ fn a_folder_without_ct_fails_with_one_line() {
 
 #[test]
 fn predictions_follow_the_bundle_for_all_ten_endpoints() {
-    let repo = crate::util::repo();
-    let bundle_dir = repo.join("engines/reference");
-    let mut predictor = radscored::model::predict::Predictor::load(
-        &bundle_dir,
-        &radscored::model::deep::DeepConfig::default(),
-        &repo,
-    )
-    .expect("reference bundle loads (scripts/setup.sh generates its network)");
-    let report =
-        analyze(&shared("fixtures/dicom/lung2-crop"), &AnalyzeOptions::paper(), &key(), Some(&mut predictor))
-            .unwrap();
+    let bundle_dir = crate::util::repo().join("engines/reference");
+    let predictor = reference_predictor();
+    let options = AnalyzeOptions::for_bundle(predictor.bundle(), Default::default());
+    let analyzer = Analyzer::new(options, key(), Some(predictor), None).unwrap();
+    let report = analyzer.analyze(StudyInput::Folder(shared("fixtures/dicom/lung2-crop"))).unwrap();
+    assert_eq!(report.settings.ring_radius_mm, 3.0);
     let predictions = report.predictions.expect("predictions with a bundle");
     assert_eq!(predictions.endpoints.len(), 10);
     assert_eq!(predictions.label, "demonstration weights, not for clinical use");
@@ -114,5 +136,111 @@ fn predictions_follow_the_bundle_for_all_ten_endpoints() {
             let from_p = (p.probability / (1.0 - p.probability)).ln();
             assert!((logit - from_p).abs() < 1e-6 * logit.abs().max(1.0), "{endpoint}: {logit} vs {from_p}");
         }
+    }
+}
+
+/// The reference bundle pins the paper's setting: its canonical settings hash is that of the
+/// embedded paper file, and other settings are refused with the setting and the required value.
+#[test]
+fn the_bundle_pins_its_extraction_settings() {
+    let predictor = reference_predictor();
+    let paper = AnalyzeOptions::paper();
+    let pinned = AnalyzeOptions::for_bundle(predictor.bundle(), Default::default());
+    assert_eq!(pinned.extraction, paper.extraction);
+
+    let mut ring = paper.clone();
+    ring.extraction.ring_radius_mm = 4.0;
+    let err = ring.check_bundle(predictor.bundle()).unwrap_err();
+    assert!(matches!(err, AnalyzeError::SettingsDiffer { setting: "ring radius", .. }), "{err}");
+    assert!(err.to_string().contains("asked for 4 mm, the bundle requires 3 mm"), "{err}");
+
+    let mut binned = paper.clone();
+    binned.extraction.settings.binning = radiomics::Binning::Width(10.0);
+    let err = binned.check_bundle(predictor.bundle()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("other PyRadiomics parameters"), "{text}");
+    assert!(text.contains(&paper.extraction.settings_sha256()), "{text}");
+    let err = Analyzer::new(binned, key(), Some(predictor), None).unwrap_err();
+    assert!(matches!(err, AnalyzeError::SettingsDiffer { .. }), "{err}");
+}
+
+/// On the command line: `--ring-mm` or `--params` that differ from the bundle's are refused, the
+/// same options are free with `--no-predict`, and equal ones pass.
+#[test]
+fn the_command_refuses_settings_the_bundle_was_not_fitted_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("site.key");
+    let params = dir.path().join("params.yaml");
+    std::fs::write(&params, "setting:\n  binWidth: 10\n").unwrap();
+    let study = shared("fixtures/dicom/lung2-crop");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["analyze", study.to_str().unwrap(), "--site-key", key_file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_radscored")).args(&args).output().unwrap()
+    };
+    let out = run(&["--ring-mm", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("ring radius: asked for 4 mm, the bundle requires 3 mm"), "{err}");
+    let out = run(&["--params", params.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("other PyRadiomics parameters"));
+
+    let out = run(&["--ring-mm", "4", "--no-predict", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["settings"]["ring_radius_mm"], 4.0);
+    assert!(report.get("predictions").is_none());
+
+    let paper = crate::util::repo().join("firmware-config/radiomics-paper.yaml");
+    let out = run(&["--ring-mm", "3", "--params", paper.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        summary.starts_with("model bundle 'reference': demonstration weights, not for clinical use"),
+        "{summary}"
+    );
+    for endpoint in ["LVI", "PI", "T4", "EGFR", "KRAS", "ALK", "TP53", "PIK3CA", "ROS1", "PD1_L1"] {
+        assert!(summary.lines().any(|l| l.starts_with(endpoint)), "no line for {endpoint}: {summary}");
+    }
+}
+
+/// The daemon's path (instances whose headers were parsed as they arrived) and the folder path
+/// give the same report, byte for byte but for the timings.
+#[test]
+fn parsed_instances_and_the_folder_give_the_same_report() {
+    let dir = shared("fixtures/dicom/lung2-crop");
+    let analyzer = Analyzer::new(AnalyzeOptions::paper(), key(), None, None).unwrap();
+    let from_folder = analyzer.analyze(StudyInput::Folder(dir.clone())).unwrap();
+    let files = ["ct", "seg", "rtstruct"].iter().flat_map(|sub| crate::study_fixture::files(&dir.join(sub)));
+    let instances: Vec<Instance> = files.filter_map(Instance::read).collect();
+    assert_eq!(instances.len(), 63, "61 CT slices, a SEG and an RTSTRUCT");
+    let from_instances = analyzer.analyze(StudyInput::Instances { dir, instances }).unwrap();
+    assert_eq!(without_timings(from_instances), without_timings(from_folder));
+}
+
+/// One predictor used from four threads at once gives each thread the predictions one thread
+/// gets alone.
+#[test]
+fn one_predictor_serves_several_threads() {
+    let predictor = reference_predictor();
+    let options = AnalyzeOptions::for_bundle(predictor.bundle(), Default::default());
+    let analyzer = Analyzer::new(options, key(), Some(predictor), None).unwrap();
+    let features = analyzer.features(StudyInput::Folder(shared("fixtures/dicom/lung2-crop"))).unwrap();
+    let patch = radscored::model::deep::HuPatch::new(features.patch.values_hu.clone()).unwrap();
+    let predictor = analyzer.predictor().unwrap();
+    let predict = || {
+        let p = predictor.predict(&features.tumor_features, &features.ring_features, &patch).unwrap();
+        serde_json::to_string(&p).unwrap()
+    };
+    let alone = predict();
+    let together: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..4).map(|_| scope.spawn(|| (0..3).map(|_| predict()).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(together.len(), 12);
+    for p in together {
+        assert_eq!(p, alone);
     }
 }

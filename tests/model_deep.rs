@@ -108,7 +108,7 @@ fn densenet_matches_independent_evaluation() {
     let (key, spec) = bundle.networks().next().unwrap();
     let outputs = bundle.network_outputs(key);
     assert_eq!(outputs.len(), Endpoint::ALL.len());
-    let mut net = runtime.network(spec, &outputs, &bundle.trt_cache()).unwrap();
+    let mut net = runtime.network(spec, &outputs).unwrap();
     assert_eq!(net.providers().last(), Some(&"CPU"));
 
     let patch = fresh_patch();
@@ -173,7 +173,7 @@ fn network_errors_are_typed() {
     let runtime = OrtRuntime::init(&DeepConfig::default(), &repo()).unwrap();
     let (_, spec) = bundle.networks().next().unwrap();
 
-    let err = runtime.network(spec, &["features_XYZ".to_string()], &bundle.trt_cache()).unwrap_err();
+    let err = runtime.network(spec, &["features_XYZ".to_string()]).unwrap_err();
     assert!(matches!(err, DeepError::MissingOutput { .. }), "{err}");
     assert!(
         err.to_string().contains("has no output 'features_XYZ' (it has: features_LVI, logits_LVI"),
@@ -181,19 +181,19 @@ fn network_errors_are_typed() {
     );
 
     let renamed = NetworkSpec { input: "image".to_string(), ..spec.clone() };
-    let err = runtime.network(&renamed, &[], &bundle.trt_cache()).unwrap_err();
+    let err = runtime.network(&renamed, &[]).unwrap_err();
     assert!(err.to_string().ends_with("input is named 'patch', the bundle says 'image'"), "{err}");
 
     let one_channel = NetworkSpec {
         preprocessing: PatchPreprocessing::new(HuWindow { min: -1000.0, max: 400.0 }, 1, None).unwrap(),
         ..spec.clone()
     };
-    let err = runtime.network(&one_channel, &[], &bundle.trt_cache()).unwrap_err();
+    let err = runtime.network(&one_channel, &[]).unwrap_err();
     assert!(matches!(err, DeepError::Input { .. }), "{err}");
     assert!(err.to_string().contains("expected float32 [batch, 1, 160, 160]"), "{err}");
 
     let not_onnx = NetworkSpec { onnx: bundle.dir().join("manifest.toml"), ..spec.clone() };
-    let err = runtime.network(&not_onnx, &[], &bundle.trt_cache()).unwrap_err();
+    let err = runtime.network(&not_onnx, &[]).unwrap_err();
     assert!(matches!(err, DeepError::Session { .. }), "{err}");
     assert!(err.to_string().contains("manifest.toml"), "{err}");
 

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use radscored::evaluation::evaluate::evaluate;
+use radscored::evaluation::metrics;
+use radscored::evaluation::table::{LabelledTable, TableError};
 use radscored::model::classifier::{ClassifierError, FieldProblem};
-use radscored::model::evaluate::evaluate;
-use radscored::model::metrics;
-use radscored::model::table::{LabelledTable, TableError};
 use radscored::model::{Classifier, ClassifierModel};
 use serde::Deserialize;
 

@@ -1,6 +1,6 @@
 //! Tumor masks from SEG, RTSTRUCT and label maps against the label NRRDs the fixtures were made
 //! from; the ring against scipy's exact EDT and the patch against numpy (`tests/oracle/roi_reference.py`);
-//! one test per rejection on corrupted copies of the fixtures; the time `load_study` takes.
+//! one test per rejection on corrupted copies of the fixtures; the time loading a study takes.
 
 use std::path::{Path, PathBuf};
 
@@ -11,9 +11,9 @@ use radscored::{
     image::{self, Image, Voxels},
     ingest,
     roi::{
-        self, load_study, MaskKind, MaskSelector, MaskSource, RegionRef, RoiError, Study, StudyError,
-        DEFAULT_RING_RADIUS_MM,
+        self, MaskKind, MaskSelector, MaskSource, RegionRef, RoiError, StudyError, DEFAULT_RING_RADIUS_MM,
     },
+    study::{Study, StudyInput},
 };
 
 use crate::study_fixture::{edit_items, fixture, fixture_json, rewrite, roi_reference, StudyDir};
@@ -76,12 +76,17 @@ fn assert_equals_label(mask: &Image, study: &str) {
     assert_eq!(set_voxels(mask), expected);
 }
 
+/// Loads the study folder `dir` as the study stage does.
+fn load_study_at(dir: &std::path::Path, selector: &MaskSelector) -> Result<Study, StudyError> {
+    radscored::study::load(StudyInput::Folder(dir.to_path_buf()), selector)
+}
+
 fn load(dir: &StudyDir, kind: MaskKind) -> Study {
-    load_study(dir.path(), &selector(kind)).expect("study loads")
+    load_study_at(dir.path(), &selector(kind)).expect("study loads")
 }
 
 fn roi_failure(dir: &Path, selector: &MaskSelector) -> (RoiError, String) {
-    match load_study(dir, selector) {
+    match load_study_at(dir, selector) {
         Err(StudyError::Roi(error)) => {
             let message = error.to_string();
             (error, message)
@@ -137,7 +142,7 @@ fn regions_are_chosen_by_name_or_number() {
     let dir = study_dir("lung2-crop", "ct", &["seg", "rtstruct"]);
     for kind in [MaskKind::Seg, MaskKind::Rtstruct] {
         let by_name = MaskSelector { kind: kind.clone(), region: Some(RegionRef::Name("GTV-1".into())) };
-        assert_eq!(set_voxels(&load_study(dir.path(), &by_name).unwrap().tumor).len(), 24644);
+        assert_eq!(set_voxels(&load_study_at(dir.path(), &by_name).unwrap().tumor).len(), 24644);
         let absent = MaskSelector { kind, region: Some(RegionRef::Number(2)) };
         let (error, message) = roi_failure(dir.path(), &absent);
         assert!(matches!(error, RoiError::NoMask { .. }), "{message}");
@@ -402,7 +407,7 @@ fn load_study_timings() {
     for (study, ct) in [("lung1", "ct"), ("lung1", "ct-rle"), ("lung2-crop", "ct")] {
         let dir = study_dir(study, ct, &["seg"]);
         load(&dir, MaskKind::Seg);
-        let mut best = None::<roi::LoadTimings>;
+        let mut best = None::<radscored::study::LoadTimings>;
         for _ in 0..5 {
             let t = load(&dir, MaskKind::Seg).timings;
             if best.is_none_or(|b| t.scan + t.volume + t.mask < b.scan + b.volume + b.mask) {

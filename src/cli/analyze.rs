@@ -1,24 +1,41 @@
-//! `radscored analyze`: a study folder (CT series + SEG/RTSTRUCT) in, a JSON report out.
+//! `radscored analyze`: a study folder (CT series + SEG/RTSTRUCT) in, a report out: a short
+//! summary for a person at a terminal, or the JSON report (`--format json`, `--out FILE`).
+//!
+//! With a model bundle the extraction settings are the bundle's; `--params` and `--ring-mm` are
+//! accepted only when they equal them (they are free with `--no-predict`).
 
-use std::path::PathBuf;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::analyze::{analyze, AnalyzeOptions};
-use crate::model::deep::DeepConfig;
+use super::environment;
 use crate::model::predict::Predictor;
-use crate::pseudonym::{default_key_path, SiteKey};
-use crate::radiomics::params;
-use crate::roi::{MaskKind, RegionRef};
+use crate::pseudonym::SiteKey;
+use crate::radiomics::{self, params};
+use crate::roi::{MaskKind, MaskSelector, RegionRef};
+use crate::study::{AnalyzeOptions, Analyzer, Extraction, StudyInput};
+
+/// What `analyze` prints when it writes to the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A few lines: regions, one line per endpoint.
+    Summary,
+    /// The whole report as JSON.
+    Json,
+}
 
 /// Arguments of `radscored analyze`.
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     /// Folder holding the CT series and its segmentation (searched recursively).
     pub study_dir: PathBuf,
-    /// Write the report here instead of stdout.
+    /// Write the JSON report here instead of printing to stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// What to print on stdout (without --out).
+    #[arg(long, value_enum, default_value = "summary")]
+    pub format: ReportFormat,
     /// Use the DICOM SEG of the folder (default: SEG if present, else RTSTRUCT).
     #[arg(long, conflicts_with_all = ["rtstruct", "labelmap"])]
     pub seg: bool,
@@ -31,15 +48,15 @@ pub struct AnalyzeArgs {
     /// Segment / ROI / label to use, by number or by name (default: the only one).
     #[arg(long)]
     pub region: Option<String>,
-    /// Peritumoral ring thickness, millimetres.
-    #[arg(long, default_value_t = crate::roi::DEFAULT_RING_RADIUS_MM)]
-    pub ring_mm: f64,
-    /// PyRadiomics parameter file (default: the paper's setting, embedded).
+    /// Peritumoral ring thickness, millimetres (default: the bundle's; 3 with --no-predict).
+    #[arg(long)]
+    pub ring_mm: Option<f64>,
+    /// PyRadiomics parameter file (default: the bundle's; the paper's with --no-predict).
     #[arg(long)]
     pub params: Option<PathBuf>,
-    /// Model bundle for the ten endpoints' predictions.
-    #[arg(long, default_value = "engines/reference")]
-    pub bundle: PathBuf,
+    /// Model bundle for the ten endpoints' predictions (default: the installed reference bundle).
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
     /// Skip the model stage (features, ring and patch only).
     #[arg(long)]
     pub no_predict: bool,
@@ -47,47 +64,79 @@ pub struct AnalyzeArgs {
     /// $RADSCORED_SITE_KEY, $STATE_DIRECTORY/site.key or ~/.local/state/radscored/site.key).
     #[arg(long)]
     pub site_key: Option<PathBuf>,
+    /// Threads a region's image types may use.
+    #[arg(long, default_value = "1")]
+    pub threads: NonZeroUsize,
 }
 
 /// Runs `radscored analyze`.
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
-    if !(args.ring_mm > 0.0 && args.ring_mm.is_finite()) {
-        anyhow::bail!("--ring-mm must be a positive number of millimetres, not {}", args.ring_mm);
-    }
-    let mut options = AnalyzeOptions::paper();
-    if let Some(path) = &args.params {
-        options.settings = params::read(path)?;
-    }
-    options.ring_radius_mm = args.ring_mm;
-    options.mask.kind = match (&args.labelmap, args.seg, args.rtstruct) {
-        (Some(path), _, _) => MaskKind::LabelMap(path.clone()),
-        (None, true, _) => MaskKind::Seg,
-        (None, false, true) => MaskKind::Rtstruct,
-        (None, false, false) => MaskKind::Any,
-    };
-    options.mask.region = args.region.map(|r| match r.parse::<u32>() {
-        Ok(n) => RegionRef::Number(n),
-        Err(_) => RegionRef::Name(r),
-    });
-    let key_path = args.site_key.unwrap_or_else(default_key_path);
-    let key = SiteKey::load_or_create(&key_path)?;
-    let mut predictor = if args.no_predict {
-        None
-    } else {
-        let search_root = std::env::current_dir()?;
-        Some(
-            Predictor::load(&args.bundle, &DeepConfig::default(), &search_root)
-                .with_context(|| format!("cannot load model bundle {}", args.bundle.display()))?,
-        )
-    };
-    let report = analyze(&args.study_dir, &options, &key, predictor.as_mut())
+    let analyzer = analyzer(&args)?;
+    let report = analyzer
+        .analyze(StudyInput::Folder(args.study_dir.clone()))
         .with_context(|| format!("cannot analyze {}", args.study_dir.display()))?;
-    let text = serde_json::to_string_pretty(&report)? + "\n";
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?
+    let json = || serde_json::to_string_pretty(&report).map(|text| text + "\n");
+    match (&args.out, args.format) {
+        (Some(path), _) => {
+            std::fs::write(path, json()?).with_context(|| format!("cannot write {}", path.display()))?
         }
-        None => print!("{text}"),
+        (None, ReportFormat::Json) => print!("{}", json()?),
+        (None, ReportFormat::Summary) => print!("{}", report.summary()),
     }
     Ok(())
+}
+
+/// The analyzer `args` ask for: mask selector, extraction settings (the bundle's, or checked
+/// against them), site key, predictor.
+fn analyzer(args: &AnalyzeArgs) -> anyhow::Result<Analyzer> {
+    let mask = MaskSelector {
+        kind: match (&args.labelmap, args.seg, args.rtstruct) {
+            (Some(path), _, _) => MaskKind::LabelMap(path.clone()),
+            (None, true, _) => MaskKind::Seg,
+            (None, false, true) => MaskKind::Rtstruct,
+            (None, false, false) => MaskKind::Any,
+        },
+        region: args.region.as_ref().map(|r| match r.parse::<u32>() {
+            Ok(n) => RegionRef::Number(n),
+            Err(_) => RegionRef::Name(r.clone()),
+        }),
+    };
+    if let Some(ring_mm) = args.ring_mm {
+        if !(ring_mm > 0.0 && ring_mm.is_finite()) {
+            anyhow::bail!("--ring-mm must be a positive number of millimetres, not {ring_mm}");
+        }
+    }
+    let key_path = args.site_key.clone().unwrap_or_else(environment::site_key_path);
+    let key = SiteKey::load_or_create(&key_path)?;
+    let pool = radiomics::thread_pool(args.threads);
+    if args.no_predict {
+        let mut extraction = Extraction::paper();
+        if let Some(path) = &args.params {
+            extraction.settings = params::read(path)?;
+        }
+        if let Some(ring_mm) = args.ring_mm {
+            extraction.ring_radius_mm = ring_mm;
+        }
+        return Ok(Analyzer::new(AnalyzeOptions { mask, extraction }, key, None, pool)?);
+    }
+    let predictor = load_predictor(args.bundle.as_deref())?;
+    let mut options = AnalyzeOptions::for_bundle(predictor.bundle(), mask);
+    if let Some(path) = &args.params {
+        options.extraction.settings = params::read(path)?;
+    }
+    if let Some(ring_mm) = args.ring_mm {
+        options.extraction.ring_radius_mm = ring_mm;
+    }
+    Ok(Analyzer::new(options, key, Some(predictor), pool)?)
+}
+
+/// Loads the model bundle at `bundle` (default: the installed reference bundle).
+pub fn load_predictor(bundle: Option<&Path>) -> anyhow::Result<Predictor> {
+    let dir = bundle.map_or_else(environment::default_bundle, Path::to_path_buf);
+    let predictor = Predictor::load(&dir, &environment::deep_config(), &environment::search_root())
+        .with_context(|| format!("cannot load model bundle {}", dir.display()))?;
+    if predictor.bundle().label().contains("not for clinical use") {
+        eprintln!("note: model bundle '{}': {}", predictor.bundle().name(), predictor.bundle().label());
+    }
+    Ok(predictor)
 }

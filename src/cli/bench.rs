@@ -3,17 +3,19 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
+use crate::pseudonym::SiteKey;
 use crate::radiomics::params;
+use crate::roi::MaskSelector;
+use crate::study::{AnalyzeOptions, Analyzer};
 
 /// Arguments of `radscored bench-model`.
 #[derive(Debug, clap::Args)]
 pub struct BenchModelArgs {
     /// Study folder (CT series + segmentation).
-    #[arg(default_value = "samples/lung2-crop")]
     pub study_dir: PathBuf,
-    /// Model bundle.
-    #[arg(long, default_value = "engines/reference")]
-    pub bundle: PathBuf,
+    /// Model bundle (default: the installed reference bundle).
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 20)]
     pub repeat: usize,
@@ -21,14 +23,12 @@ pub struct BenchModelArgs {
 
 /// Runs `radscored bench-model`.
 pub fn run_model(args: BenchModelArgs) -> anyhow::Result<()> {
-    let search_root = std::env::current_dir()?;
-    let mut predictor = crate::model::predict::Predictor::load(
-        &args.bundle,
-        &crate::model::deep::DeepConfig::default(),
-        &search_root,
-    )?;
+    let predictor = super::analyze::load_predictor(args.bundle.as_deref())?;
     let providers = predictor.providers().join(", ");
-    let (median, endpoints) = crate::bench::run_model(&args.study_dir, &mut predictor, args.repeat)?;
+    let options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector::default());
+    let key = SiteKey::load_or_create(&super::environment::site_key_path())?;
+    let analyzer = Analyzer::new(options, key, Some(predictor), None)?;
+    let (median, endpoints) = super::benchmark::run_model(&args.study_dir, &analyzer, args.repeat)?;
     println!(
         "model stage: {endpoints} endpoints in {:.2} ms (median of {}; providers {providers})",
         median.as_secs_f64() * 1e3,
@@ -64,7 +64,7 @@ pub struct BenchArgs {
 /// Runs `radscored bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let settings = params::read_or_defaults(args.params.as_deref())?;
-    let plan = crate::bench::BenchPlan {
+    let plan = super::benchmark::BenchPlan {
         image: args.image,
         mask: args.mask,
         params: args.params,
@@ -72,7 +72,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         python: args.python,
         threads: args.threads,
     };
-    let r = crate::bench::run(&plan, &settings)?;
+    let r = super::benchmark::run(&plan, &settings)?;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     println!(
         "{}: {} features (PyRadiomics {}); radscored ({} thread(s)) {:.2} ms in process, {:.2} ms \

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::model::evaluate::{evaluate, Evaluation};
-use crate::model::metrics::DECISION_THRESHOLD;
-use crate::model::roc_plot::write_roc_png;
-use crate::model::table::LabelledTable;
+use crate::evaluation::evaluate::{evaluate, Evaluation};
+use crate::evaluation::roc_plot::write_roc_png;
+use crate::evaluation::table::LabelledTable;
+use crate::model::classifier::DECISION_THRESHOLD;
 use crate::model::{Classifier, ClassifierModel};
 
 /// Arguments of `radscored evaluate`.

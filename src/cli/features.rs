@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::output::{self, Format};
+use super::batch;
+use super::output::{self, Format};
+use crate::image;
 use crate::radiomics::{self, params};
-use crate::{batch, image};
 
 /// Arguments of `radscored features`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +67,8 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<()> {
         (args.image.expect("clap requires it"), args.mask.expect("clap requires it"));
     let image = image::read(&image_path)?;
     let mask = image::read(&mask_path)?;
-    let features = radiomics::extract_parallel(&image, &mask, &settings, args.threads)
+    let pool = radiomics::thread_pool(args.threads);
+    let features = radiomics::extract_parallel(&image, &mask, &settings, pool.as_ref())
         .with_context(|| format!("{} with {}", image_path.display(), mask_path.display()))?;
     let mut stdout = std::io::stdout().lock();
     output::write(&mut stdout, &features, args.format)?;

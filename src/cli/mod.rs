@@ -2,9 +2,13 @@
 //! hands ready values to the library and prints what it returns. No library module sees a flag.
 
 mod analyze;
+pub mod batch;
 mod bench;
+pub mod benchmark;
+pub mod environment;
 mod evaluate;
 mod features;
+pub mod output;
 
 use clap::{Parser, Subcommand};
 

@@ -71,6 +71,12 @@ impl Geometry {
     }
 }
 
+/// The vector cross product `a × b` (right-handed), e.g. the slice normal from the row and column
+/// directions, or a triangle's area vector from two edges.
+pub fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod samples;
 mod volume;
 
 pub use error::ImageError;
-pub use geometry::{Geometry, GEOMETRY_TOLERANCE};
+pub use geometry::{cross, Geometry, GEOMETRY_TOLERANCE};
 pub use samples::Samples;
 pub use volume::{BoundingBox, Image, Voxels};
 

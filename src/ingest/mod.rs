@@ -1,6 +1,6 @@
 //! Ingest: from a folder of DICOM files to one CT volume in Hounsfield units.
 //!
-//! - [`series`]: scan a folder, group instances by SeriesInstanceUID, classify them (CT image,
+//! - [`series`]: scan a folder (or take instances already parsed), group instances by SeriesInstanceUID, classify them (CT image,
 //!   SEG, RTSTRUCT, other) and choose the CT series (axial, ORIGINAL, not a localizer);
 //! - [`volume`]: sort the slices along the slice normal, check the series (sizes, orientation,
 //!   tilt, gaps, spacing), rescale to HU and keep the geometry exactly;
@@ -16,5 +16,5 @@ pub mod series;
 pub mod volume;
 
 pub use error::IngestError;
-pub use series::{scan, select_ct, Instance, ObjectKind, Series};
+pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
 pub use volume::{assemble, Slice, Volume};

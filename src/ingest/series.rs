@@ -60,6 +60,8 @@ pub struct Instance {
     pub kind: ObjectKind,
     /// Its SOPInstanceUID.
     pub sop_instance_uid: String,
+    /// Its SeriesInstanceUID.
+    pub series_uid: String,
     /// Its StudyInstanceUID (empty when the file has none).
     pub study_uid: String,
     /// The data set up to PixelData, and the file meta group.
@@ -77,6 +79,34 @@ pub struct Series {
 }
 
 impl Instance {
+    /// Reads the header of the file at `path` (up to PixelData); `None`, logged at debug level,
+    /// when it is not a DICOM instance.
+    pub fn read(path: PathBuf) -> Option<Instance> {
+        match OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(&path) {
+            Ok(header) => Instance::from_header(path, header),
+            Err(error) => {
+                tracing::debug!(path = %path.display(), %error, "Skipping a file that is not DICOM.");
+                None
+            }
+        }
+    }
+
+    /// An instance whose header was already parsed (the daemon parses each instance once, as it
+    /// arrives); `None`, logged at debug level, without series or instance UID.
+    pub fn from_header(path: PathBuf, header: DefaultDicomObject) -> Option<Instance> {
+        let (Some(series_uid), Some(sop_instance_uid)) =
+            (attr::string(&header, tags::SERIES_INSTANCE_UID), attr::string(&header, tags::SOP_INSTANCE_UID))
+        else {
+            tracing::debug!(path = %path.display(), "Skipping a DICOM file without series or instance UID.");
+            return None;
+        };
+        let sop_class = attr::string(&header, tags::SOP_CLASS_UID)
+            .unwrap_or_else(|| header.meta().media_storage_sop_class_uid().to_owned());
+        let kind = ObjectKind::from_sop_class(sop_class.trim_end_matches('\0'));
+        let study_uid = attr::string(&header, tags::STUDY_INSTANCE_UID).unwrap_or_default();
+        Some(Instance { path, kind, sop_instance_uid, series_uid, study_uid, header })
+    }
+
     /// The TransferSyntaxUID of the file (from its file meta group).
     pub fn transfer_syntax(&self) -> &str {
         self.header.meta().transfer_syntax().trim_end_matches('\0')
@@ -119,39 +149,27 @@ impl Series {
 }
 
 /// Reads the header of every file below `dir` (recursively) and groups the DICOM instances by
-/// SeriesInstanceUID; series are ordered by UID.
+/// SeriesInstanceUID ([`group`]); files that are not DICOM instances are passed over.
 pub fn scan(dir: &Path) -> Result<Vec<Series>, IngestError> {
     let mut files = Vec::new();
     list_files(dir, &mut files)?;
     files.sort();
+    Ok(group(files.into_iter().filter_map(Instance::read).collect()))
+}
+
+/// Groups instances by SeriesInstanceUID; series are ordered by UID, instances by path.
+pub fn group(instances: Vec<Instance>) -> Vec<Series> {
     let mut by_uid: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
-    for path in files {
-        let header = match OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(&path) {
-            Ok(header) => header,
-            Err(error) => {
-                tracing::debug!(path = %path.display(), %error, "Skipping a file that is not DICOM.");
-                continue;
-            }
-        };
-        let (Some(series_uid), Some(sop_instance_uid)) =
-            (attr::string(&header, tags::SERIES_INSTANCE_UID), attr::string(&header, tags::SOP_INSTANCE_UID))
-        else {
-            tracing::debug!(path = %path.display(), "Skipping a DICOM file without series or instance UID.");
-            continue;
-        };
-        let sop_class = attr::string(&header, tags::SOP_CLASS_UID)
-            .unwrap_or_else(|| header.meta().media_storage_sop_class_uid().to_owned());
-        let kind = ObjectKind::from_sop_class(sop_class.trim_end_matches('\0'));
-        let study_uid = attr::string(&header, tags::STUDY_INSTANCE_UID).unwrap_or_default();
-        by_uid.entry(series_uid).or_default().push(Instance {
-            path,
-            kind,
-            sop_instance_uid,
-            study_uid,
-            header,
-        });
+    for instance in instances {
+        by_uid.entry(instance.series_uid.clone()).or_default().push(instance);
     }
-    Ok(by_uid.into_iter().map(|(uid, instances)| Series { uid, instances }).collect())
+    by_uid
+        .into_iter()
+        .map(|(uid, mut instances)| {
+            instances.sort_by(|a, b| a.path.cmp(&b.path));
+            Series { uid, instances }
+        })
+        .collect()
 }
 
 /// Chooses the CT series to analyse: the one named by `wanted` (typically the series a

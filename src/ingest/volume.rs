@@ -41,7 +41,7 @@ use dicom_object::OpenFileOptions;
 use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
 
 use super::{attr, IngestError, Series};
-use crate::image::{Geometry, Image, Voxels};
+use crate::image::{cross, Geometry, Image, Voxels};
 
 /// Largest difference between two slices' direction cosines still counted as one orientation.
 pub const ORIENTATION_TOLERANCE: f64 = 1e-4;
@@ -101,10 +101,6 @@ pub(crate) fn slice_normal(iop: &[f64; 6]) -> [f64; 3] {
 /// The row and column direction cosines of an ImageOrientationPatient value, each normalised.
 fn row_col_directions(iop: &[f64; 6]) -> [[f64; 3]; 2] {
     [unit([iop[0], iop[1], iop[2]]), unit([iop[3], iop[4], iop[5]])]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 }
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {

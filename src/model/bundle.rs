@@ -10,9 +10,14 @@
 //! written the same way. `engines/reference/manifest.toml` is a complete example:
 //!
 //! ```toml
-//! schema_version = 1
+//! schema_version = 2
 //! name = "reference"
 //! label = "demonstration weights, not for clinical use"   # shown with every prediction
+//!
+//! [extraction]                    # the definitions the RadScores were fitted on
+//! params = { path = "radiomics-params.yaml", sha256 = "<64 hex digits>" }  # PyRadiomics file
+//! ring_radius_mm = 3.0            # peritumoral ring thickness
+//! patch_side = 160                # deep patch side, pixels (this build cuts 160)
 //!
 //! [deep_models.densenet121]
 //! file = { path = "densenet121.onnx", sha256 = "<64 hex digits>" }
@@ -31,6 +36,10 @@
 //! ```
 //!
 //! Unknown keys are errors, and every error names the manifest or file and the field.
+//!
+//! A RadScore's coefficients mean something only with the exact feature definitions they were
+//! fitted on, so the bundle pins them (`[extraction]`): whoever predicts with the bundle extracts
+//! with its settings ([`Bundle::extraction`]), never with others.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,13 +49,15 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::deep::{NetworkSpec, PatchPreprocessing, TRT_CACHE_DIR};
+use super::deep::{NetworkSpec, PatchPreprocessing, PATCH_SIDE};
 use super::radscore::RadScore;
+use crate::error_code::ErrorCode;
+use crate::radiomics::{params, Settings};
 
 /// The manifest's file name inside a bundle folder.
 pub const MANIFEST: &str = "manifest.toml";
 /// The manifest schema this build reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Inputs of every endpoint classifier, in order, named as in the paper's tables:
 /// RadScore of the tumor, RadScore of the peritumoral ring, the ten deep features.
 pub const CLASSIFIER_FEATURES: [&str; 12] =
@@ -125,6 +136,15 @@ pub enum BundleError {
         /// The file's hash.
         actual: String,
     },
+    /// The bundle's PyRadiomics parameter file is not valid.
+    #[error("bundle parameter file {file} (field extraction.params): {source}")]
+    Params {
+        /// The parameter file.
+        file: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: params::ParamsError,
+    },
     /// A classifier file is not the endpoint's combined classifier.
     #[error("classifier {file} (field {field}): {problem}")]
     Classifier {
@@ -135,6 +155,20 @@ pub enum BundleError {
         /// What does not fit, with the values found.
         problem: String,
     },
+}
+
+impl ErrorCode for BundleError {
+    fn code(&self) -> &'static str {
+        match self {
+            BundleError::ReadManifest { .. } => "bundle_manifest_unreadable",
+            BundleError::Manifest { .. } | BundleError::Field { .. } => "bundle_manifest_invalid",
+            BundleError::SchemaVersion { .. } => "bundle_schema_version",
+            BundleError::MissingFile { .. } | BundleError::ReadFile { .. } => "bundle_file_missing",
+            BundleError::HashMismatch { .. } => "bundle_file_hash_mismatch",
+            BundleError::Params { .. } => "bundle_params_invalid",
+            BundleError::Classifier { .. } => "bundle_classifier_mismatch",
+        }
+    }
 }
 
 /// The paper's ten clinical endpoints. T4 is the paper's "T staging", PD1_L1 its "PD-1/PD-L1".
@@ -225,12 +259,22 @@ pub struct EndpointModel {
     pub classifier: PathBuf,
 }
 
+/// The extraction settings a bundle's RadScores were fitted on (its `[extraction]` section).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extraction {
+    /// The PyRadiomics settings of the bundle's parameter file.
+    pub settings: Settings,
+    /// Peritumoral ring thickness, millimetres.
+    pub ring_radius_mm: f64,
+}
+
 /// A loaded, verified bundle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bundle {
     dir: PathBuf,
     name: String,
     label: String,
+    extraction: Extraction,
     networks: BTreeMap<String, NetworkSpec>,
     endpoints: BTreeMap<Endpoint, EndpointModel>,
 }
@@ -248,11 +292,22 @@ struct FileRef {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
-    schema_version: u32,
+    /// Checked before the full parse ([`SchemaVersionOnly`]).
+    #[serde(rename = "schema_version")]
+    _schema_version: u32,
     name: String,
     label: String,
+    extraction: ExtractionEntry,
     deep_models: BTreeMap<String, DeepModelEntry>,
     endpoints: BTreeMap<Endpoint, EndpointEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtractionEntry {
+    params: FileRef,
+    ring_radius_mm: f64,
+    patch_side: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -278,6 +333,12 @@ struct Regions {
     ring: RadScore,
 }
 
+/// The one field read before the rest, so that another schema is named as such.
+#[derive(Debug, Deserialize)]
+struct SchemaVersionOnly {
+    schema_version: u32,
+}
+
 /// The two fields of a classifier file the bundle checks; the classifier module reads the rest.
 #[derive(Debug, Deserialize)]
 struct ClassifierHeader {
@@ -291,12 +352,16 @@ impl Bundle {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|source| BundleError::ReadManifest { path: manifest_path.clone(), source })?;
-        let manifest: Manifest = toml::from_str(&text)
-            .map_err(|e| BundleError::Manifest { path: manifest_path.clone(), message: e.to_string() })?;
-        let loader = Loader { dir, manifest: &manifest_path };
-        if manifest.schema_version != SCHEMA_VERSION {
-            return Err(BundleError::SchemaVersion { path: manifest_path, found: manifest.schema_version });
+        let manifest_error = |e: toml::de::Error| BundleError::Manifest {
+            path: manifest_path.clone(),
+            message: e.to_string(),
+        };
+        let version: SchemaVersionOnly = toml::from_str(&text).map_err(manifest_error)?;
+        if version.schema_version != SCHEMA_VERSION {
+            return Err(BundleError::SchemaVersion { path: manifest_path, found: version.schema_version });
         }
+        let manifest: Manifest = toml::from_str(&text).map_err(manifest_error)?;
+        let loader = Loader { dir, manifest: &manifest_path };
         for (field, value) in [("name", &manifest.name), ("label", &manifest.label)] {
             if value.trim().is_empty() {
                 return Err(loader.field(field, "must not be empty".to_string()));
@@ -306,11 +371,19 @@ impl Bundle {
             return Err(loader.field("endpoints", "the bundle has no endpoint".to_string()));
         }
 
+        let extraction = loader.extraction(&manifest.extraction)?;
         let mut networks = BTreeMap::new();
         for (key, entry) in manifest.deep_models {
             let onnx = loader.verified_file(&format!("deep_models.{key}.file"), &entry.file)?;
-            networks
-                .insert(key, NetworkSpec { onnx, input: entry.input, preprocessing: entry.preprocessing });
+            networks.insert(
+                key,
+                NetworkSpec {
+                    onnx,
+                    sha256: entry.file.sha256,
+                    input: entry.input,
+                    preprocessing: entry.preprocessing,
+                },
+            );
         }
         let mut endpoints = BTreeMap::new();
         for (endpoint, entry) in manifest.endpoints {
@@ -334,7 +407,14 @@ impl Bundle {
                 },
             );
         }
-        Ok(Bundle { dir: dir.to_path_buf(), name: manifest.name, label: manifest.label, networks, endpoints })
+        Ok(Bundle {
+            dir: dir.to_path_buf(),
+            name: manifest.name,
+            label: manifest.label,
+            extraction,
+            networks,
+            endpoints,
+        })
     }
 
     /// The bundle folder.
@@ -350,6 +430,11 @@ impl Bundle {
     /// The label every prediction carries, e.g. "demonstration weights, not for clinical use".
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// The extraction settings its RadScores were fitted on.
+    pub fn extraction(&self) -> &Extraction {
+        &self.extraction
     }
 
     /// The endpoints the bundle predicts, in the paper's order.
@@ -377,11 +462,6 @@ impl Bundle {
         }
         outputs
     }
-
-    /// Where TensorRT keeps the engines it builds for this bundle on this machine.
-    pub fn trt_cache(&self) -> PathBuf {
-        self.dir.join(TRT_CACHE_DIR)
-    }
 }
 
 /// Field checks against one manifest.
@@ -391,6 +471,26 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    /// The `[extraction]` section: the parameter file verified and parsed, the ring and patch
+    /// checked.
+    fn extraction(&self, entry: &ExtractionEntry) -> Result<Extraction, BundleError> {
+        let file = self.verified_file("extraction.params", &entry.params)?;
+        let settings = params::read(&file).map_err(|source| BundleError::Params { file, source })?;
+        if !(entry.ring_radius_mm > 0.0 && entry.ring_radius_mm.is_finite()) {
+            return Err(self.field(
+                "extraction.ring_radius_mm",
+                format!("must be a positive number of millimetres, got {}", entry.ring_radius_mm),
+            ));
+        }
+        if entry.patch_side != PATCH_SIDE {
+            return Err(self.field(
+                "extraction.patch_side",
+                format!("is {}; this build cuts {PATCH_SIDE}-pixel patches", entry.patch_side),
+            ));
+        }
+        Ok(Extraction { settings, ring_radius_mm: entry.ring_radius_mm })
+    }
+
     fn field(&self, field: &str, problem: String) -> BundleError {
         BundleError::Field { path: self.manifest.to_path_buf(), field: field.to_string(), problem }
     }
@@ -485,12 +585,19 @@ mod tests {
         let classifier =
             format!(r#"{{"endpoint":"LVI","features":{:?},"classifier":{{}}}}"#, CLASSIFIER_FEATURES);
         std::fs::write(dir.path().join("classifiers/LVI.json"), &classifier).unwrap();
+        std::fs::write(dir.path().join("params.yaml"), "setting:\n  binWidth: 25\n").unwrap();
+        let params_hash = sha256_hex(&dir.path().join("params.yaml")).unwrap();
         let net_hash = sha256_hex(&dir.path().join("net.onnx")).unwrap();
         let clf_hash = sha256_hex(&dir.path().join("classifiers/LVI.json")).unwrap();
         let manifest = format!(
-            r#"schema_version = 1
+            r#"schema_version = 2
 name = "test"
 label = "demonstration weights, not for clinical use"
+
+[extraction]
+params = {{ path = "params.yaml", sha256 = "{params_hash}" }}
+ring_radius_mm = 3.0
+patch_side = 160
 
 [deep_models.net]
 file = {{ path = "net.onnx", sha256 = "{net_hash}" }}
@@ -526,7 +633,9 @@ radscore.ring = {{ intercept = 0.0, terms = [ {{ feature = "original_shape_Spher
         assert_eq!(bundle.network_outputs("net"), ["features_LVI"]);
         let (key, net) = bundle.networks().next().unwrap();
         assert_eq!((key, net.input.as_str(), net.preprocessing.channels()), ("net", "patch", 1));
-        assert_eq!(bundle.trt_cache(), dir.path().join("trt-cache"));
+        assert_eq!(bundle.extraction().ring_radius_mm, 3.0);
+        assert_eq!(bundle.extraction().settings.binning, crate::radiomics::Binning::Width(25.0));
+        assert!(!bundle.extraction().settings.wavelet_enabled);
     }
 
     #[test]
@@ -578,13 +687,23 @@ radscore.ring = {{ intercept = 0.0, terms = [ {{ feature = "original_shape_Spher
 
     #[test]
     fn schema_version_is_checked() {
-        let (_dir, err) = load_err(|m| m.replace("schema_version = 1", "schema_version = 2"));
-        assert!(err.to_string().ends_with("schema_version is 2, this build reads 1"), "{err}");
+        let (_dir, err) = load_err(|m| m.replace("schema_version = 2", "schema_version = 1"));
+        assert!(err.to_string().ends_with("schema_version is 1, this build reads 2"), "{err}");
     }
 
     #[test]
     fn field_rules_are_checked() {
-        let cases: [(&str, &str, &str); 5] = [
+        let cases: [(&str, &str, &str); 7] = [
+            (
+                "ring_radius_mm = 3.0",
+                "ring_radius_mm = -1.0",
+                "field extraction.ring_radius_mm: must be a positive number of millimetres, got -1",
+            ),
+            (
+                "patch_side = 160",
+                "patch_side = 224",
+                "field extraction.patch_side: is 224; this build cuts 160",
+            ),
             (
                 "label = \"demonstration weights, not for clinical use\"",
                 "label = \" \"",
@@ -605,7 +724,7 @@ radscore.ring = {{ intercept = 0.0, terms = [ {{ feature = "original_shape_Spher
                 "path = \"/etc/passwd\"",
                 "field deep_models.net.file.path: '/etc/passwd' must be a relative path",
             ),
-            ("sha256 = \"", "sha256 = \"AB", "field deep_models.net.file.sha256: 'AB"),
+            ("sha256 = \"", "sha256 = \"AB", "field extraction.params.sha256: 'AB"),
         ];
         for (from, to, expected) in cases {
             let (_dir, err) = load_err(|m| m.replacen(from, to, 1));
@@ -646,11 +765,25 @@ radscore.ring = {{ intercept = 0.0, terms = [ {{ feature = "original_shape_Spher
         std::fs::write(&path, &wrong).unwrap();
         let manifest = dir.path().join(MANIFEST);
         let text = std::fs::read_to_string(&manifest).unwrap();
-        let old_hash = text.split("sha256 = \"").nth(2).unwrap()[..64].to_string();
+        let old_hash = text.split("sha256 = \"").nth(3).unwrap()[..64].to_string();
         std::fs::write(&manifest, text.replace(&old_hash, &sha256_hex(&path).unwrap())).unwrap();
         let err = Bundle::load(dir.path()).unwrap_err();
         assert!(matches!(err, BundleError::Classifier { .. }), "{err}");
         assert!(err.to_string().ends_with("it is for endpoint 'PI', not 'LVI'"), "{err}");
+    }
+
+    #[test]
+    fn invalid_parameter_file_is_refused() {
+        let dir = bundle_with(|m| m);
+        let params = dir.path().join("params.yaml");
+        std::fs::write(&params, "setting:\n  binWidht: 25\n").unwrap();
+        let manifest = dir.path().join(MANIFEST);
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let old_hash = text.split("sha256 = \"").nth(1).unwrap()[..64].to_string();
+        std::fs::write(&manifest, text.replace(&old_hash, &sha256_hex(&params).unwrap())).unwrap();
+        let err = Bundle::load(dir.path()).unwrap_err();
+        assert!(matches!(err, BundleError::Params { .. }), "{err}");
+        assert!(err.to_string().contains("field extraction.params"), "{err}");
     }
 
     #[test]

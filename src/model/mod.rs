@@ -1,5 +1,5 @@
-//! Model stage: turns feature rows into endpoint probabilities and measures classifiers on
-//! labelled test sets.
+//! Model stage: turns a study's features and deep patch into endpoint probabilities (offline
+//! evaluation on labelled test sets lives apart, in [`crate::evaluation`]).
 //!
 //! Per endpoint the paper fuses two RadScores (tumor and peritumoral ring, linear in z-scored
 //! PyRadiomics features) with ten deep features (the penultimate layer of a DenseNet121 run on
@@ -9,10 +9,6 @@
 //! - [`classifier`]: the seven classifier types of the Deep-RadScore paper (Gaussian NB, LDA,
 //!   logistic regression, SVC, random forest, KNN, MLP), loaded from the portable JSON schema of
 //!   `shared/refdata/deepradscore/` and evaluated exactly as scikit-learn 1.0.2 does.
-//! - [`table`]: labelled feature tables (`index,disease,<features…>` CSV).
-//! - [`metrics`]: ROC curve, AUC, DeLong 95% CI, accuracy, precision, recall, F1.
-//! - [`evaluate`]: one classifier on one table, with all the statistics (`radscored evaluate`).
-//! - [`roc_plot`]: the ROC curve as a PNG.
 //! - [`bundle`]: a model bundle's manifest, loaded and verified (sha256 of every file).
 //! - [`radscore`]: z-score and linear RadScore with per-feature contributions.
 //! - [`predict`]: all endpoints of one study, with what drove each score.
@@ -23,12 +19,8 @@
 pub mod bundle;
 pub mod classifier;
 pub mod deep;
-pub mod evaluate;
-pub mod metrics;
 pub mod predict;
 pub mod radscore;
-pub mod roc_plot;
-pub mod table;
 
 pub use bundle::{Bundle, Endpoint};
 pub use classifier::{Classifier, ClassifierError, ClassifierModel};

@@ -6,17 +6,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use super::bundle::{Bundle, BundleError, Endpoint};
-use super::classifier::{Classifier, ClassifierError, ClassifierModel};
-use super::deep::{DeepConfig, DeepError, DeepNet, HuPatch, OrtNet, OrtRuntime, DEEP_FEATURES};
+use super::classifier::{Classifier, ClassifierError, ClassifierModel, DECISION_THRESHOLD};
+use super::deep::{DeepConfig, DeepError, DeepNet, DeepOutputs, HuPatch, OrtRuntime, DEEP_FEATURES};
 use super::radscore::{Contribution, RadScoreError, RadScoreValue};
+use crate::error_code::ErrorCode;
 use crate::radiomics::FeatureVector;
-
-/// Probability above which an endpoint is reported positive (the classifiers' own threshold).
-pub const POSITIVE_ABOVE: f64 = 0.5;
 
 /// Why predictions could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +41,12 @@ pub enum PredictError {
         #[source]
         source: RadScoreError,
     },
+    /// A network of the bundle was not given to [`Predictor::with_networks`].
+    #[error("no network was loaded for the bundle's deep model '{key}'")]
+    MissingNetwork {
+        /// Its key under `[deep_models]`.
+        key: String,
+    },
     /// A classifier expects inputs other than the paper's twelve.
     #[error("{endpoint} classifier expects inputs {found:?}, not the paper's radscore_3D, radscore_peritumoral, x1..x10")]
     ClassifierInputs {
@@ -52,10 +57,27 @@ pub enum PredictError {
     },
 }
 
-/// A bundle loaded for prediction: its networks started, its classifiers parsed.
+impl ErrorCode for PredictError {
+    fn code(&self) -> &'static str {
+        match self {
+            PredictError::Bundle(e) => e.code(),
+            PredictError::Deep(e) => e.code(),
+            PredictError::Classifier(_) => "classifier_failed",
+            PredictError::RadScore { .. } => "radscore_feature_missing",
+            PredictError::MissingNetwork { .. } => "bundle_network_missing",
+            PredictError::ClassifierInputs { .. } => "classifier_inputs_mismatch",
+        }
+    }
+}
+
+/// A bundle loaded for prediction: its networks started, its classifiers parsed. Loaded once per
+/// process and shared: [`Predictor::predict`] takes `&self` and may be called from any thread.
+/// Each network runs one patch at a time (an ONNX Runtime session's run needs it exclusively);
+/// RadScores and classifiers run in the calling thread.
 pub struct Predictor {
     bundle: Bundle,
-    networks: BTreeMap<String, OrtNet>,
+    networks: BTreeMap<String, Mutex<Box<dyn DeepNet>>>,
+    providers: Vec<&'static str>,
     classifiers: BTreeMap<Endpoint, ClassifierModel>,
 }
 
@@ -119,11 +141,27 @@ impl Predictor {
     pub fn load(dir: &Path, config: &DeepConfig, search_root: &Path) -> Result<Predictor, PredictError> {
         let bundle = Bundle::load(dir)?;
         let runtime = OrtRuntime::init(config, search_root)?;
-        let mut networks = BTreeMap::new();
+        let mut networks: BTreeMap<String, Box<dyn DeepNet>> = BTreeMap::new();
         for (key, spec) in bundle.networks() {
             let outputs = bundle.network_outputs(key);
-            networks.insert(key.to_string(), runtime.network(spec, &outputs, &bundle.trt_cache())?);
+            networks.insert(key.to_string(), Box::new(runtime.network(spec, &outputs)?));
         }
+        Predictor::with_networks(bundle, networks)
+    }
+
+    /// A predictor over a loaded bundle and networks built elsewhere (one per key of the
+    /// bundle's `[deep_models]`; tests use small networks here).
+    pub fn with_networks(
+        bundle: Bundle,
+        networks: BTreeMap<String, Box<dyn DeepNet>>,
+    ) -> Result<Predictor, PredictError> {
+        for (key, _) in bundle.networks() {
+            if !networks.contains_key(key) {
+                return Err(PredictError::MissingNetwork { key: key.to_string() });
+            }
+        }
+        let providers = networks.values().flat_map(|n| n.providers().iter().copied()).collect();
+        let networks = networks.into_iter().map(|(k, n)| (k, Mutex::new(n))).collect();
         let mut classifiers = BTreeMap::new();
         for (endpoint, model) in bundle.endpoints() {
             let classifier = Classifier::from_json_file(&model.classifier)?;
@@ -136,23 +174,31 @@ impl Predictor {
             }
             classifiers.insert(endpoint, classifier);
         }
-        Ok(Predictor { bundle, networks, classifiers })
+        Ok(Predictor { bundle, networks, providers, classifiers })
+    }
+
+    /// The bundle it predicts with.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
     }
 
     /// Execution providers of the loaded networks.
-    pub fn providers(&self) -> Vec<&'static str> {
-        self.networks.values().flat_map(|n| n.providers().iter().copied()).collect()
+    pub fn providers(&self) -> &[&'static str] {
+        &self.providers
     }
 
     /// Predicts every endpoint from the tumor's and ring's features and the deep patch.
     pub fn predict(
-        &mut self,
+        &self,
         tumor: &FeatureVector,
         ring: &FeatureVector,
         patch: &HuPatch,
     ) -> Result<Predictions, PredictError> {
-        let mut outputs = BTreeMap::new();
-        for (key, net) in &mut self.networks {
+        let mut outputs: BTreeMap<String, DeepOutputs> = BTreeMap::new();
+        for (key, net) in &self.networks {
+            // A panic in another thread's run leaves the network as it was before that call
+            // (runs hold no state between calls), so a poisoned lock is still usable.
+            let mut net = net.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             outputs.insert(key.clone(), net.run(patch)?);
         }
         let mut endpoints = BTreeMap::new();
@@ -176,7 +222,7 @@ impl Predictor {
                 endpoint.as_str().to_string(),
                 EndpointPrediction {
                     probability,
-                    label: u8::from(probability > POSITIVE_ABOVE),
+                    label: u8::from(probability > DECISION_THRESHOLD),
                     radscore_tumor: tumor_score.score,
                     radscore_ring: ring_score.score,
                     deep_features: deep,
@@ -196,8 +242,20 @@ impl Predictor {
         Ok(Predictions {
             bundle: self.bundle.name().to_string(),
             label: self.bundle.label().to_string(),
-            providers: self.providers(),
+            providers: self.providers.clone(),
             endpoints,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Predictor;
+
+    /// The daemon shares one predictor between its workers.
+    #[test]
+    fn predictor_is_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Predictor>();
     }
 }

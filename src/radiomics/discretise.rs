@@ -13,7 +13,7 @@
 use super::roi::{GreyLevels, Roi};
 
 /// How grey levels are binned.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub enum Binning {
     /// Fixed bin width in the image's unit (PyRadiomics `binWidth`, default 25).
     Width(f64),

@@ -87,18 +87,32 @@ impl FeatureVector {
 /// Extracts every enabled feature of the region `settings.label` of `mask` in `image`, on the
 /// calling thread.
 pub fn extract(image: &Image, mask: &Image, settings: &Settings) -> Result<FeatureVector, ExtractError> {
-    extract_parallel(image, mask, settings, NonZeroUsize::MIN)
+    extract_parallel(image, mask, settings, None)
+}
+
+/// The process's pool for [`extract_parallel`], made once and sized by configuration: `None` for
+/// one thread (nothing is spawned), or when the pool cannot start (logged; the work then runs on
+/// the calling thread).
+pub fn thread_pool(threads: NonZeroUsize) -> Option<rayon::ThreadPool> {
+    if threads.get() == 1 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.get())
+        .thread_name(|i| format!("radiomics-{i}"))
+        .build()
+        .map_err(|error| tracing::warn!(%error, "Could not start the extraction threads; running on one."))
+        .ok()
 }
 
 /// [`extract`] with the image types (the original image and each wavelet sub-band), which are
-/// independent, computed on up to `threads` threads (a rayon pool made for the call). The
-/// features, their values and their order do not depend on `threads`; with 1 nothing is spawned.
-/// Should the pool fail to start, the work runs on the calling thread.
+/// independent, computed on the threads of `pool` ([`thread_pool`]; `None`: on the calling
+/// thread). The features, their values and their order do not depend on the pool.
 pub fn extract_parallel(
     image: &Image,
     mask: &Image,
     settings: &Settings,
-    threads: NonZeroUsize,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<FeatureVector, ExtractError> {
     let spacing = image.geometry.spacing_mm;
     let normalisation = settings.normalize.then(|| Normalisation::of(image, settings)).transpose()?;
@@ -135,17 +149,8 @@ pub fn extract_parallel(
         }
     }
     let compute = |(prefix, roi): &(String, Roi)| image_type_features(prefix, roi, settings);
-    let pool = (threads.get() > 1)
-        .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads.get()).build())
-        .and_then(|built| {
-            built
-                .map_err(
-                    |error| tracing::warn!(%error, "Could not start the extraction threads; running on one."),
-                )
-                .ok()
-        });
     // Collected in input order; the first failing image type (in that order) is reported.
-    let per_type: Vec<Result<FeatureVector, ExtractError>> = match &pool {
+    let per_type: Vec<Result<FeatureVector, ExtractError>> = match pool {
         Some(pool) => pool.install(|| image_types.par_iter().map(compute).collect()),
         None => image_types.iter().map(compute).collect(),
     };
@@ -200,8 +205,8 @@ mod tests {
         let one = extract(&image, &mask, &settings).unwrap();
         assert_eq!(one.len(), 851);
         for threads in [2, 3, 9] {
-            let many =
-                extract_parallel(&image, &mask, &settings, NonZeroUsize::new(threads).unwrap()).unwrap();
+            let pool = thread_pool(NonZeroUsize::new(threads).unwrap());
+            let many = extract_parallel(&image, &mask, &settings, pool.as_ref()).unwrap();
             // Bit for bit, NaN included.
             let bits = |f: &FeatureVector| {
                 f.entries.iter().map(|(n, v)| (n.clone(), v.to_bits())).collect::<Vec<_>>()

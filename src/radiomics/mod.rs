@@ -21,7 +21,7 @@ pub mod texture;
 pub mod wavelet;
 
 pub use discretise::{discretise, Binning};
-pub use extract::{extract, extract_parallel, ExtractError, FeatureVector};
+pub use extract::{extract, extract_parallel, thread_pool, ExtractError, FeatureVector};
 pub use roi::{GreyLevels, Roi};
 pub use settings::{FeatureClass, Settings};
 pub use texture::{TextureSettings, WeightingNorm};

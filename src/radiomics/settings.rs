@@ -4,7 +4,7 @@
 use super::{Binning, TextureSettings};
 
 /// A feature class, in the order PyRadiomics writes them (shape first, then alphabetical).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum FeatureClass {
     /// 3-D shape of the mask.
     Shape,
@@ -54,7 +54,7 @@ impl FeatureClass {
 }
 
 /// How `resegmentRange` is interpreted (PyRadiomics `resegmentMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ResegmentMode {
     /// Thresholds in the image's unit.
     Absolute,
@@ -65,7 +65,7 @@ pub enum ResegmentMode {
 }
 
 /// Mask resegmentation: keep the region's voxels whose value lies in a range.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Resegment {
     /// Lower threshold, and optionally the upper one (sorted).
     pub range: Vec<f64>,
@@ -74,7 +74,7 @@ pub struct Resegment {
 }
 
 /// The `Wavelet` image type's own settings (PyRadiomics `wavelet`, `start_level`, `level`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WaveletParams {
     /// Wavelet name as PyWavelets spells it (default `coif1`).
     pub wavelet: String,
@@ -91,7 +91,7 @@ impl Default for WaveletParams {
 }
 
 /// Everything that decides the numbers of one extraction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Settings {
     /// Mask value of the region (PyRadiomics `label`, default 1).
     pub label: f64,
@@ -150,5 +150,18 @@ impl Default for Settings {
             wavelet: WaveletParams::default(),
             classes: FeatureClass::ALL.into_iter().map(|c| (c, Vec::new())).collect(),
         }
+    }
+}
+
+impl Settings {
+    /// Lower-case hex sha256 of the settings' canonical form (their JSON serialisation, fields in
+    /// declaration order, numbers in shortest round-trip form): two parameter files that give
+    /// the same settings (comments, key order, defaults written out or not) have the same hash,
+    /// so a result can be traced to the definitions that produced it.
+    pub fn canonical_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let canonical =
+            serde_json::to_vec(self).expect("settings serialise: plain numbers, strings and lists");
+        Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
     }
 }

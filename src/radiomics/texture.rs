@@ -3,7 +3,7 @@
 
 /// How per-angle matrices are weighted by the length of their displacement (PyRadiomics
 /// `weightingNorm`). Without weighting, features are computed per angle and averaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum WeightingNorm {
     /// Weight `exp(-‖d‖²)` with ‖d‖ the infinity norm of the displacement in millimetres.
     Infinity,
@@ -16,7 +16,7 @@ pub enum WeightingNorm {
 }
 
 /// Settings of the texture classes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TextureSettings {
     /// Neighbour distances in voxels (infinity norm) for GLCM, NGTDM and GLDM; default `[1]`.
     pub distances: Vec<usize>,

@@ -1,7 +1,7 @@
 //! Regions of interest on the CT grid: the tumor mask, its peritumoral ring and the deep patch.
 //!
-//! - [`source`]: find the tumor segmentation of a study folder and load the study
-//!   ([`load_study`]: CT volume + tumor mask);
+//! - [`source`]: which segmentation and region a mask comes from (selector, source used, the
+//!   region bookkeeping SEG and RTSTRUCT share); the study stage ([`crate::study`]) chooses it;
 //! - [`seg`]: DICOM SEG (binary and fractional) → mask;
 //! - [`rtstruct`]: RTSTRUCT closed planar contours → mask (documented rasterisation rule);
 //! - [`labelmap`]: NRRD / NIfTI label maps that share the CT grid (research input);
@@ -24,8 +24,8 @@ pub mod source;
 
 pub use error::{RoiError, StudyError};
 pub use labelmap::labelmap_mask;
-pub use patch::{deep_patch, Patch};
+pub use patch::{deep_patch, Patch, PATCH_SIDE};
 pub use ring::{peritumoral_ring, DEFAULT_RING_RADIUS_MM};
 pub use rtstruct::rtstruct_mask;
 pub use seg::seg_mask;
-pub use source::{load_study, LoadTimings, MaskKind, MaskSelector, MaskSource, RegionRef, Study};
+pub use source::{MaskKind, MaskSelector, MaskSource, RegionRef};

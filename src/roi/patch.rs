@@ -16,15 +16,15 @@ use std::borrow::Cow;
 use super::{grid, RoiError};
 use crate::image::Image;
 
-/// Side of the square patch, in voxels.
-pub const PATCH_SIZE: usize = 160;
+/// Side of the square patch, in voxels (the paper's "160 × 160 pixel square image plaques").
+pub const PATCH_SIDE: usize = 160;
 /// Value of patch pixels outside the image: air, HU.
 pub const PATCH_FILL_HU: f32 = -1024.0;
 
 /// A patch of one axial slice around the tumor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Patch {
-    /// HU, `PATCH_SIZE × PATCH_SIZE`, row by row (`j`), columns (`i`) fastest.
+    /// HU, `PATCH_SIDE × PATCH_SIDE`, row by row (`j`), columns (`i`) fastest.
     pub values_hu: Vec<f32>,
     /// Slice index `k*` the patch is cut from.
     pub slice: usize,
@@ -67,11 +67,11 @@ pub fn deep_patch(ct: &Image, tumor: &Image) -> Result<Patch, RoiError> {
     let centroid = sum_ij[slice].map(|s| s / largest as f64);
     let centre = centroid.map(|c| (c + 0.5).floor() as usize);
 
-    let half = (PATCH_SIZE / 2) as i64;
-    let mut values_hu = Vec::with_capacity(PATCH_SIZE * PATCH_SIZE);
-    for r in 0..PATCH_SIZE as i64 {
+    let half = (PATCH_SIDE / 2) as i64;
+    let mut values_hu = Vec::with_capacity(PATCH_SIDE * PATCH_SIDE);
+    for r in 0..PATCH_SIDE as i64 {
         let j = centre[1] as i64 - half + r;
-        for c in 0..PATCH_SIZE as i64 {
+        for c in 0..PATCH_SIDE as i64 {
             let i = centre[0] as i64 - half + c;
             let outside = i < 0 || j < 0 || i >= nx as i64 || j >= ny as i64;
             values_hu.push(if outside { PATCH_FILL_HU } else { ct.at(i as usize, j as usize, slice) as f32 });
@@ -112,9 +112,9 @@ mod tests {
         assert_eq!(patch.slice, 3);
         assert_eq!(patch.centroid, [5.5, 6.75]);
         assert_eq!(patch.centre, [6, 7]);
-        assert_eq!(patch.values_hu[80 * PATCH_SIZE + 80], ct.at(6, 7, 3) as f32);
+        assert_eq!(patch.values_hu[80 * PATCH_SIDE + 80], ct.at(6, 7, 3) as f32);
         assert_eq!(patch.values_hu[0], PATCH_FILL_HU);
-        assert_eq!(patch.values_hu[(80 - 7) * PATCH_SIZE + (80 - 6)], ct.at(0, 0, 3) as f32);
-        assert_eq!(patch.values_hu.len(), PATCH_SIZE * PATCH_SIZE);
+        assert_eq!(patch.values_hu[(80 - 7) * PATCH_SIDE + (80 - 6)], ct.at(0, 0, 3) as f32);
+        assert_eq!(patch.values_hu.len(), PATCH_SIDE * PATCH_SIDE);
     }
 }

@@ -1,36 +1,18 @@
-//! Finding the tumor segmentation of a study and loading the study: CT volume plus tumor mask.
-//!
-//! [`load_study`] scans the folder once ([`ingest::scan`]); the segmentation decides which CT
-//! series is meant:
-//! - SEG / RTSTRUCT ([`MaskKind::Any`], [`MaskKind::Seg`], [`MaskKind::Rtstruct`]): the candidates
-//!   are the objects of that kind in the folder that reference a qualifying CT series (through
-//!   ReferencedSeriesSequence / RTReferencedSeriesSequence, or through the instances their frames
-//!   and contours reference) and hold the region asked for. `Any` prefers SEG to RTSTRUCT when both
-//!   qualify (a folder from a planning system often carries both, drawn from the same contours).
-//!   Exactly one candidate must remain; the CT series it references is assembled and the mask
-//!   drawn on its grid, after checking Frame of Reference and instance references.
-//! - label map ([`MaskKind::LabelMap`]): the folder must hold exactly one qualifying CT series,
-//!   and the label map must share its geometry.
+//! Where a tumor mask comes from and which region of it: the selector a caller gives
+//! ([`MaskSelector`]: SEG, RTSTRUCT or label map, and a region by number or name), the source
+//! actually used ([`MaskSource`]), and the region bookkeeping the SEG and RTSTRUCT readers share
+//! ([`MaskHeader`], [`pick_region`]). Choosing the segmentation of a study is the study stage's
+//! job ([`crate::study`]).
 //!
 //! The region is chosen by number (SegmentNumber, ROINumber, label value) or by name (SegmentLabel,
 //! ROIName; exact, case-sensitive); with none given, the object must hold exactly one region.
 
-use std::{
-    path::{Path, PathBuf},
-    time::{Duration, Instant},
-};
+use std::path::PathBuf;
 
 use dicom_core::Tag;
 
-use super::{labelmap, rtstruct, seg, RoiError, StudyError};
-use crate::{
-    image::Image,
-    ingest::{
-        self,
-        attr::{self, Object},
-        ObjectKind, Series,
-    },
-};
+use super::RoiError;
+use crate::ingest::attr::{self, Object};
 
 /// Which segment (SEG), ROI (RTSTRUCT) or label value (label map) is the tumor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,80 +89,22 @@ pub enum MaskSource {
     },
 }
 
-/// Wall-clock time of each step of [`load_study`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LoadTimings {
-    /// Reading the headers of the folder's files.
-    pub scan: Duration,
-    /// Assembling the CT volume (reading and decoding pixels, HU).
-    pub volume: Duration,
-    /// Finding and drawing the tumor mask.
-    pub mask: Duration,
-}
-
-/// A CT study ready for analysis.
-#[derive(Debug, Clone)]
-pub struct Study {
-    /// The CT volume in HU.
-    pub ct: Image,
-    /// The tumor mask on the CT grid: `Voxels::U8`, 1 inside, 0 outside.
-    pub tumor: Image,
-    /// SeriesInstanceUID of the CT series.
-    pub series_uid: String,
-    /// StudyInstanceUID (patient-linked: hash it before it leaves the machine).
-    pub study_uid: String,
-    /// Where the tumor mask came from.
-    pub mask_source: MaskSource,
-    /// Time spent in each step.
-    pub timings: LoadTimings,
-}
-
-/// Loads the CT series of the study folder `dir` and its tumor mask, as `selector` says.
-pub fn load_study(dir: &Path, selector: &MaskSelector) -> Result<Study, StudyError> {
-    let started = Instant::now();
-    let series = ingest::scan(dir)?;
-    let scan = started.elapsed();
-    let region = selector.region.as_ref();
-    let (volume, volume_time, (tumor, mask_source), mask_time) = match &selector.kind {
-        MaskKind::LabelMap(path) => {
-            let started = Instant::now();
-            let volume = ingest::assemble(ingest::select_ct(dir, &series, None)?)?;
-            let volume_time = started.elapsed();
-            let started = Instant::now();
-            let mask = labelmap::labelmap_mask(path, &volume.image.geometry, region)?;
-            (volume, volume_time, mask, started.elapsed())
+impl std::fmt::Display for MaskSource {
+    /// The kind, the region and the file's name (never the folders above it, which may name the
+    /// patient), e.g. `SEG segment 1 'GTV-1' of seg.dcm`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name =
+            |path: &PathBuf| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match self {
+            MaskSource::Seg { path, segment_number, segment_label, .. } => {
+                write!(f, "SEG segment {segment_number} '{segment_label}' of {}", name(path))
+            }
+            MaskSource::Rtstruct { path, roi_number, roi_name, .. } => {
+                write!(f, "RTSTRUCT ROI {roi_number} '{roi_name}' of {}", name(path))
+            }
+            MaskSource::LabelMap { path, label } => write!(f, "label {label} of {}", name(path)),
         }
-        kind => {
-            let started = Instant::now();
-            let (object, ct_uid) = choose_dicom_mask(dir, &series, kind, region)?;
-            let mask_time = started.elapsed();
-            let started = Instant::now();
-            let volume = ingest::assemble(ingest::select_ct(dir, &series, Some(&ct_uid))?)?;
-            let volume_time = started.elapsed();
-            let started = Instant::now();
-            let mask = match object.kind {
-                ObjectKind::Segmentation => seg::seg_mask(&object.path, &volume, region)?,
-                _ => rtstruct::rtstruct_mask(&object.path, &volume, region)?,
-            };
-            (volume, volume_time, mask, mask_time + started.elapsed())
-        }
-    };
-    if grid_count(&tumor) == 0 {
-        return Err(RoiError::EmptyMask { what: format!("tumor mask from {mask_source:?}") }.into());
     }
-    Ok(Study {
-        ct: volume.image,
-        tumor,
-        series_uid: volume.series_uid,
-        study_uid: volume.study_uid,
-        mask_source,
-        timings: LoadTimings { scan, volume: volume_time, mask: mask_time },
-    })
-}
-
-/// Number of voxels set in a `u8` mask.
-fn grid_count(mask: &Image) -> usize {
-    super::grid::mask_samples(mask).map_or(0, |v| v.iter().filter(|&&x| x != 0).count())
 }
 
 /// A segment or ROI: its number and name.
@@ -261,75 +185,6 @@ pub(crate) fn pick_region(
         wanted: wanted.map_or_else(|| "at all".to_owned(), ToString::to_string),
         available: list_regions(available),
     })
-}
-
-/// The SEG or RTSTRUCT to use and the UID of the CT series it references.
-fn choose_dicom_mask<'a>(
-    dir: &Path,
-    series: &'a [Series],
-    kind: &MaskKind,
-    region: Option<&RegionRef>,
-) -> Result<(&'a ingest::Instance, String), RoiError> {
-    let usable_ct: Vec<&Series> = series.iter().filter(|s| s.ct_rejection().is_none()).collect();
-    let wanted_kinds: &[ObjectKind] = match kind {
-        MaskKind::Seg => &[ObjectKind::Segmentation],
-        MaskKind::Rtstruct => &[ObjectKind::RtStruct],
-        _ => &[ObjectKind::Segmentation, ObjectKind::RtStruct],
-    };
-    let mut passed_over = Vec::new();
-    let mut candidates = Vec::new();
-    for object in series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)) {
-        let header: &Object = &object.header;
-        let described = match object.kind {
-            ObjectKind::Segmentation => seg::describe(header),
-            _ => rtstruct::describe(header),
-        };
-        let referenced_ct = usable_ct.iter().find(|ct| {
-            described.references(&ct.uid, |uid| ct.ct_images().any(|i| i.sop_instance_uid == uid))
-        });
-        let Some(ct) = referenced_ct else {
-            passed_over.push(format!(
-                "{} references no usable ct series (it names series {:?})",
-                object.path.display(),
-                described.referenced_series
-            ));
-            continue;
-        };
-        if let Err(error) = pick_region(&object.path.display().to_string(), &described.regions, region) {
-            passed_over.push(error.to_string());
-            continue;
-        }
-        candidates.push((object, ct.uid.clone()));
-    }
-    if candidates.iter().any(|(o, _)| o.kind == ObjectKind::Segmentation) {
-        candidates.retain(|(o, _)| o.kind == ObjectKind::Segmentation);
-    }
-    match candidates.len() {
-        1 => Ok(candidates.remove(0)),
-        0 => {
-            let reason = if passed_over.is_empty() {
-                format!(
-                    "no {} found",
-                    if wanted_kinds.len() == 2 { "seg or rtstruct" } else { kind_name(kind) }
-                )
-            } else {
-                passed_over.join("; ")
-            };
-            Err(RoiError::NoMask { dir: dir.to_path_buf(), reason })
-        }
-        _ => {
-            let listed: Vec<String> = candidates.iter().map(|(o, _)| o.path.display().to_string()).collect();
-            Err(RoiError::AmbiguousMask { dir: dir.to_path_buf(), candidates: listed.join(", ") })
-        }
-    }
-}
-
-fn kind_name(kind: &MaskKind) -> &'static str {
-    match kind {
-        MaskKind::Seg => "seg",
-        MaskKind::Rtstruct => "rtstruct",
-        _ => "segmentation",
-    }
 }
 
 #[cfg(test)]

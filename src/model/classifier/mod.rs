@@ -34,3 +34,7 @@ pub use mlp::Mlp;
 pub use model::{ClassifierModel, SCHEMA_VERSION};
 pub use random_forest::RandomForest;
 pub use svc::Svc;
+
+/// Probability of class 1 above which a classifier predicts class 1 (scikit-learn's `predict` of
+/// a binary classifier: the larger of the two class probabilities, class 0 on a tie).
+pub const DECISION_THRESHOLD: f64 = 0.5;

@@ -14,11 +14,12 @@ mod preprocess;
 
 use std::path::PathBuf;
 
-pub use onnx::{Accelerator, DeepConfig, NetworkSpec, OrtNet, OrtRuntime, ORT_DYLIB_ENV, TRT_CACHE_DIR};
+use crate::error_code::ErrorCode;
+
+pub use onnx::{Accelerator, DeepConfig, NetworkSpec, OrtNet, OrtRuntime, ORT_DYLIB_ENV};
 pub use preprocess::{HuWindow, Normalise, PatchPreprocessing, PreprocessingError};
 
-/// Side of the square patch, in pixels (the paper's "160 × 160 pixel square image plaques").
-pub const PATCH_SIDE: usize = 160;
+pub use crate::roi::PATCH_SIDE;
 /// Pixels in one patch.
 pub const PATCH_PIXELS: usize = PATCH_SIDE * PATCH_SIDE;
 /// Deep features per endpoint: the paper's penultimate FC layer, `x1..x10`.
@@ -138,6 +139,24 @@ pub enum DeepError {
     },
 }
 
+impl ErrorCode for DeepError {
+    fn code(&self) -> &'static str {
+        match self {
+            DeepError::PatchSize { .. } | DeepError::PatchValue { .. } => "deep_patch_invalid",
+            DeepError::LibraryNotFound { .. } => "onnxruntime_not_found",
+            DeepError::LibraryLoad { .. }
+            | DeepError::LibraryVersion { .. }
+            | DeepError::LibraryConflict { .. } => "onnxruntime_unusable",
+            DeepError::Runtime(_) | DeepError::Session { .. } => "deep_network_load_failed",
+            DeepError::Input { .. } | DeepError::MissingOutput { .. } => "deep_network_mismatch",
+            DeepError::OutputAbsent { .. } | DeepError::OutputSize { .. } | DeepError::OutputValue { .. } => {
+                "deep_network_output_invalid"
+            }
+            DeepError::Run(_) => "deep_inference_failed",
+        }
+    }
+}
+
 /// One axial patch of CT values in HU, 160×160, row-major (`values[y · 160 + x]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HuPatch {
@@ -216,6 +235,9 @@ impl DeepOutputs {
 pub trait DeepNet: Send {
     /// Runs one patch through the network.
     fn run(&mut self, patch: &HuPatch) -> Result<DeepOutputs, DeepError>;
+
+    /// Where it runs, in priority order (e.g. `["TensorRT", "CUDA", "CPU"]`).
+    fn providers(&self) -> &[&'static str];
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //!
 //! **Loading.** `ort` is built with `load-dynamic`: nothing is downloaded or linked at build
 //! time, and `libonnxruntime` is opened when [`OrtRuntime::init`] runs. The library is, in order:
-//! `deep.onnxruntime_library` from the configuration, the `ORT_DYLIB_PATH` environment variable,
-//! or the copy inside the `onnxruntime` wheel that `scripts/setup.sh` installs
+//! `deep.onnxruntime_library` from the configuration (the command line fills it from the
+//! `ORT_DYLIB_PATH` environment variable when unset), or the copy inside the `onnxruntime` wheel
+//! that `scripts/setup.sh` installs below the search root the caller gives
 //! (`.venv-ref/lib/python3.*/site-packages/onnxruntime/capi/libonnxruntime.so.*`). The CPU wheel
 //! has the CPU provider only; `onnxruntime-gpu` (or a TensorRT-enabled build) adds CUDA and
 //! TensorRT.
@@ -20,10 +21,13 @@
 //! 1.22.1, 10 runs each), the 2x of issue 5; the radiomics workers need the other core anyway.
 //! `deep.cpu_threads` changes it.
 //!
-//! **TensorRT** builds an engine per network and GPU on first use (minutes); it is cached under
-//! the bundle, `engines/<name>/trt-cache/`, so later starts load it.
+//! **TensorRT** builds an engine per network and GPU on first use (minutes); engines and timing
+//! caches live in the configured cache directory (`deep.cache_dir`), never inside the read-only
+//! bundle, under `tensorrt/ort-<runtime version>/<network sha256>/`, so a changed network or
+//! runtime never loads a stale engine. Without a cache directory TensorRT builds its engines anew
+//! at every start.
 
-use std::ffi::{CStr, OsString};
+use std::ffi::CStr;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -45,8 +49,6 @@ const VENV_LIB: &str = ".venv-ref/lib";
 const WHEEL_CAPI: &str = "site-packages/onnxruntime/capi";
 /// File name prefix of the runtime library in the wheel (`libonnxruntime.so.1.22.1`).
 const WHEEL_LIBRARY_PREFIX: &str = "libonnxruntime.so";
-/// Folder of a bundle that holds TensorRT engines built on this machine.
-pub const TRT_CACHE_DIR: &str = "trt-cache";
 
 /// The library loaded in this process and its version; set once (see the module docs).
 static LOADED: Mutex<Option<(PathBuf, String)>> = Mutex::new(None);
@@ -87,6 +89,10 @@ pub struct DeepConfig {
     /// An empty list runs on the CPU only.
     #[serde(default = "default_accelerators")]
     pub accelerators: Vec<Accelerator>,
+    /// Folder for TensorRT engine and timing caches (e.g. systemd's CacheDirectory). Unset: no
+    /// cache; TensorRT builds its engines at every start.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
 }
 
 const fn default_cpu_threads() -> NonZeroUsize {
@@ -103,6 +109,7 @@ impl Default for DeepConfig {
             onnxruntime_library: None,
             cpu_threads: default_cpu_threads(),
             accelerators: default_accelerators(),
+            cache_dir: None,
         }
     }
 }
@@ -112,6 +119,8 @@ impl Default for DeepConfig {
 pub struct NetworkSpec {
     /// The ONNX file.
     pub onnx: PathBuf,
+    /// Its sha256 (lower-case hex), as the bundle pins it: the key of its TensorRT cache.
+    pub sha256: String,
     /// Name of the network's single input, `[batch, channels, 160, 160]` float32.
     pub input: String,
     /// From HU patch to input tensor.
@@ -125,6 +134,7 @@ pub struct OrtRuntime {
     version: String,
     cpu_threads: NonZeroUsize,
     accelerators: Vec<Accelerator>,
+    cache_dir: Option<PathBuf>,
 }
 
 impl OrtRuntime {
@@ -132,7 +142,7 @@ impl OrtRuntime {
     /// `search_root` is the folder whose `.venv-ref/` is searched last (the repository or the
     /// install root).
     pub fn init(config: &DeepConfig, search_root: &Path) -> Result<Self, DeepError> {
-        let library = find_library(config, std::env::var_os(ORT_DYLIB_ENV), search_root)?;
+        let library = find_library(config, search_root)?;
         let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let version = match &*loaded {
             Some((path, version)) if *path == library => version.clone(),
@@ -155,6 +165,7 @@ impl OrtRuntime {
             version,
             cpu_threads: config.cpu_threads,
             accelerators: config.accelerators.clone(),
+            cache_dir: config.cache_dir.clone(),
         })
     }
 
@@ -169,17 +180,16 @@ impl OrtRuntime {
     }
 
     /// Loads a network whose runs return `outputs` (in that order), on the first accelerator
-    /// that starts, else on the CPU; TensorRT engines are cached in `trt_cache`.
-    pub fn network(
-        &self,
-        spec: &NetworkSpec,
-        outputs: &[String],
-        trt_cache: &Path,
-    ) -> Result<OrtNet, DeepError> {
+    /// that starts, else on the CPU; TensorRT engines are cached in the configured cache folder.
+    pub fn network(&self, spec: &NetworkSpec, outputs: &[String]) -> Result<OrtNet, DeepError> {
+        let trt_cache = self
+            .cache_dir
+            .as_ref()
+            .map(|dir| dir.join("tensorrt").join(format!("ort-{}", self.version)).join(&spec.sha256));
         let mut candidates: Vec<(Accelerator, ExecutionProviderDispatch)> = Vec::new();
         for &accelerator in &self.accelerators {
             let provider = match accelerator {
-                Accelerator::Tensorrt => tensorrt_provider(trt_cache),
+                Accelerator::Tensorrt => tensorrt_provider(trt_cache.as_deref()),
                 Accelerator::Cuda => cuda_provider(),
             };
             match provider {
@@ -247,15 +257,13 @@ pub struct OrtNet {
     providers: Vec<&'static str>,
 }
 
-impl OrtNet {
+impl DeepNet for OrtNet {
     /// Execution providers registered for the session, in priority order; the last is always
     /// `"CPU"` (ONNX Runtime runs there what the accelerators do not take).
-    pub fn providers(&self) -> &[&'static str] {
+    fn providers(&self) -> &[&'static str] {
         &self.providers
     }
-}
 
-impl DeepNet for OrtNet {
     fn run(&mut self, patch: &HuPatch) -> Result<DeepOutputs, DeepError> {
         let channels = self.preprocessing.channels();
         let input = self.preprocessing.input(patch);
@@ -273,19 +281,10 @@ impl DeepNet for OrtNet {
     }
 }
 
-/// The library to load: configuration, then the environment variable's value `env`, then the
-/// wheel below `search_root`.
-fn find_library(
-    config: &DeepConfig,
-    env: Option<OsString>,
-    search_root: &Path,
-) -> Result<PathBuf, DeepError> {
+/// The library to load: the configured one, else the wheel below `search_root`.
+fn find_library(config: &DeepConfig, search_root: &Path) -> Result<PathBuf, DeepError> {
     let mut searched = Vec::new();
-    let explicit = match &config.onnxruntime_library {
-        Some(path) => Some(path.clone()),
-        None => env.filter(|v| !v.is_empty()).map(PathBuf::from),
-    };
-    if let Some(path) = explicit {
+    if let Some(path) = config.onnxruntime_library.clone() {
         if path.is_file() {
             return Ok(path);
         }
@@ -346,11 +345,15 @@ fn check_version(path: &Path, version: String) -> Result<String, DeepError> {
     }
 }
 
-fn tensorrt_provider(trt_cache: &Path) -> Result<ExecutionProviderDispatch, String> {
+fn tensorrt_provider(trt_cache: Option<&Path>) -> Result<ExecutionProviderDispatch, String> {
     let provider = TensorRTExecutionProvider::default();
     if !provider.is_available().map_err(|e| e.to_string())? {
         return Err("not in this onnx runtime build".to_string());
     }
+    let Some(trt_cache) = trt_cache else {
+        tracing::info!("No cache directory configured: TensorRT builds its engines at every start.");
+        return Ok(provider.build().error_on_failure());
+    };
     std::fs::create_dir_all(trt_cache).map_err(|e| format!("cannot create {}: {e}", trt_cache.display()))?;
     let cache = trt_cache.display().to_string();
     Ok(provider
@@ -415,33 +418,31 @@ mod tests {
             onnxruntime_library: Some("/nonexistent/libonnxruntime.so".into()),
             ..Default::default()
         };
-        let err = find_library(&config, Some("/also/ignored".into()), Path::new("/")).unwrap_err();
+        let err = find_library(&config, Path::new("/")).unwrap_err();
         assert!(matches!(err, DeepError::LibraryNotFound { .. }), "{err}");
         assert!(err.to_string().contains("looked at /nonexistent/libonnxruntime.so"), "{err}");
     }
 
     #[test]
-    fn environment_comes_before_the_venv_and_config_before_both() {
+    fn configured_library_comes_before_the_venv() {
         let dir = tempfile::tempdir().unwrap();
         let capi = dir.path().join(".venv-ref/lib/python3.11").join(WHEEL_CAPI);
         std::fs::create_dir_all(&capi).unwrap();
         let wheel = capi.join("libonnxruntime.so.1.22.1");
         std::fs::write(&wheel, b"").unwrap();
         std::fs::write(capi.join("libonnxruntime_providers_shared.so"), b"").unwrap();
-        let env = dir.path().join("from-env.so");
-        std::fs::write(&env, b"").unwrap();
-        let config = DeepConfig::default();
-        assert_eq!(find_library(&config, None, dir.path()).unwrap(), wheel);
-        assert_eq!(find_library(&config, Some("".into()), dir.path()).unwrap(), wheel);
-        assert_eq!(find_library(&config, Some(env.clone().into()), dir.path()).unwrap(), env);
-        let configured = DeepConfig { onnxruntime_library: Some(wheel.clone()), ..Default::default() };
-        assert_eq!(find_library(&configured, Some(env.into()), dir.path()).unwrap(), wheel);
+        let configured_file = dir.path().join("configured.so");
+        std::fs::write(&configured_file, b"").unwrap();
+        assert_eq!(find_library(&DeepConfig::default(), dir.path()).unwrap(), wheel);
+        let configured =
+            DeepConfig { onnxruntime_library: Some(configured_file.clone()), ..Default::default() };
+        assert_eq!(find_library(&configured, dir.path()).unwrap(), configured_file);
     }
 
     #[test]
     fn no_library_anywhere_says_where_it_looked() {
         let dir = tempfile::tempdir().unwrap();
-        let err = find_library(&DeepConfig::default(), None, dir.path()).unwrap_err();
+        let err = find_library(&DeepConfig::default(), dir.path()).unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains(".venv-ref/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so*"),

@@ -24,6 +24,8 @@
 //! first voxel (PyRadiomics' frame, which the rounding of `V` depends on); `s_f = −1` for
 //! complemented cases, else `+1`.
 
+use crate::image::cross;
+
 /// Corners of the marching cube as `(dk, dj, di)` offsets, in the standard Lorensen–Cline
 /// numbering: 0–3 around the face `dk = 0`, 4–7 above them.
 const CORNERS: [[usize; 3]; 8] =
@@ -183,10 +185,6 @@ pub(super) fn march(mask: &PaddedMask, spacing_kji: [f64; 3]) -> Mesh {
         }
     }
     Mesh { surface_area_mm2: area, volume_mm3: volume / 6.0, vertex_halves }
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - b[1] * a[2], a[2] * b[0] - b[2] * a[0], a[0] * b[1] - b[0] * a[1]]
 }
 
 /// Triangles of each case with corner 7 outside, as triples of edges, all wound the same way so

@@ -2,9 +2,9 @@
 //! statistics (AUC with DeLong 95% CI, accuracy, precision, recall, F1); the engine behind
 //! `radscored evaluate`.
 
-use super::classifier::{ClassifierError, ClassifierModel};
 use super::metrics::{self, DelongAuc, MetricsError, RocPoint, ThresholdMetrics};
 use super::table::LabelledTable;
+use crate::model::classifier::{ClassifierError, ClassifierModel};
 
 /// Why a table could not be evaluated.
 #[derive(Debug, thiserror::Error)]

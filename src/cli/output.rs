@@ -3,9 +3,10 @@
 
 use std::io::Write;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use crate::radiomics::FeatureVector;
+use crate::study::features_json;
 
 /// Output formats of `radscored features`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -14,15 +15,6 @@ pub enum Format {
     Json,
     /// A header row of feature names and one row of values.
     Csv,
-}
-
-/// The features as a flat JSON object in extraction order.
-pub fn to_json(features: &FeatureVector) -> Map<String, Value> {
-    features
-        .entries
-        .iter()
-        .map(|(name, v)| (name.clone(), Number::from_f64(*v).map_or(Value::Null, Value::Number)))
-        .collect()
 }
 
 /// Formats one value for CSV: shortest round-trip text, empty when undefined.
@@ -38,7 +30,7 @@ pub fn csv_value(v: f64) -> String {
 pub fn write(out: &mut dyn Write, features: &FeatureVector, format: Format) -> std::io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &Value::Object(to_json(features)))?;
+            serde_json::to_writer_pretty(&mut *out, &Value::Object(features_json(features)))?;
             writeln!(out)
         }
         Format::Csv => {

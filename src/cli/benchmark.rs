@@ -17,6 +17,7 @@ use anyhow::{bail, Context};
 
 use crate::image;
 use crate::radiomics::{self, Settings};
+use crate::study::{Analyzer, StudyInput};
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -95,10 +96,11 @@ pub fn run(plan: &BenchPlan, settings: &Settings) -> anyhow::Result<BenchReport>
 
     let read_original = time(plan.repeat, || Ok(image::read(&plan.image).map(drop)?))?;
     let mut features = 0;
+    let pool = radiomics::thread_pool(plan.threads);
     let ours = time(plan.repeat, || {
         let img = image::read(&raw_image)?;
         let mask = image::read(&raw_mask)?;
-        features = radiomics::extract_parallel(&img, &mask, settings, plan.threads)?.len();
+        features = radiomics::extract_parallel(&img, &mask, settings, pool.as_ref())?.len();
         Ok(())
     })?;
     let exe = std::env::current_exe().context("locating the radscored binary")?;
@@ -180,15 +182,12 @@ fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Dura
 
 /// Median time of the model stage for one study: the deep network on the patch, both RadScores
 /// and the classifier of every endpoint (`Predictor::predict`), after one untimed warm-up run.
-pub fn run_model(
-    study_dir: &Path,
-    predictor: &mut crate::model::predict::Predictor,
-    repeat: usize,
-) -> anyhow::Result<(Duration, usize)> {
+pub fn run_model(study_dir: &Path, analyzer: &Analyzer, repeat: usize) -> anyhow::Result<(Duration, usize)> {
     if repeat == 0 {
         bail!("--repeat must be at least 1");
     }
-    let regions = crate::analyze::study_features(study_dir, &crate::analyze::AnalyzeOptions::paper())?;
+    let predictor = analyzer.predictor().context("bench-model needs a model bundle")?;
+    let regions = analyzer.features(StudyInput::Folder(study_dir.to_path_buf()))?;
     let patch = crate::model::deep::HuPatch::new(regions.patch.values_hu)?;
     let (tumor, ring) = (regions.tumor_features, regions.ring_features);
     let endpoints = predictor.predict(&tumor, &ring, &patch)?.endpoints.len();

@@ -12,8 +12,7 @@
 //! variance; Sun & Xu, IEEE Signal Processing Letters 21 (2014) 1389–1393 for the fast midrank
 //! algorithm; pROC's `ci.auc(method = "delong")` for the interval's clipping to [0, 1].
 
-/// Scores above this are predicted as class 1 by [`threshold_metrics`].
-pub const DECISION_THRESHOLD: f64 = 0.5;
+use crate::model::classifier::DECISION_THRESHOLD;
 
 /// Φ⁻¹(0.975), the standard normal quantile of a two-sided 95% interval.
 const Z_95: f64 = 1.959_963_984_540_054;

@@ -5,8 +5,9 @@
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
+use super::output;
+use crate::image;
 use crate::radiomics::{self, Settings};
-use crate::{image, output};
 
 /// Why a batch could not run at all (a failing case is not a batch error).
 #[derive(Debug, thiserror::Error)]
@@ -78,12 +79,12 @@ pub fn read_cases(path: &Path) -> Result<Vec<Case>, BatchError> {
     Ok(cases)
 }
 
-/// Extracts one case on up to `threads` threads; paths are resolved against `base`.
+/// Extracts one case on `pool` (none: the calling thread); paths are resolved against `base`.
 pub fn run_case(
     case: &Case,
     base: &Path,
     settings: &Settings,
-    threads: NonZeroUsize,
+    pool: Option<&rayon::ThreadPool>,
 ) -> anyhow::Result<radiomics::FeatureVector> {
     let image = image::read(&base.join(&case.image))?;
     let mask = image::read(&base.join(&case.mask))?;
@@ -91,7 +92,7 @@ pub fn run_case(
     if let Some(label) = case.label {
         settings.label = label;
     }
-    Ok(radiomics::extract_parallel(&image, &mask, &settings, threads)?)
+    Ok(radiomics::extract_parallel(&image, &mask, &settings, pool)?)
 }
 
 /// Runs every case of `cases_csv`, each on up to `threads` threads, and writes `out_csv`;
@@ -105,11 +106,12 @@ pub fn run(
 ) -> Result<usize, BatchError> {
     let cases = read_cases(cases_csv)?;
     let base = cases_csv.parent().unwrap_or(Path::new("."));
+    let pool = radiomics::thread_pool(threads);
     let results: Vec<Result<radiomics::FeatureVector, String>> = cases
         .iter()
         .enumerate()
         .map(|(i, case)| {
-            let r = run_case(case, base, settings, threads).map_err(|e| format!("{e:#}"));
+            let r = run_case(case, base, settings, pool.as_ref()).map_err(|e| format!("{e:#}"));
             progress(i + 1, cases.len());
             r
         })

@@ -1,0 +1,58 @@
+//! Why a study could not be analysed, with the stable code the daemon's alerts and quarantine
+//! records carry ([`ErrorCode`]).
+
+use crate::error_code::ErrorCode;
+use crate::model::predict::PredictError;
+use crate::radiomics::ExtractError;
+use crate::roi::{RoiError, StudyError};
+
+/// Why a study could not be analysed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyzeError {
+    /// The CT series or the tumor mask could not be loaded.
+    #[error(transparent)]
+    Study(#[from] StudyError),
+    /// The ring or the patch could not be made.
+    #[error(transparent)]
+    Roi(#[from] RoiError),
+    /// The model stage failed.
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+    /// Features of a region could not be computed.
+    #[error("{region}: {source}")]
+    Features {
+        /// `tumor` or `ring`.
+        region: &'static str,
+        /// The cause.
+        #[source]
+        source: ExtractError,
+    },
+    /// Extraction settings other than the ones the model bundle was fitted on were asked for.
+    #[error(
+        "model bundle '{bundle}' was fitted with other {setting}: asked for {requested}, the bundle \
+         requires {required}; leave the option out (the bundle's settings apply) or use --no-predict"
+    )]
+    SettingsDiffer {
+        /// The bundle's name.
+        bundle: String,
+        /// Which setting differs (`ring radius`, `PyRadiomics parameters`).
+        setting: &'static str,
+        /// The value asked for.
+        requested: String,
+        /// The value the bundle pins.
+        required: String,
+    },
+}
+
+impl ErrorCode for AnalyzeError {
+    fn code(&self) -> &'static str {
+        match self {
+            AnalyzeError::Study(StudyError::Ingest(_)) => "ct_series_unusable",
+            AnalyzeError::Study(_) | AnalyzeError::Roi(_) => "tumor_mask_unusable",
+            AnalyzeError::Predict(e) => e.code(),
+            AnalyzeError::Features { .. } => "features_failed",
+            AnalyzeError::SettingsDiffer { .. } => "settings_differ_from_bundle",
+        }
+    }
+}
