@@ -8,6 +8,7 @@
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
 //! - [`error_code`]: the stable code every console-facing error carries;
+//! - [`limits`]: every limit on the size of input, with its reason;
 //! - [`batch`], [`bench`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
 
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod error_code;
 pub mod image;
 pub mod ingest;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod pseudonym;

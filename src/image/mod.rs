@@ -31,3 +31,16 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
         Err(ImageError::UnknownFormat { path: path.to_path_buf() })
     }
 }
+
+/// Opens `path` for reading when it is a regular file (symbolic links followed); a named pipe, a
+/// device such as `/dev/zero` or a folder is refused before it is opened, since opening a pipe
+/// blocks and reading a device never ends.
+pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ImageError> {
+    let io = |source| ImageError::Io { path: path.to_path_buf(), source };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if !metadata.is_file() {
+        return Err(ImageError::NotRegularFile { path: path.to_path_buf() });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    Ok((file, metadata.len()))
+}

@@ -37,6 +37,7 @@ use crate::{
         volume::{ORIENTATION_TOLERANCE, PIXEL_SPACING_TOLERANCE},
         Volume,
     },
+    limits::{self, MAX_FRAMES, MAX_ROWS_COLUMNS},
 };
 
 /// Largest distance between a frame's ImagePositionPatient and the nearest CT voxel centre, in
@@ -95,7 +96,7 @@ pub fn seg_mask(
     let frame_of_reference =
         attr::string(&obj, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| missing("FrameOfReferenceUID"))?;
     let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
-    let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
+    let chosen = pick_region("the segmentation", &described.regions, region)?;
 
     let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
     if ![uids::EXPLICIT_VR_LITTLE_ENDIAN, uids::IMPLICIT_VR_LITTLE_ENDIAN].contains(&transfer_syntax) {
@@ -117,9 +118,14 @@ pub fn seg_mask(
             ))
         }
     };
-    let rows = attr::uint(&obj, tags::ROWS).ok_or_else(|| missing("Rows"))? as usize;
-    let columns = attr::uint(&obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))? as usize;
-    let frames = attr::uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1) as usize;
+    let limit = |source| RoiError::Limit { path: path.to_path_buf(), source };
+    let rows = attr::uint(&obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
+    let columns = attr::uint(&obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
+    let frames = attr::uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
+    limits::check("rows", u64::from(rows), u64::from(MAX_ROWS_COLUMNS)).map_err(limit)?;
+    limits::check("columns", u64::from(columns), u64::from(MAX_ROWS_COLUMNS)).map_err(limit)?;
+    limits::check("frames", u64::from(frames), MAX_FRAMES).map_err(limit)?;
+    let (rows, columns, frames) = (rows as usize, columns as usize, frames as usize);
     let pixels =
         obj.get(tags::PIXEL_DATA).and_then(|e| e.to_bytes().ok()).ok_or_else(|| missing("PixelData"))?;
     let per_frame_pixels = rows * columns;
