@@ -444,16 +444,60 @@ fn fill_slices<T: Send>(
 
 /// Decodes one slice's stored values (row by row, column fastest) into `out`.
 fn read_stored(series: &str, h: &SliceHeader, out: &mut Vec<i32>) -> Result<(), IngestError> {
-    let pixel_err =
-        |reason: String| IngestError::PixelData { series: series.to_owned(), path: h.path.clone(), reason };
     let read_err = |source| IngestError::Read { series: series.to_owned(), path: h.path.clone(), source };
     let obj = guard::open(&h.path, false).map_err(read_err)?;
-    if obj.get(tags::PIXEL_DATA).is_none() {
-        return Err(IngestError::MissingPixelData { series: series.to_owned(), path: h.path.clone() });
-    }
     let rows_columns = (attr::uint(&obj, tags::ROWS), attr::uint(&obj, tags::COLUMNS));
-    if rows_columns != (Some(h.rows), Some(h.columns)) {
-        return Err(pixel_err("rows or columns differ from the header read before".to_owned()));
+    if obj.get(tags::PIXEL_DATA).is_some() && rows_columns != (Some(h.rows), Some(h.columns)) {
+        return Err(IngestError::PixelData {
+            series: series.to_owned(),
+            path: h.path.clone(),
+            reason: "rows or columns differ from the header read before".to_owned(),
+        });
+    }
+    decode_stored(series, &h.path, &obj, out)
+}
+
+/// Reads the CT slice at `path` and decodes its stored values as the study path does (the
+/// structure pre-scan, rows and columns within the limits, the panic boundary, the sample
+/// checks); for fuzzing and the bad-input corpus, which feed it single files.
+pub fn decode_slice(path: &std::path::Path) -> Result<Vec<i32>, IngestError> {
+    let series = "(single file)";
+    let obj = guard::open(path, false).map_err(|source| IngestError::Read {
+        series: series.to_owned(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for (tag, what) in [(tags::ROWS, "rows"), (tags::COLUMNS, "columns")] {
+        let n = attr::uint(&obj, tag).unwrap_or(0);
+        limits::check(what, u64::from(n), u64::from(MAX_ROWS_COLUMNS)).map_err(|source| {
+            IngestError::Limit { series: series.to_owned(), path: path.to_path_buf(), source }
+        })?;
+    }
+    let mut out = Vec::new();
+    decode_stored(series, path, &obj, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes the stored values of the first frame of `obj` (read from `path`) into `out`.
+fn decode_stored(
+    series: &str,
+    path: &std::path::Path,
+    obj: &dicom_object::DefaultDicomObject,
+    out: &mut Vec<i32>,
+) -> Result<(), IngestError> {
+    let pixel_err = |reason: String| IngestError::PixelData {
+        series: series.to_owned(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let read_err = |source| IngestError::Read { series: series.to_owned(), path: path.to_path_buf(), source };
+    if obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(IngestError::MissingPixelData { series: series.to_owned(), path: path.to_path_buf() });
+    }
+    // Checked before decoding too, so the decoder never sees a sample size this reader refuses.
+    let bits = attr::uint(obj, tags::BITS_ALLOCATED);
+    if !matches!(bits, Some(8 | 16)) {
+        return Err(pixel_err(format!("bits allocated {} not supported", bits.unwrap_or(0))));
     }
     let decoded = guard::guarded(|| obj.decode_pixel_data_frame(0))
         .map_err(read_err)?
