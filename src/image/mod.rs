@@ -32,6 +32,12 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
     }
 }
 
+/// Numbers as `(a, b, c)`, for messages (no `Debug` dumps in messages).
+pub fn numbers<T: std::fmt::Display>(values: &[T]) -> String {
+    let shown: Vec<String> = values.iter().map(T::to_string).collect();
+    format!("({})", shown.join(", "))
+}
+
 /// Opens `path` for reading when it is a regular file (symbolic links followed); a named pipe, a
 /// device such as `/dev/zero` or a folder is refused before it is opened, since opening a pipe
 /// blocks and reading a device never ends.

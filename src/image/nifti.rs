@@ -80,7 +80,7 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
             return Err(ImageError::Unsupported {
                 path: path.into(),
                 what: "datatype",
-                value: format!("{other:?}"),
+                value: format!("{} ({})", header.datatype, other.size_of() * 8),
             })
         }
     };

@@ -260,8 +260,8 @@ fn check_alike(series: &str, headers: &[SliceHeader]) -> Result<(), IngestError>
         if spacing_differs {
             return Err(sizes(
                 "pixel spacing",
-                format!("{:?} mm", h.pixel_spacing_mm),
-                format!("{:?} mm", first.pixel_spacing_mm),
+                format!("{} mm", crate::image::numbers(&h.pixel_spacing_mm)),
+                format!("{} mm", crate::image::numbers(&first.pixel_spacing_mm)),
             ));
         }
         if (0..6).any(|a| (h.orientation[a] - first.orientation[a]).abs() > ORIENTATION_TOLERANCE) {

@@ -31,7 +31,7 @@ use super::{
     MaskSource, RoiError,
 };
 use crate::{
-    image::Image,
+    image::{numbers, Image},
     ingest::{
         attr::{self, Object},
         volume::{ORIENTATION_TOLERANCE, PIXEL_SPACING_TOLERANCE},
@@ -249,20 +249,27 @@ impl FrameLayout<'_> {
         let rounded = index.map(f64::round);
         if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
             return Err(off_grid(format!(
-                "position {position:?} mm is at voxel {index:?}, not on a voxel centre"
+                "position {} mm is at voxel {}, not on a voxel centre",
+                numbers(&position),
+                numbers(&index)
             )));
+        }
+        if rounded.iter().any(|v| v.abs() > 1e9) {
+            return Err(off_grid(format!("position {} mm is far outside the ct grid", numbers(&position))));
         }
         let k = rounded[2] as i64;
         if k < 0 || k >= geometry.size[2] as i64 {
             return Err(off_grid(format!(
-                "position {position:?} mm is at slice {k}, outside 0..{}",
+                "position {} mm is at slice {k}, outside 0..{}",
+                numbers(&position),
                 geometry.size[2]
             )));
         }
         if let Some(by_reference) = by_reference {
             if by_reference as i64 != k {
                 return Err(off_grid(format!(
-                    "position {position:?} mm is at slice {k} but the frame references slice {by_reference}"
+                    "position {} mm is at slice {k} but the frame references slice {by_reference}",
+                    numbers(&position)
                 )));
             }
         }
@@ -277,14 +284,14 @@ impl FrameLayout<'_> {
             .ok_or("no ImageOrientationPatient in PlaneOrientationSequence")?;
         let ct = [geometry.direction[0], geometry.direction[1]].concat();
         if (0..6).any(|a| (orientation[a] - ct[a]).abs() > ORIENTATION_TOLERANCE) {
-            return Err(format!("orientation {orientation:?}, ct slices {ct:?}"));
+            return Err(format!("orientation {}, ct slices {}", numbers(&orientation), numbers(&ct)));
         }
         let spacing = functional_group(frame, self.shared, tags::PIXEL_MEASURES_SEQUENCE)
             .and_then(|m| attr::float_array::<2>(m, tags::PIXEL_SPACING))
             .ok_or("no PixelSpacing in PixelMeasuresSequence")?;
         let ct = [geometry.spacing_mm[1], geometry.spacing_mm[0]];
         if (0..2).any(|a| (spacing[a] - ct[a]).abs() > PIXEL_SPACING_TOLERANCE * ct[a]) {
-            return Err(format!("pixel spacing {spacing:?} mm, ct slices {ct:?} mm"));
+            return Err(format!("pixel spacing {} mm, ct slices {} mm", numbers(&spacing), numbers(&ct)));
         }
         Ok(())
     }
