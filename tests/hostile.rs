@@ -205,3 +205,143 @@ fn valid_but_unusual_files_give_the_plain_files_features() {
         assert_eq!(bits(&got), bits(&plain), "{}", case.id);
     }
 }
+
+/// Codes of a list of errors: each a snake_case word, all different.
+fn assert_distinct(codes: &[&'static str]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for code in codes {
+        assert!(is_snake_case(code), "'{code}'");
+        assert!(seen.insert(*code), "code '{code}' used twice");
+    }
+}
+
+#[test]
+fn every_error_variant_has_a_distinct_snake_case_code() {
+    use radscored::image::ImageError as I;
+    use radscored::ingest::{DicomFileError as D, IngestError as G};
+    use radscored::limits::LimitExceeded;
+    use radscored::radiomics::preprocess::RegionError as R;
+    use radscored::roi::RoiError as O;
+    let p = PathBuf::from("x");
+    let s = String::new;
+    let io = || std::io::Error::other("x");
+    let limit = || LimitExceeded { what: "rows", found: 2, limit: 1 };
+    assert_distinct(&[
+        I::Io { path: p.clone(), source: io() }.code(),
+        I::NotRegularFile { path: p.clone() }.code(),
+        I::UnknownFormat { path: p.clone() }.code(),
+        I::BadHeader { path: p.clone(), reason: s() }.code(),
+        I::InvalidOrientation { path: p.clone(), reason: s() }.code(),
+        I::Unsupported { path: p.clone(), what: "type", value: s() }.code(),
+        I::Corrupt { path: p.clone(), reason: s() }.code(),
+        I::Limit { path: p.clone(), source: limit() }.code(),
+        I::GeometryMismatch { reason: s() }.code(),
+    ]);
+    assert_distinct(&[
+        D::Io(io()).code(),
+        D::Malformed(s()).code(),
+        D::Limit(limit()).code(),
+        D::Deflated.code(),
+        D::ParserPanic.code(),
+    ]);
+    let series = String::from("1.2");
+    assert_distinct(&[
+        G::ListDir { path: p.clone(), source: io() }.code(),
+        G::NoCtSeries { dir: p.clone(), found: s() }.code(),
+        G::AmbiguousCtSeries { dir: p.clone(), series: s() }.code(),
+        G::SeriesNotUsable { dir: p.clone(), series: s(), reason: s() }.code(),
+        G::Read { series: series.clone(), path: p.clone(), source: D::ParserPanic }.code(),
+        G::MissingAttribute { series: series.clone(), path: p.clone(), attribute: "Rows" }.code(),
+        G::MissingPixelData { series: series.clone(), path: p.clone() }.code(),
+        G::UnsupportedTransferSyntax { series: series.clone(), path: p.clone(), uid: s() }.code(),
+        G::PixelData { series: series.clone(), path: p.clone(), reason: s() }.code(),
+        G::TooFewSlices { series: series.clone(), count: 1 }.code(),
+        G::MixedSizes { series: series.clone(), path: p.clone(), what: "rows", found: s(), expected: s() }
+            .code(),
+        G::MixedOrientation {
+            series: series.clone(),
+            path: p.clone(),
+            found: Box::new([0.0; 6]),
+            expected: Box::new([0.0; 6]),
+        }
+        .code(),
+        G::GantryTilt { series: series.clone(), path: p.clone(), angle_deg: 1.0 }.code(),
+        G::DuplicatePosition { series: series.clone(), path: p.clone(), other: p.clone(), position_mm: 0.0 }
+            .code(),
+        G::MissingSlices {
+            series: series.clone(),
+            before: p.clone(),
+            after: p.clone(),
+            gap_mm: 2.0,
+            step_mm: 1.0,
+        }
+        .code(),
+        G::NonUniformSpacing { series: series.clone(), path: p.clone(), found_mm: 2.0, step_mm: 1.0 }.code(),
+        G::Limit { series: series.clone(), path: p.clone(), source: limit() }.code(),
+        G::ImplausibleRescale { series: series.clone(), path: p.clone(), reason: s() }.code(),
+    ]);
+    assert_distinct(&[
+        O::Read { path: p.clone(), source: D::Deflated }.code(),
+        O::MissingAttribute { path: p.clone(), attribute: "Rows" }.code(),
+        O::Unsupported { path: p.clone(), what: "x", value: s() }.code(),
+        O::OtherFrameOfReference { path: p.clone(), found: s(), series: s(), expected: s() }.code(),
+        O::NotReferencingSeries { path: p.clone(), series: s() }.code(),
+        O::UnknownInstance { path: p.clone(), part: s(), sop_instance_uid: s(), series: s() }.code(),
+        O::RegionNotFound { source_name: s(), wanted: s(), available: s() }.code(),
+        O::AmbiguousRegion { source_name: s(), available: s() }.code(),
+        O::FrameOffGrid { path: p.clone(), frame: 1, reason: s() }.code(),
+        O::ContourOffGrid { path: p.clone(), contour: 1, reason: s() }.code(),
+        O::ContourBeyondImage { path: p.clone(), contour: 1, reason: s() }.code(),
+        O::Geometry { what: s(), source: I::GeometryMismatch { reason: s() } }.code(),
+        O::EmptyMask { what: s() }.code(),
+        O::InvalidRadius { radius_mm: -1.0 }.code(),
+        O::NoMask { dir: p.clone(), reason: s() }.code(),
+        O::AmbiguousMask { dir: p.clone(), candidates: s() }.code(),
+        O::Limit { path: p.clone(), source: limit() }.code(),
+    ]);
+    assert_distinct(&[
+        R::Geometry(I::GeometryMismatch { reason: s() }).code(),
+        R::EmptyMask.code(),
+        R::LabelNotPresent { label: 1.0, present: s() }.code(),
+        R::SingleVoxel { label: 1.0 }.code(),
+        R::TooFewDimensions { found: 1, required: 2 }.code(),
+        R::TooSmall { voxels: 1, minimum: 2 }.code(),
+        R::ResegmentedAway { label: 1.0, voxels: 0 }.code(),
+        R::FlatImage.code(),
+        R::NonFiniteIntensity { count: 1 }.code(),
+    ]);
+    use radscored::radiomics::params::ParamsError as P;
+    assert_distinct(&[
+        P::Io { path: p.clone(), source: io() }.code(),
+        P::Yaml(s()).code(),
+        P::UnknownKey { section: s(), key: s() }.code(),
+        P::BadValue { key: s(), reason: s() }.code(),
+        P::Unsupported { key: s(), reason: s() }.code(),
+    ]);
+    use radscored::model::ClassifierError as C;
+    let json = || serde_json::from_str::<u8>("x").unwrap_err();
+    assert_distinct(&[
+        C::Read { path: p.clone(), source: io() }.code(),
+        C::Parse { path: p.clone(), field: s(), source: json() }.code(),
+        C::SchemaVersion { path: p.clone(), found: 2 }.code(),
+        C::UnknownType { path: p.clone(), found: s() }.code(),
+        C::Invalid {
+            path: p.clone(),
+            field: s(),
+            problem: radscored::model::classifier::FieldProblem::Empty,
+        }
+        .code(),
+        C::InputLength { expected: 1, found: 2 }.code(),
+        C::NonFiniteInput { position: 0, value: f64::NAN }.code(),
+    ]);
+    // Messages carry no path: the one path used above appears in none of them.
+    let with_path = [
+        I::Io { path: PathBuf::from("/study/Doe^John/x.nrrd"), source: io() }.to_string(),
+        G::MissingPixelData { series, path: PathBuf::from("/study/Doe^John/x.dcm") }.to_string(),
+        O::NoMask { dir: PathBuf::from("/study/Doe^John"), reason: s() }.to_string(),
+        C::Read { path: PathBuf::from("/study/Doe^John/m.json"), source: io() }.to_string(),
+    ];
+    for message in with_path {
+        assert!(!message.contains("Doe^John"), "{message}");
+    }
+}
