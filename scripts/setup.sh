@@ -44,3 +44,7 @@ fi
 # The reference bundle's network is generated, not committed (about 28 MB); the script checks the
 # result against the sha256 pinned in engines/reference/manifest.toml.
 .venv-ref/bin/python scripts/make_reference_bundle.py --check
+
+# cargo-fuzz, for scripts/fuzz.sh (libFuzzer targets under fuzz/; stable rustc with
+# RUSTC_BOOTSTRAP=1 accepts the flags it passes).
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

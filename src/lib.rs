@@ -13,6 +13,7 @@
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`ingest`]: DICOM instances to one CT volume in Hounsfield units;
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
+//! - [`limits`]: every limit on the size of input, with its reason;
 //! - [`pseudonym`]: keyed study names; [`error_code`]: the stable code every console-facing
 //!   error carries.
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@ pub mod error_code;
 pub mod evaluation;
 pub mod image;
 pub mod ingest;
+pub mod limits;
 pub mod model;
 pub mod pseudonym;
 pub mod radiomics;

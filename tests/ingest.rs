@@ -186,6 +186,12 @@ fn name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
 
+/// Whether `error` points at `file` through its path field while its message does not name it
+/// (a path may hold a patient's name).
+fn at(error: &IngestError, file: &Path) -> bool {
+    error.path() == Some(file) && !error.to_string().contains(&name(file))
+}
+
 #[test]
 fn a_missing_slice_is_named_with_its_neighbours() {
     let (study, files) = lung2_copy();
@@ -193,8 +199,8 @@ fn a_missing_slice_is_named_with_its_neighbours() {
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MissingSlices { .. }), "{message}");
     assert!(message.contains("missing slice"), "{message}");
-    assert!(message.contains(LUNG2_SERIES) && message.contains(&name(&files[29])), "{message}");
-    assert!(message.contains(&name(&files[31])) && message.contains("gap 10 mm"), "{message}");
+    assert!(message.contains(LUNG2_SERIES) && at(&error, &files[29]), "{message}");
+    assert!(!message.contains(&name(&files[31])) && message.contains("gap 10 mm"), "{message}");
 }
 
 #[test]
@@ -220,7 +226,7 @@ fn a_slice_in_another_orientation_is_rejected() {
     });
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MixedOrientation { .. }), "{message}");
-    assert!(message.contains("orientation") && message.contains(&name(&files[10])), "{message}");
+    assert!(message.contains("orientation") && at(&error, &files[10]), "{message}");
 }
 
 #[test]
@@ -248,7 +254,7 @@ fn a_slice_of_another_size_is_rejected() {
     });
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MixedSizes { what: "rows x columns", .. }), "{message}");
-    assert!(message.contains("96x192") && message.contains(&name(&files[5])), "{message}");
+    assert!(message.contains("96x192") && at(&error, &files[5]), "{message}");
 }
 
 #[test]
@@ -259,7 +265,7 @@ fn a_slice_of_another_pixel_spacing_is_rejected() {
     });
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MixedSizes { what: "pixel spacing", .. }), "{message}");
-    assert!(message.contains(&name(&files[7])), "{message}");
+    assert!(at(&error, &files[7]), "{message}");
 }
 
 #[test]
@@ -268,7 +274,7 @@ fn a_slice_without_pixel_data_is_rejected() {
     rewrite(&files[12], |obj| assert!(obj.remove_element(tags::PIXEL_DATA)));
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MissingPixelData { .. }), "{message}");
-    assert!(message.contains("no pixel data") && message.contains(&name(&files[12])), "{message}");
+    assert!(message.contains("no pixel data") && at(&error, &files[12]), "{message}");
 }
 
 #[test]
@@ -279,7 +285,7 @@ fn an_unsupported_transfer_syntax_is_named() {
     rewrite(&files[3], |obj| obj.update_meta(|meta| meta.transfer_syntax = uids::JPEGLS_LOSSLESS.to_owned()));
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::UnsupportedTransferSyntax { .. }), "{message}");
-    assert!(message.contains(uids::JPEGLS_LOSSLESS) && message.contains(&name(&files[3])), "{message}");
+    assert!(message.contains(uids::JPEGLS_LOSSLESS) && at(&error, &files[3]), "{message}");
 }
 
 #[test]
@@ -291,7 +297,7 @@ fn two_slices_at_one_position_are_rejected() {
     });
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::DuplicatePosition { .. }), "{message}");
-    assert!(message.contains(&name(&files[8])) && message.contains(&name(&files[9])), "{message}");
+    assert!(at(&error, &files[9]) && !message.contains(&name(&files[8])), "{message}");
 }
 
 #[test]
@@ -303,7 +309,7 @@ fn a_slice_without_position_is_named() {
         matches!(error, IngestError::MissingAttribute { attribute: "ImagePositionPatient", .. }),
         "{message}"
     );
-    assert!(message.contains(&name(&files[2])), "{message}");
+    assert!(at(&error, &files[2]), "{message}");
 }
 
 #[test]
@@ -335,7 +341,7 @@ fn derived_and_localizer_series_are_passed_over() {
         obj.put(DataElement::new(tags::IMAGE_TYPE, VR::CS, PrimitiveValue::Strs(image_type.into())));
     });
     let (_, message) = failure(&study);
-    assert!(message.contains("localizer") && message.contains(&name(&files[0])), "{message}");
+    assert!(message.contains("localizer") && !message.contains(&name(&files[0])), "{message}");
 }
 
 #[test]

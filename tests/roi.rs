@@ -161,7 +161,7 @@ fn label_maps_must_share_the_ct_grid() {
     let other = MaskSelector { kind: MaskKind::LabelMap(label_path("lung2-crop")), region: None };
     let (error, message) = roi_failure(dir.path(), &other);
     assert!(matches!(error, RoiError::Geometry { .. }), "{message}");
-    assert!(message.contains("label.nrrd is not on the ct grid"), "{message}");
+    assert!(message.contains("the label map is not on the ct grid"), "{message}");
     let wrong_label =
         MaskSelector { kind: MaskKind::LabelMap(label_path("lung1")), region: Some(RegionRef::Number(2)) };
     assert!(roi_failure(dir.path(), &wrong_label).1.contains("no region number 2; available: 1"));
@@ -210,7 +210,7 @@ fn a_seg_in_another_frame_of_reference_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::OtherFrameOfReference { .. }), "{message}");
-    assert!(message.contains("seg.dcm is in frame of reference 2.25.1234"), "{message}");
+    assert!(message.contains("the segmentation is in frame of reference 2.25.1234"), "{message}");
     assert!(message.contains("ct series 2.25.110383233487775859146545265911574854864"), "{message}");
 }
 
@@ -227,7 +227,7 @@ fn an_rtstruct_roi_in_another_frame_of_reference_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Rtstruct));
     assert!(matches!(error, RoiError::OtherFrameOfReference { .. }), "{message}");
-    assert!(message.contains("rtstruct.dcm is in frame of reference 2.25.9"), "{message}");
+    assert!(message.contains("the segmentation is in frame of reference 2.25.9"), "{message}");
 }
 
 #[test]
@@ -286,7 +286,7 @@ fn a_seg_frame_referencing_an_unknown_slice_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::UnknownInstance { .. }), "{message}");
-    assert!(message.contains("frame 1 references instance 2.25.42"), "{message}");
+    assert!(message.contains("frame 1 of the segmentation references instance 2.25.42"), "{message}");
 }
 
 #[test]
@@ -357,7 +357,7 @@ fn an_rtstruct_contour_between_slices_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Rtstruct));
     assert!(matches!(error, RoiError::ContourOffGrid { contour: 5, .. }), "{message}");
-    assert!(message.contains("contour 5 is off the ct grid"), "{message}");
+    assert!(message.contains("contour 5 of the structure set is off the ct grid"), "{message}");
 }
 
 #[test]

@@ -49,3 +49,5 @@ mod model_deep;
 
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
+
+mod hostile;

@@ -54,18 +54,34 @@ impl Geometry {
     pub fn check_same_within(&self, other: &Geometry, tolerance: f64) -> Result<(), ImageError> {
         let mismatch = |reason: String| Err(ImageError::GeometryMismatch { reason });
         if self.size != other.size {
-            return mismatch(format!("size {:?} vs {:?}", self.size, other.size));
+            return mismatch(format!(
+                "size {} vs {}",
+                super::numbers(&self.size),
+                super::numbers(&other.size)
+            ));
         }
         let tol = tolerance * self.spacing_mm[0].abs();
         let far = |a: &[f64; 3], b: &[f64; 3], t: f64| a.iter().zip(b).any(|(x, y)| (x - y).abs() > t);
         if far(&self.spacing_mm, &other.spacing_mm, tol) {
-            return mismatch(format!("spacing {:?} vs {:?} mm", self.spacing_mm, other.spacing_mm));
+            return mismatch(format!(
+                "spacing {} vs {} mm",
+                super::numbers(&self.spacing_mm),
+                super::numbers(&other.spacing_mm)
+            ));
         }
         if far(&self.origin_mm, &other.origin_mm, tol) {
-            return mismatch(format!("origin {:?} vs {:?} mm", self.origin_mm, other.origin_mm));
+            return mismatch(format!(
+                "origin {} vs {} mm",
+                super::numbers(&self.origin_mm),
+                super::numbers(&other.origin_mm)
+            ));
         }
         if (0..3).any(|a| far(&self.direction[a], &other.direction[a], tolerance)) {
-            return mismatch(format!("direction {:?} vs {:?}", self.direction, other.direction));
+            return mismatch(format!(
+                "direction {} vs {}",
+                super::numbers(self.direction.as_flattened()),
+                super::numbers(other.direction.as_flattened())
+            ));
         }
         Ok(())
     }

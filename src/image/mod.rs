@@ -31,3 +31,22 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
         Err(ImageError::UnknownFormat { path: path.to_path_buf() })
     }
 }
+
+/// Numbers as `(a, b, c)`, for messages (no `Debug` dumps in messages).
+pub fn numbers<T: std::fmt::Display>(values: &[T]) -> String {
+    let shown: Vec<String> = values.iter().map(T::to_string).collect();
+    format!("({})", shown.join(", "))
+}
+
+/// Opens `path` for reading when it is a regular file (symbolic links followed); a named pipe, a
+/// device such as `/dev/zero` or a folder is refused before it is opened, since opening a pipe
+/// blocks and reading a device never ends.
+pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ImageError> {
+    let io = |source| ImageError::Io { path: path.to_path_buf(), source };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if !metadata.is_file() {
+        return Err(ImageError::NotRegularFile { path: path.to_path_buf() });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    Ok((file, metadata.len()))
+}

@@ -5,36 +5,64 @@
 //! `qform_code > 0`, else from `pixdim` alone; the qform is computed here rather than by the crate,
 //! whose qform routine panics on malformed headers. RAS becomes LPS by negating x and y, as ITK
 //! does. A non-trivial `scl_slope`/`scl_inter` is applied and yields `f64` samples.
+//!
+//! The header is read and checked on its own first: sizes against the [limits](crate::limits),
+//! the file long enough for its samples (a `.nii.gz` at most [`MAX_INFLATE_RATIO`]:1), the
+//! quaternion a rotation (`b² + c² + d² ≤ 1`; nifti1_io would silently normalise a longer one, a
+//! header fault this reader refuses) and the sform's axes orthogonal; only then is the volume read.
 
 use std::path::Path;
 
-use nifti::{NiftiObject, NiftiType, ReaderOptions};
+use nifti::{NiftiHeader, NiftiObject, NiftiType, ReaderOptions};
 
 use super::{Geometry, Image, ImageError, Samples, Voxels};
+use crate::limits::{self, MAX_INFLATE_RATIO};
+
+/// How far `b² + c² + d²` of a quaternion may exceed 1 from the rounding of its `f32` fields.
+pub const QUATERNION_TOLERANCE: f64 = 1e-4;
+
+/// Largest |cosine| between two voxel axes of an sform still counted as orthogonal.
+pub const ORTHOGONALITY_TOLERANCE: f64 = 1e-4;
 
 /// Reads a 3-D NIfTI-1 image.
 pub fn read(path: &Path) -> Result<Image, ImageError> {
-    let object = ReaderOptions::new().read_file(path).map_err(|e| match e {
+    let (file, length) = super::open_regular(path)?;
+    drop(file);
+    let niftierr = |e: nifti::NiftiError| match e {
         nifti::NiftiError::Io(source) => ImageError::Io { path: path.into(), source },
         other => ImageError::Corrupt { path: path.into(), reason: other.to_string() },
-    })?;
-    let header = object.header().clone();
+    };
+    let header = NiftiHeader::from_file(path).map_err(niftierr)?;
+    if header.magic != *b"n+1\0" {
+        return Err(ImageError::Unsupported {
+            path: path.into(),
+            what: "magic",
+            value: String::from_utf8_lossy(&header.magic).trim_end_matches('\0').to_owned(),
+        });
+    }
     let dims = header.dim;
     let rank = dims[0] as usize;
     if !(3..=4).contains(&rank) || (rank == 4 && dims[4] > 1) {
+        let shown: Vec<String> = dims[1..=rank.clamp(1, 7)].iter().map(u16::to_string).collect();
         return Err(ImageError::Unsupported {
             path: path.into(),
             what: "dimension",
-            value: format!("{:?}", &dims[1..=rank.min(7)]),
+            value: shown.join(" x "),
         });
     }
     let size = [dims[1] as usize, dims[2] as usize, dims[3] as usize];
-    let geometry = geometry(path, &header, size)?;
+    if size.contains(&0) {
+        return Err(ImageError::BadHeader { path: path.into(), reason: "an axis has no voxel".into() });
+    }
+    let count = limits::voxels(size).map_err(|source| ImageError::Limit { path: path.into(), source })?;
     let datatype = header.data_type().map_err(|_| ImageError::Unsupported {
         path: path.into(),
         what: "datatype",
         value: header.datatype.to_string(),
     })?;
+    check_length(path, &header, length, count * datatype.size_of())?;
+    let geometry = geometry(path, &header, size)?;
+    let object = ReaderOptions::new().read_file(path).map_err(niftierr)?;
     let volume = object.into_volume();
     let corrupt = |e: nifti::NiftiError| ImageError::Corrupt { path: path.into(), reason: e.to_string() };
     let mut voxels = match datatype {
@@ -52,7 +80,7 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
             return Err(ImageError::Unsupported {
                 path: path.into(),
                 what: "datatype",
-                value: format!("{other:?}"),
+                value: format!("{} ({})", header.datatype, other.size_of() * 8),
             })
         }
     };
@@ -69,6 +97,29 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
     Ok(Image { geometry, voxels })
 }
 
+/// Refuses a file too short to hold `expected` bytes of samples after `vox_offset`.
+fn check_length(path: &Path, header: &NiftiHeader, length: u64, expected: usize) -> Result<(), ImageError> {
+    let offset = f64::from(header.vox_offset);
+    if !(352.0..=length as f64).contains(&offset) {
+        return Err(ImageError::BadHeader {
+            path: path.into(),
+            reason: format!("vox_offset {offset} is outside the file"),
+        });
+    }
+    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    let available = length.saturating_sub(if gz { 0 } else { offset as u64 });
+    let most = if gz { available.saturating_mul(MAX_INFLATE_RATIO as u64) } else { available };
+    if most < expected as u64 {
+        return Err(ImageError::Corrupt {
+            path: path.into(),
+            reason: format!(
+                "{length} bytes of file cannot hold the {expected} bytes of samples the header promises"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Voxel-to-LPS geometry from the header's sform, qform or pixdim.
 fn geometry(path: &Path, h: &nifti::NiftiHeader, size: [usize; 3]) -> Result<Geometry, ImageError> {
     let bad = |reason: String| ImageError::BadHeader { path: path.into(), reason };
@@ -78,7 +129,14 @@ fn geometry(path: &Path, h: &nifti::NiftiHeader, size: [usize; 3]) -> Result<Geo
         ([0, 1, 2].map(|a| [rows[0][a], rows[1][a], rows[2][a]]), [rows[0][3], rows[1][3], rows[2][3]])
     } else if h.qform_code > 0 {
         let (b, c, d) = (h.quatern_b as f64, h.quatern_c as f64, h.quatern_d as f64);
-        let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
+        let length2 = b * b + c * c + d * d;
+        if length2.is_nan() || length2 > 1.0 + QUATERNION_TOLERANCE {
+            return Err(ImageError::InvalidOrientation {
+                path: path.into(),
+                reason: format!("quaternion (b, c, d) = ({b}, {c}, {d}) is longer than 1"),
+            });
+        }
+        let a = (1.0 - length2).max(0.0).sqrt();
         let r = [
             [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
             [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
@@ -108,6 +166,19 @@ fn geometry(path: &Path, h: &nifti::NiftiHeader, size: [usize; 3]) -> Result<Geo
         }
         geometry.spacing_mm[a] = norm;
         geometry.direction[a] = [0, 1, 2].map(|d| ras_to_lps[d] * col[d] / norm);
+    }
+    if !origin.iter().all(|o| o.is_finite()) {
+        return Err(bad("the origin is not finite".into()));
+    }
+    let dir = geometry.direction;
+    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+        let cosine: f64 = (0..3).map(|d| dir[a][d] * dir[b][d]).sum();
+        if cosine.abs() > ORTHOGONALITY_TOLERANCE {
+            return Err(ImageError::InvalidOrientation {
+                path: path.into(),
+                reason: format!("voxel axes {a} and {b} are not orthogonal (cosine {cosine:.6})"),
+            });
+        }
     }
     Ok(geometry)
 }

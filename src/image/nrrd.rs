@@ -14,15 +14,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Geometry, Image, ImageError, Samples, Voxels};
+use crate::limits::{self, MAX_HEADER_BYTES, MAX_INFLATE_RATIO};
 
 /// Reads a 3-D NRRD image.
 pub fn read(path: &Path) -> Result<Image, ImageError> {
     let io = |source| ImageError::Io { path: path.into(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = vec![0u8; HEADER_PROBE_BYTES];
-    let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    head.truncate(n);
-    if let Some(image) = read_direct(path, &mut file, &head)? {
+    let (mut file, length) = super::open_regular(path)?;
+    let head = read_head(path, &mut file)?;
+    if let Some(image) = read_direct(path, &mut file, length, &head)? {
         return Ok(image);
     }
     let mut bytes = head;
@@ -30,8 +29,32 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
     parse(path, &bytes)
 }
 
-/// Bytes read first: enough for any header seen in practice; longer headers take the slow path.
+/// Bytes read at a time until the header's end is found: enough for any header seen in practice.
 const HEADER_PROBE_BYTES: usize = 64 * 1024;
+
+/// The start of the file, up to and past the blank line that ends an NRRD header (or the whole
+/// file when shorter); a header longer than [`MAX_HEADER_BYTES`] is refused.
+fn read_head(path: &Path, file: &mut std::fs::File) -> Result<Vec<u8>, ImageError> {
+    let mut head = Vec::new();
+    loop {
+        let start = head.len();
+        head.resize(start + HEADER_PROBE_BYTES, 0);
+        let n = read_up_to(file, &mut head[start..])
+            .map_err(|source| ImageError::Io { path: path.into(), source })?;
+        head.truncate(start + n);
+        if n < HEADER_PROBE_BYTES || !head.starts_with(b"NRRD000") || split_header(&head).is_some() {
+            return Ok(head);
+        }
+        if head.len() > MAX_HEADER_BYTES {
+            let source = limits::LimitExceeded {
+                what: "header bytes",
+                found: head.len() as u64,
+                limit: MAX_HEADER_BYTES as u64,
+            };
+            return Err(ImageError::Limit { path: path.into(), source });
+        }
+    }
+}
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -48,14 +71,18 @@ fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize
 /// samples are mapped from the file; other raw data and gzip are decoded straight into a fresh
 /// page-aligned buffer that then holds the samples read-only. `None` when the file needs the
 /// general path.
-fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Option<Image>, ImageError> {
+fn read_direct(
+    path: &Path,
+    file: &mut std::fs::File,
+    length: u64,
+    head: &[u8],
+) -> Result<Option<Image>, ImageError> {
     if !head.starts_with(b"NRRD000") {
         return Ok(None);
     }
-    let (header_text, data_offset) = split_header(head);
-    if data_offset > head.len() {
+    let Some((header_text, data_offset)) = split_header(head) else {
         return Ok(None);
-    }
+    };
     let header = parse_header(path, header_text)?;
     if header.data_file.is_some() || header.line_skip != 0 || header.byte_skip != 0 {
         return Ok(None);
@@ -68,8 +95,10 @@ fn read_direct(path: &Path, file: &mut std::fs::File, head: &[u8]) -> Result<Opt
             return Ok(Some(Image { geometry: header.geometry, voxels }));
         }
     }
+    let available = usize::try_from(length).unwrap_or(usize::MAX).saturating_sub(data_offset);
+    check_data_size(path, header.encoding, available, expected)?;
     let mut buffer = fresh_buffer(path, expected)?;
-    let already = &head[data_offset..];
+    let already = &head[data_offset.min(head.len())..];
     match header.encoding {
         Encoding::Raw => {
             let take = already.len().min(expected);
@@ -322,7 +351,8 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(bad(path, "missing NRRD magic line"));
     }
-    let (header_text, data_offset) = split_header(bytes);
+    let (header_text, data_offset) =
+        split_header(bytes).unwrap_or((std::str::from_utf8(bytes).unwrap_or(""), bytes.len()));
     let header = parse_header(path, header_text)?;
     let count = header.geometry.voxel_count();
     let expected = count * header.sample.bytes();
@@ -331,8 +361,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
     let (data_path, data): (&Path, &[u8]) = match &header.data_file {
         Some(file) => {
             let full = path.parent().unwrap_or(Path::new(".")).join(file);
-            detached =
-                std::fs::read(&full).map_err(|source| ImageError::Io { path: full.clone(), source })?;
+            detached = read_detached(&full, &header, expected)?;
             (path, &detached[..])
         }
         None => (path, &bytes[data_offset.min(bytes.len())..]),
@@ -355,6 +384,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Image, ImageError> {
         Encoding::Gzip => {
             let skip = header.byte_skip.max(0) as usize;
             let body = data.get(skip..).unwrap_or_default();
+            check_data_size(data_path, Encoding::Gzip, body.len(), expected)?;
             let mut out = vec![0u8; expected];
             let n = libdeflater::Decompressor::new().gzip_decompress(body, &mut out).map_err(|e| {
                 corrupt(data_path, format!("gzip data does not inflate to {expected} bytes ({e})"))
@@ -377,18 +407,61 @@ fn short(path: &Path, found: usize, expected: usize) -> ImageError {
     corrupt(path, format!("{found} bytes of voxel data, header promises {expected}"))
 }
 
-/// Splits at the first empty line: header text, and the offset of the data after it.
-fn split_header(bytes: &[u8]) -> (&str, usize) {
+/// Splits at the first empty line: header text, and the offset of the data after it; `None` when
+/// `bytes` holds no empty line (the header has not ended yet).
+fn split_header(bytes: &[u8]) -> Option<(&str, usize)> {
     let mut pos = 0;
     while pos < bytes.len() {
         let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |e| pos + e);
         let line = &bytes[pos..end];
-        if line.is_empty() || line == b"\r" {
-            return (std::str::from_utf8(&bytes[..pos]).unwrap_or(""), end + 1);
+        if end < bytes.len() && (line.is_empty() || line == b"\r") {
+            return Some((std::str::from_utf8(&bytes[..pos]).unwrap_or(""), end + 1));
         }
         pos = end + 1;
     }
-    (std::str::from_utf8(bytes).unwrap_or(""), bytes.len())
+    None
+}
+
+/// Refuses, before any buffer is made, data that cannot hold `expected` bytes of samples:
+/// raw data shorter than that, or gzip data too short to inflate to it.
+fn check_data_size(
+    path: &Path,
+    encoding: Encoding,
+    available: usize,
+    expected: usize,
+) -> Result<(), ImageError> {
+    let enough = match encoding {
+        Encoding::Raw => available >= expected,
+        Encoding::Gzip => available.saturating_mul(MAX_INFLATE_RATIO) >= expected,
+        Encoding::Ascii => true,
+    };
+    if enough {
+        Ok(())
+    } else {
+        Err(short(path, available, expected))
+    }
+}
+
+/// Reads a detached data file, which must be a regular file no larger than its samples need
+/// (with room for skipped header lines or bytes): a device such as `/dev/zero` or a named pipe
+/// is refused unread.
+fn read_detached(full: &Path, header: &Header, expected: usize) -> Result<Vec<u8>, ImageError> {
+    let (mut file, length) = super::open_regular(full)?;
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    let skip = usize::try_from(header.byte_skip).unwrap_or(0);
+    let most = match header.encoding {
+        Encoding::Raw | Encoding::Gzip => expected + expected / 64 + skip + MAX_HEADER_BYTES,
+        Encoding::Ascii => expected.saturating_mul(32) + MAX_HEADER_BYTES,
+    };
+    if length > most {
+        return Err(corrupt(
+            full,
+            format!("data file of {length} bytes, far more than the {expected} bytes of samples"),
+        ));
+    }
+    let mut data = Vec::with_capacity(length);
+    file.read_to_end(&mut data).map_err(|source| ImageError::Io { path: full.into(), source })?;
+    Ok(data)
 }
 
 fn skip_lines(mut data: &[u8], lines: usize) -> &[u8] {
@@ -430,8 +503,12 @@ fn parse_header(path: &Path, text: &str) -> Result<Header, ImageError> {
         .map_err(|_| bad(path, "field 'sizes' is not three whole numbers"))?;
     let size: [usize; 3] = sizes.try_into().map_err(|_| bad(path, "field 'sizes' needs three numbers"))?;
     if size.contains(&0) {
-        return Err(bad(path, format!("field 'sizes' has an empty axis: {size:?}")));
+        return Err(bad(
+            path,
+            format!("field 'sizes' has an empty axis: {} {} {}", size[0], size[1], size[2]),
+        ));
     }
+    limits::voxels(size).map_err(|source| ImageError::Limit { path: path.into(), source })?;
     let encoding = match need("encoding")? {
         "raw" => Encoding::Raw,
         "gzip" | "gz" => Encoding::Gzip,

@@ -1,16 +1,21 @@
 //! The one error type of the ingest stage: why a folder yields no usable CT volume.
 //!
 //! Every variant that concerns a series names it by its SeriesInstanceUID and, where one file is
-//! at fault, that file's path; none carries patient data (names, IDs, dates).
+//! at fault, keeps that file's path in a field ([`IngestError::path`]) for the command line to
+//! show; messages carry no path or folder name (either may hold a patient's name) and no patient
+//! data (names, IDs, dates).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use super::guard::DicomFileError;
+use crate::{error_code::ErrorCode, limits::LimitExceeded};
 
 /// Why a CT series could not be found or assembled into a volume.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IngestError {
     /// The study folder (or a folder below it) could not be listed.
-    #[error("could not list {path}")]
+    #[error("could not list the study folder")]
     ListDir {
         /// The folder.
         path: PathBuf,
@@ -19,7 +24,7 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// No CT series in the folder is axial, ORIGINAL and not a localizer.
-    #[error("no axial original ct series in {dir}: {found}")]
+    #[error("no axial original ct series in the folder: {found}")]
     NoCtSeries {
         /// The study folder.
         dir: PathBuf,
@@ -27,7 +32,7 @@ pub enum IngestError {
         found: String,
     },
     /// Several CT series qualify and nothing says which one is meant.
-    #[error("several ct series qualify in {dir}: {series}")]
+    #[error("several ct series qualify in the folder: {series}")]
     AmbiguousCtSeries {
         /// The study folder.
         dir: PathBuf,
@@ -35,7 +40,7 @@ pub enum IngestError {
         series: String,
     },
     /// The series asked for is not among the qualifying CT series of the folder.
-    #[error("series {series} is not an axial original ct series in {dir}: {reason}")]
+    #[error("series {series} is not an axial original ct series in the folder: {reason}")]
     SeriesNotUsable {
         /// The study folder.
         dir: PathBuf,
@@ -45,18 +50,18 @@ pub enum IngestError {
         reason: String,
     },
     /// A file of the series could not be parsed as DICOM.
-    #[error("series {series}: could not read {path}")]
+    #[error("series {series}: a file could not be read: {source}")]
     Read {
         /// The series.
         series: String,
         /// The file.
         path: PathBuf,
-        /// What the DICOM parser said.
+        /// Why it could not be read.
         #[source]
-        source: Box<dicom_object::ReadError>,
+        source: DicomFileError,
     },
     /// A slice lacks an attribute the volume needs, or holds an unparsable value.
-    #[error("series {series}: {path} has no valid {attribute}")]
+    #[error("series {series}: a slice has no valid {attribute}")]
     MissingAttribute {
         /// The series.
         series: String,
@@ -66,7 +71,7 @@ pub enum IngestError {
         attribute: &'static str,
     },
     /// A slice has no PixelData element.
-    #[error("series {series}: {path} has no pixel data")]
+    #[error("series {series}: a slice has no pixel data")]
     MissingPixelData {
         /// The series.
         series: String,
@@ -74,7 +79,7 @@ pub enum IngestError {
         path: PathBuf,
     },
     /// A slice is encoded in a transfer syntax this build cannot decode.
-    #[error("series {series}: {path} uses unsupported transfer syntax {uid}")]
+    #[error("series {series}: a slice uses unsupported transfer syntax {uid}")]
     UnsupportedTransferSyntax {
         /// The series.
         series: String,
@@ -84,7 +89,7 @@ pub enum IngestError {
         uid: String,
     },
     /// The pixel samples are not single-channel 8- or 16-bit integers, or do not decode.
-    #[error("series {series}: {path}: cannot decode pixel data: {reason}")]
+    #[error("series {series}: cannot decode the pixel data of a slice: {reason}")]
     PixelData {
         /// The series.
         series: String,
@@ -102,7 +107,7 @@ pub enum IngestError {
         count: usize,
     },
     /// Slices differ in rows, columns or pixel spacing.
-    #[error("series {series}: {path} has {what} {found}, other slices {expected}")]
+    #[error("series {series}: a slice has {what} {found}, other slices {expected}")]
     MixedSizes {
         /// The series.
         series: String,
@@ -116,7 +121,11 @@ pub enum IngestError {
         expected: String,
     },
     /// Slices differ in ImageOrientationPatient.
-    #[error("series {series}: {path} has orientation {found:?}, other slices {expected:?}")]
+    #[error(
+        "series {series}: a slice has orientation {}, other slices {}",
+        cosines(found),
+        cosines(expected)
+    )]
     MixedOrientation {
         /// The series.
         series: String,
@@ -128,7 +137,7 @@ pub enum IngestError {
         expected: Box<[f64; 6]>,
     },
     /// The slices step sideways as well as along the slice normal (a tilted gantry).
-    #[error("series {series}: gantry tilt of {angle_deg:.3} degrees at {path}")]
+    #[error("series {series}: gantry tilt of {angle_deg:.3} degrees")]
     GantryTilt {
         /// The series.
         series: String,
@@ -138,7 +147,7 @@ pub enum IngestError {
         angle_deg: f64,
     },
     /// Two slices lie at the same position along the normal.
-    #[error("series {series}: {path} and {other} lie at the same position {position_mm} mm")]
+    #[error("series {series}: two slices lie at the same position {position_mm} mm")]
     DuplicatePosition {
         /// The series.
         series: String,
@@ -150,9 +159,7 @@ pub enum IngestError {
         position_mm: f64,
     },
     /// The gap between two neighbouring slices is a multiple of the usual step: slices are missing.
-    #[error(
-        "series {series}: missing slice(s) between {before} and {after}: gap {gap_mm} mm, slice step {step_mm} mm"
-    )]
+    #[error("series {series}: missing slice(s): gap {gap_mm} mm, slice step {step_mm} mm")]
     MissingSlices {
         /// The series.
         series: String,
@@ -166,9 +173,7 @@ pub enum IngestError {
         step_mm: f64,
     },
     /// The distance between neighbouring slices varies beyond the tolerance.
-    #[error(
-        "series {series}: non-uniform slice spacing at {path}: step {found_mm} mm, usual step {step_mm} mm"
-    )]
+    #[error("series {series}: non-uniform slice spacing: step {found_mm} mm, usual step {step_mm} mm")]
     NonUniformSpacing {
         /// The series.
         series: String,
@@ -179,4 +184,94 @@ pub enum IngestError {
         /// The series' usual (median) slice step.
         step_mm: f64,
     },
+    /// A DICOM file of the folder (it has the DICM magic) could not be read. Skipping it could
+    /// drop a slice at the edge of the series unnoticed, so the folder is refused.
+    #[error("a DICOM file in the folder could not be read: {source}")]
+    UnreadableFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: DicomFileError,
+    },
+    /// A declared size (rows, columns, slices) exceeds one of the [limits](crate::limits).
+    #[error("series {series}: {source}")]
+    Limit {
+        /// The series.
+        series: String,
+        /// The first file at fault.
+        path: PathBuf,
+        /// Which limit.
+        #[source]
+        source: LimitExceeded,
+    },
+    /// A slice's RescaleSlope is zero, or the rescaled values are no plausible Hounsfield units.
+    #[error("series {series}: implausible rescale: {reason}")]
+    ImplausibleRescale {
+        /// The series.
+        series: String,
+        /// The first file at fault.
+        path: PathBuf,
+        /// What is wrong, with the values.
+        reason: String,
+    },
+}
+
+/// Direction cosines as `(a, b, c, d, e, f)`.
+fn cosines(values: &[f64; 6]) -> String {
+    let shown: Vec<String> = values.iter().map(|v| format!("{v:.6}")).collect();
+    format!("({})", shown.join(", "))
+}
+
+impl IngestError {
+    /// The file at fault (the first of two for a duplicate position, the slice below a gap), or
+    /// the folder, for the command line to show.
+    pub fn path(&self) -> Option<&Path> {
+        Some(match self {
+            IngestError::ListDir { path, .. }
+            | IngestError::Read { path, .. }
+            | IngestError::MissingAttribute { path, .. }
+            | IngestError::MissingPixelData { path, .. }
+            | IngestError::UnsupportedTransferSyntax { path, .. }
+            | IngestError::PixelData { path, .. }
+            | IngestError::MixedSizes { path, .. }
+            | IngestError::MixedOrientation { path, .. }
+            | IngestError::GantryTilt { path, .. }
+            | IngestError::DuplicatePosition { path, .. }
+            | IngestError::NonUniformSpacing { path, .. }
+            | IngestError::UnreadableFile { path, .. }
+            | IngestError::Limit { path, .. }
+            | IngestError::ImplausibleRescale { path, .. } => path,
+            IngestError::MissingSlices { before, .. } => before,
+            IngestError::NoCtSeries { dir, .. }
+            | IngestError::AmbiguousCtSeries { dir, .. }
+            | IngestError::SeriesNotUsable { dir, .. } => dir,
+            IngestError::TooFewSlices { .. } => return None,
+        })
+    }
+}
+
+impl ErrorCode for IngestError {
+    fn code(&self) -> &'static str {
+        match self {
+            IngestError::ListDir { .. } => "folder_unreadable",
+            IngestError::NoCtSeries { .. } => "no_ct_series",
+            IngestError::AmbiguousCtSeries { .. } => "ambiguous_ct_series",
+            IngestError::SeriesNotUsable { .. } => "series_not_usable",
+            IngestError::Read { source, .. } | IngestError::UnreadableFile { source, .. } => source.code(),
+            IngestError::MissingAttribute { .. } => "missing_attribute",
+            IngestError::MissingPixelData { .. } => "missing_pixel_data",
+            IngestError::UnsupportedTransferSyntax { .. } => "unsupported_transfer_syntax",
+            IngestError::PixelData { .. } => "undecodable_pixel_data",
+            IngestError::TooFewSlices { .. } => "too_few_slices",
+            IngestError::MixedSizes { .. } => "mixed_slice_sizes",
+            IngestError::MixedOrientation { .. } => "mixed_orientation",
+            IngestError::GantryTilt { .. } => "gantry_tilt",
+            IngestError::DuplicatePosition { .. } => "duplicate_slice_position",
+            IngestError::MissingSlices { .. } => "missing_slices",
+            IngestError::NonUniformSpacing { .. } => "non_uniform_slice_spacing",
+            IngestError::Limit { .. } => "limit_exceeded",
+            IngestError::ImplausibleRescale { .. } => "implausible_rescale",
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //!   SEG, RTSTRUCT, other) and choose the CT series (axial, ORIGINAL, not a localizer);
 //! - [`volume`]: sort the slices along the slice normal, check the series (sizes, orientation,
 //!   tilt, gaps, spacing), rescale to HU and keep the geometry exactly;
+//! - [`guard`]: opening a DICOM file that may be hostile (structure pre-scan, panic boundary);
 //! - [`IngestError`]: every reason a folder yields no volume, naming the series and the file.
 //!
 //! Pixel data is decoded by dicom-rs (`dicom-pixeldata`): explicit and implicit VR little endian,
@@ -12,9 +13,11 @@
 
 pub(crate) mod attr;
 mod error;
+pub mod guard;
 pub mod series;
 pub mod volume;
 
 pub use error::IngestError;
+pub use guard::DicomFileError;
 pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
 pub use volume::{assemble, Slice, Volume};

@@ -4,7 +4,9 @@
 //! PixelData, so pixels are not read twice), classifies it by SOP Class UID ([`ObjectKind`]) and
 //! groups the instances by SeriesInstanceUID into [`Series`]. Files that are not DICOM, or lack the
 //! UIDs every instance must carry, are passed over (logged at debug level): a study folder often
-//! holds a DICOMDIR, notes or thumbnails beside the images.
+//! holds a DICOMDIR, notes or thumbnails beside the images. A file that carries the DICOM magic
+//! (`DICM`) but cannot be read refuses the folder ([`IngestError::UnreadableFile`]): passing over a
+//! broken slice could silently shorten the series.
 //!
 //! [`select_ct`] then picks the series the study path analyses. A CT series qualifies when every one
 //! of its CT Image Storage instances is
@@ -20,9 +22,9 @@ use std::{
 };
 
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_object::DefaultDicomObject;
 
-use super::{attr, IngestError};
+use super::{attr, guard, IngestError};
 
 /// Smallest |z component| of the unit slice normal for a slice to count as axial: cos 45°.
 const AXIAL_MIN_COSINE: f64 = FRAC_1_SQRT_2;
@@ -41,6 +43,16 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    /// The kind in words, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::CtImage => "ct image",
+            ObjectKind::Segmentation => "segmentation",
+            ObjectKind::RtStruct => "rt structure set",
+            ObjectKind::Other => "other object",
+        }
+    }
+
     fn from_sop_class(uid: &str) -> ObjectKind {
         match uid {
             uids::CT_IMAGE_STORAGE => ObjectKind::CtImage,
@@ -79,14 +91,17 @@ pub struct Series {
 }
 
 impl Instance {
-    /// Reads the header of the file at `path` (up to PixelData); `None`, logged at debug level,
-    /// when it is not a DICOM instance.
-    pub fn read(path: PathBuf) -> Option<Instance> {
-        match OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(&path) {
-            Ok(header) => Instance::from_header(path, header),
+    /// Reads the header of the file at `path` (up to PixelData, through the guard of hostile
+    /// input). `None`, logged at debug level, when it is not DICOM; an error when it looks like
+    /// DICOM (the `DICM` magic) but cannot be read, so that a truncated slice is named as
+    /// unreadable rather than reported later as a missing slice.
+    pub fn read(path: PathBuf) -> Result<Option<Instance>, IngestError> {
+        match guard::open(&path, true) {
+            Ok(header) => Ok(Instance::from_header(path, header)),
+            Err(error) if has_dicom_magic(&path) => Err(IngestError::UnreadableFile { path, source: error }),
             Err(error) => {
-                tracing::debug!(path = %path.display(), %error, "Skipping a file that is not DICOM.");
-                None
+                tracing::debug!(%error, "Skipping a file that is not DICOM.");
+                Ok(None)
             }
         }
     }
@@ -97,7 +112,7 @@ impl Instance {
         let (Some(series_uid), Some(sop_instance_uid)) =
             (attr::string(&header, tags::SERIES_INSTANCE_UID), attr::string(&header, tags::SOP_INSTANCE_UID))
         else {
-            tracing::debug!(path = %path.display(), "Skipping a DICOM file without series or instance UID.");
+            tracing::debug!("Skipping a DICOM file without series or instance UID.");
             return None;
         };
         let sop_class = attr::string(&header, tags::SOP_CLASS_UID)
@@ -122,26 +137,32 @@ impl Series {
     /// Why this series is not an axial, ORIGINAL, non-localizer CT series; `None` when it is one.
     pub fn ct_rejection(&self) -> Option<String> {
         if self.ct_images().next().is_none() {
-            let kinds: Vec<String> = self.instances.iter().map(|i| format!("{:?}", i.kind)).collect();
+            let kinds: Vec<&str> = self.instances.iter().map(|i| i.kind.name()).collect();
             return Some(format!("no ct images ({})", kinds.join(", ")));
         }
         for instance in self.ct_images() {
-            let path = instance.path.display();
+            let modality = attr::string(&instance.header, tags::MODALITY);
+            if modality.as_deref() != Some("CT") {
+                return Some(format!("a ct image has Modality {}", modality.as_deref().unwrap_or("(none)")));
+            }
             let image_type = attr::strings(&instance.header, tags::IMAGE_TYPE);
             match image_type.first().map(String::as_str) {
                 Some("ORIGINAL") => {}
-                Some(first) => return Some(format!("{path} has ImageType {first}, not ORIGINAL")),
-                None => return Some(format!("{path} has no ImageType")),
+                Some(first) => return Some(format!("a slice has ImageType {first}, not ORIGINAL")),
+                None => return Some("a slice has no ImageType".to_owned()),
             }
             if image_type.iter().any(|v| v == "LOCALIZER") {
-                return Some(format!("{path} is a localizer"));
+                return Some("a slice is a localizer".to_owned());
             }
             let Some(iop) = attr::float_array::<6>(&instance.header, tags::IMAGE_ORIENTATION_PATIENT) else {
-                return Some(format!("{path} has no valid ImageOrientationPatient"));
+                return Some("a slice has no valid ImageOrientationPatient".to_owned());
             };
             let normal = super::volume::slice_normal(&iop);
             if normal[2].abs() < AXIAL_MIN_COSINE {
-                return Some(format!("{path} is not axial (slice normal {normal:.3?})"));
+                return Some(format!(
+                    "a slice is not axial (slice normal ({:.3}, {:.3}, {:.3}))",
+                    normal[0], normal[1], normal[2]
+                ));
             }
         }
         None
@@ -154,7 +175,11 @@ pub fn scan(dir: &Path) -> Result<Vec<Series>, IngestError> {
     let mut files = Vec::new();
     list_files(dir, &mut files)?;
     files.sort();
-    Ok(group(files.into_iter().filter_map(Instance::read).collect()))
+    let mut instances = Vec::new();
+    for path in files {
+        instances.extend(Instance::read(path)?);
+    }
+    Ok(group(instances))
 }
 
 /// Groups instances by SeriesInstanceUID; series are ordered by UID, instances by path.
@@ -170,6 +195,21 @@ pub fn group(instances: Vec<Instance>) -> Vec<Series> {
             Series { uid, instances }
         })
         .collect()
+}
+
+/// Whether the file has the DICOM magic `DICM` after a 128-byte preamble or at its start.
+fn has_dicom_magic(path: &Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 132];
+    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let mut filled = 0;
+    while filled < start.len() {
+        match file.read(&mut start[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    start[..filled].starts_with(b"DICM") || start[128..filled.max(128)] == *b"DICM"
 }
 
 /// Chooses the CT series to analyse: the one named by `wanted` (typically the series a

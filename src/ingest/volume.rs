@@ -31,17 +31,19 @@
 //! and orientation; slice positions lie on the normal through the first slice (no gantry tilt);
 //! no two slices share a position; neighbouring slices are one step apart (a gap of several steps
 //! means missing slices, any other difference non-uniform spacing). Tolerances are the constants
-//! below.
+//! below. Rows, columns and the number of slices are checked against the [limits](crate::limits)
+//! before the volume is allocated; a RescaleSlope of zero (a constant image) and rescaled values
+//! beyond ±[`MAX_ABS_HU`] (no tissue; a wrong slope or intercept) refuse the series.
 
 use std::path::PathBuf;
 
 use dicom_core::Tag;
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::OpenFileOptions;
 use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
 
-use super::{attr, IngestError, Series};
+use super::{attr, guard, IngestError, Series};
 use crate::image::{cross, Geometry, Image, Voxels};
+use crate::limits::{self, MAX_ABS_HU, MAX_ROWS_COLUMNS, MAX_SLICES};
 
 /// Largest difference between two slices' direction cosines still counted as one orientation.
 pub const ORIENTATION_TOLERANCE: f64 = 1e-4;
@@ -169,6 +171,7 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
     if headers.len() < 2 {
         return Err(IngestError::TooFewSlices { series: series_uid.to_owned(), count: headers.len() });
     }
+    check_limits(series_uid, &headers)?;
     check_alike(series_uid, &headers)?;
     let normal = slice_normal(&headers[0].orientation);
     headers.sort_by(|a, b| dot(a.position_mm, normal).total_cmp(&dot(b.position_mm, normal)));
@@ -204,6 +207,30 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
     })
 }
 
+/// Rows, columns and slices within the [limits](crate::limits); every RescaleSlope non-zero.
+fn check_limits(series: &str, headers: &[SliceHeader]) -> Result<(), IngestError> {
+    let limit = |h: &SliceHeader, source| IngestError::Limit {
+        series: series.to_owned(),
+        path: h.path.clone(),
+        source,
+    };
+    let first = &headers[0];
+    limits::check("slices", headers.len() as u64, MAX_SLICES as u64).map_err(|e| limit(first, e))?;
+    for h in headers {
+        limits::check("rows", u64::from(h.rows), u64::from(MAX_ROWS_COLUMNS)).map_err(|e| limit(h, e))?;
+        limits::check("columns", u64::from(h.columns), u64::from(MAX_ROWS_COLUMNS))
+            .map_err(|e| limit(h, e))?;
+        if h.slope == 0.0 {
+            return Err(IngestError::ImplausibleRescale {
+                series: series.to_owned(),
+                path: h.path.clone(),
+                reason: "RescaleSlope is 0, every voxel would have the same value".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// All slices share the first one's rows × columns, pixel spacing and orientation.
 fn check_alike(series: &str, headers: &[SliceHeader]) -> Result<(), IngestError> {
     let first = &headers[0];
@@ -229,8 +256,8 @@ fn check_alike(series: &str, headers: &[SliceHeader]) -> Result<(), IngestError>
         if spacing_differs {
             return Err(sizes(
                 "pixel spacing",
-                format!("{:?} mm", h.pixel_spacing_mm),
-                format!("{:?} mm", first.pixel_spacing_mm),
+                format!("{} mm", crate::image::numbers(&h.pixel_spacing_mm)),
+                format!("{} mm", crate::image::numbers(&first.pixel_spacing_mm)),
             ));
         }
         if (0..6).any(|a| (h.orientation[a] - first.orientation[a]).abs() > ORIENTATION_TOLERANCE) {
@@ -319,10 +346,25 @@ fn read_hu(series: &str, headers: &[SliceHeader], pixels_per_slice: usize) -> Re
         }
     }
     let mut hu = vec![0f64; voxel_count];
-    fill_slices(series, headers, &mut hu, |stored, h, out| {
+    let plausible = fill_slices(series, headers, &mut hu, |stored, h, out| {
         rescale_f64(stored, h.slope, h.intercept, out);
-        true
+        out.iter().all(|v| v.abs() <= MAX_ABS_HU)
     })?;
+    if !plausible {
+        let k = hu
+            .chunks(pixels_per_slice)
+            .position(|s| s.iter().any(|v| v.is_nan() || v.abs() > MAX_ABS_HU))
+            .unwrap_or(0);
+        let h = &headers[k];
+        return Err(IngestError::ImplausibleRescale {
+            series: series.to_owned(),
+            path: h.path.clone(),
+            reason: format!(
+                "RescaleSlope {} and RescaleIntercept {} give values beyond ±{MAX_ABS_HU} HU",
+                h.slope, h.intercept
+            ),
+        });
+    }
     Ok(Voxels::F64(hu.into()))
 }
 
@@ -398,17 +440,64 @@ fn fill_slices<T: Send>(
 
 /// Decodes one slice's stored values (row by row, column fastest) into `out`.
 fn read_stored(series: &str, h: &SliceHeader, out: &mut Vec<i32>) -> Result<(), IngestError> {
-    let pixel_err =
-        |reason: String| IngestError::PixelData { series: series.to_owned(), path: h.path.clone(), reason };
-    let obj = OpenFileOptions::new().open_file(&h.path).map_err(|source| IngestError::Read {
-        series: series.to_owned(),
-        path: h.path.clone(),
-        source: Box::new(source),
-    })?;
-    if obj.get(tags::PIXEL_DATA).is_none() {
-        return Err(IngestError::MissingPixelData { series: series.to_owned(), path: h.path.clone() });
+    let read_err = |source| IngestError::Read { series: series.to_owned(), path: h.path.clone(), source };
+    let obj = guard::open(&h.path, false).map_err(read_err)?;
+    let rows_columns = (attr::uint(&obj, tags::ROWS), attr::uint(&obj, tags::COLUMNS));
+    if obj.get(tags::PIXEL_DATA).is_some() && rows_columns != (Some(h.rows), Some(h.columns)) {
+        return Err(IngestError::PixelData {
+            series: series.to_owned(),
+            path: h.path.clone(),
+            reason: "rows or columns differ from the header read before".to_owned(),
+        });
     }
-    let decoded = obj.decode_pixel_data_frame(0).map_err(|e| pixel_err(e.to_string()))?;
+    decode_stored(series, &h.path, &obj, out)
+}
+
+/// Reads the CT slice at `path` and decodes its stored values as the study path does (the
+/// structure pre-scan, rows and columns within the limits, the panic boundary, the sample
+/// checks); for fuzzing and the bad-input corpus, which feed it single files.
+pub fn decode_slice(path: &std::path::Path) -> Result<Vec<i32>, IngestError> {
+    let series = "(single file)";
+    let obj = guard::open(path, false).map_err(|source| IngestError::Read {
+        series: series.to_owned(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for (tag, what) in [(tags::ROWS, "rows"), (tags::COLUMNS, "columns")] {
+        let n = attr::uint(&obj, tag).unwrap_or(0);
+        limits::check(what, u64::from(n), u64::from(MAX_ROWS_COLUMNS)).map_err(|source| {
+            IngestError::Limit { series: series.to_owned(), path: path.to_path_buf(), source }
+        })?;
+    }
+    let mut out = Vec::new();
+    decode_stored(series, path, &obj, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes the stored values of the first frame of `obj` (read from `path`) into `out`.
+fn decode_stored(
+    series: &str,
+    path: &std::path::Path,
+    obj: &dicom_object::DefaultDicomObject,
+    out: &mut Vec<i32>,
+) -> Result<(), IngestError> {
+    let pixel_err = |reason: String| IngestError::PixelData {
+        series: series.to_owned(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let read_err = |source| IngestError::Read { series: series.to_owned(), path: path.to_path_buf(), source };
+    if obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(IngestError::MissingPixelData { series: series.to_owned(), path: path.to_path_buf() });
+    }
+    // Checked before decoding too, so the decoder never sees a sample size this reader refuses.
+    let bits = attr::uint(obj, tags::BITS_ALLOCATED);
+    if !matches!(bits, Some(8 | 16)) {
+        return Err(pixel_err(format!("bits allocated {} not supported", bits.unwrap_or(0))));
+    }
+    let decoded = guard::guarded(|| obj.decode_pixel_data_frame(0))
+        .map_err(read_err)?
+        .map_err(|e| pixel_err(e.to_string()))?;
     if decoded.samples_per_pixel() != 1 {
         return Err(pixel_err(format!("{} samples per pixel, expected 1", decoded.samples_per_pixel())));
     }

@@ -62,7 +62,7 @@ impl ErrorCode for PredictError {
         match self {
             PredictError::Bundle(e) => e.code(),
             PredictError::Deep(e) => e.code(),
-            PredictError::Classifier(_) => "classifier_failed",
+            PredictError::Classifier(e) => e.code(),
             PredictError::RadScore { .. } => "radscore_feature_missing",
             PredictError::MissingNetwork { .. } => "bundle_network_missing",
             PredictError::ClassifierInputs { .. } => "classifier_inputs_mismatch",

@@ -9,8 +9,13 @@
 //! `mod` is Python's floor modulo. A single-valued region with a width-aligned value gives one
 //! edge, widened to `[e − 0.5, e + 0.5]` as PyRadiomics does. IBSI calls the width rule
 //! "fixed bin size" but bins from 0 rather than from the minimum; PyRadiomics' rule is used.
+//!
+//! The number of bins is checked against [`MAX_GREY_LEVELS`] before the edges are made: a huge
+//! range (a wrong RescaleSlope, an extreme float image) or a tiny width would otherwise ask for
+//! billions of edges, and texture matrices grow with the square of the levels.
 
 use super::roi::{GreyLevels, Roi};
+use crate::limits::{LimitExceeded, MAX_GREY_LEVELS};
 
 /// How grey levels are binned.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -22,19 +27,33 @@ pub enum Binning {
 }
 
 /// The bin edges PyRadiomics computes for `values` (the region's voxels; must not be empty).
-pub fn bin_edges(values: &[f64], binning: Binning) -> Vec<f64> {
+pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>, LimitExceeded> {
     let (min, max) =
         values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     edges_of_range(min, max, binning)
 }
 
+/// Refuses more than [`MAX_GREY_LEVELS`] bins (`edges` edges make `edges − 1` bins); a NaN count
+/// (from a non-finite range) counts as too many.
+fn check_bins(edges: f64) -> Result<(), LimitExceeded> {
+    let limit = MAX_GREY_LEVELS as u64;
+    if edges - 1.0 <= limit as f64 {
+        Ok(())
+    } else {
+        let found = if edges.is_finite() { edges as u64 - 1 } else { u64::MAX };
+        Err(LimitExceeded { what: "grey levels", found, limit })
+    }
+}
+
 /// The bin edges of a region whose values run from `min` to `max`.
-fn edges_of_range(min: f64, max: f64, binning: Binning) -> Vec<f64> {
-    match binning {
+fn edges_of_range(min: f64, max: f64, binning: Binning) -> Result<Vec<f64>, LimitExceeded> {
+    Ok(match binning {
         Binning::Width(w) => {
             let low = min - python_mod(min, w);
             let high = max + 2.0 * w;
-            let n = ((high - low) / w).ceil().max(0.0) as usize;
+            let n = ((high - low) / w).ceil().max(0.0);
+            check_bins(n)?;
+            let n = n as usize;
             let delta = (low + w) - low;
             let edges: Vec<f64> = (0..n).map(|i| low + i as f64 * delta).collect();
             if edges.len() == 1 {
@@ -44,13 +63,14 @@ fn edges_of_range(min: f64, max: f64, binning: Binning) -> Vec<f64> {
             }
         }
         Binning::Count(count) => {
+            check_bins(f64::from(count) + 1.0)?;
             let (first, last) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
             let step = (last - first) / count as f64;
             let mut edges: Vec<f64> = (0..=count).map(|i| i as f64 * step + first).collect();
             edges[count as usize] = last + 1.0;
             edges
         }
-    }
+    })
 }
 
 /// Python's `a % b` for floats: the remainder takes the sign of `b`.
@@ -83,14 +103,14 @@ fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
 }
 
 /// Discretises the region's voxels; voxels outside the mask get level 0.
-pub fn discretise(roi: &Roi, binning: Binning) -> GreyLevels {
+pub fn discretise(roi: &Roi, binning: Binning) -> Result<GreyLevels, LimitExceeded> {
     let (min, max) = roi
         .values
         .iter()
         .zip(&roi.mask)
         .filter(|&(_, &m)| m)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&v, _)| (lo.min(v), hi.max(v)));
-    let edges = edges_of_range(min, max, binning);
+    let edges = edges_of_range(min, max, binning)?;
     let per_step = match edges[..] {
         [first, second, ..] => 1.0 / (second - first),
         _ => 0.0,
@@ -101,7 +121,7 @@ pub fn discretise(roi: &Roi, binning: Binning) -> GreyLevels {
         .zip(&roi.mask)
         .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
         .collect();
-    GreyLevels::new(roi.size, levels)
+    Ok(GreyLevels::new(roi.size, levels))
 }
 
 #[cfg(test)]
@@ -117,13 +137,13 @@ mod tests {
     fn width_edges_match_the_pyradiomics_docstring_example() {
         // getBinEdges docstring: values 54..166, width 25 → edges 50, 75, ..., 175 (and one more,
         // since arange runs to max + 2w, exclusive).
-        let edges = bin_edges(&[54.0, 100.0, 166.0], Binning::Width(25.0));
+        let edges = bin_edges(&[54.0, 100.0, 166.0], Binning::Width(25.0)).unwrap();
         assert_eq!(edges, vec![50.0, 75.0, 100.0, 125.0, 150.0, 175.0, 200.0]);
     }
 
     #[test]
     fn negative_minimum_uses_floor_modulo() {
-        let edges = bin_edges(&[-1024.0, -1000.0], Binning::Width(25.0));
+        let edges = bin_edges(&[-1024.0, -1000.0], Binning::Width(25.0)).unwrap();
         assert_eq!(edges[0], -1025.0);
         assert_eq!(edges_at_most(-1024.0, &edges), 1);
         assert_eq!(edges_at_most(-1000.0, &edges), 2);
@@ -133,8 +153,8 @@ mod tests {
     fn digitize_counts_the_edges_at_most_x() {
         // Width edges from −1025 (floor modulo), count edges with the top edge at max + 1, and
         // values on, between and outside the edges, NaN and infinities included.
-        let width = bin_edges(&[-1024.0, 3071.0], Binning::Width(25.0));
-        let count = bin_edges(&[-3.7, 12.9], Binning::Count(16));
+        let width = bin_edges(&[-1024.0, 3071.0], Binning::Width(25.0)).unwrap();
+        let count = bin_edges(&[-3.7, 12.9], Binning::Count(16)).unwrap();
         let values: Vec<f64> = (-2000..4000)
             .map(|i| f64::from(i) * 0.7)
             .chain([-1025.0, -1000.0, 3100.0, 12.9, 13.9, f64::NAN, f64::INFINITY, f64::NEG_INFINITY])
@@ -149,10 +169,21 @@ mod tests {
 
     #[test]
     fn flat_region_has_one_grey_level() {
-        assert_eq!(bin_edges(&[5000.0, 5000.0], Binning::Width(5000.0)), vec![5000.0, 10000.0]);
+        assert_eq!(bin_edges(&[5000.0, 5000.0], Binning::Width(5000.0)).unwrap(), vec![5000.0, 10000.0]);
         let roi = Roi { size: [2, 1, 1], spacing_mm: [1.0; 3], values: vec![7.0, 7.0], mask: vec![true; 2] };
         // numpy: e = histogram([7, 7], 8)[1]; e[-1] += 1; digitize(7, e) == 5
-        assert_eq!(discretise(&roi, Binning::Count(8)).levels, vec![5, 5]);
+        assert_eq!(discretise(&roi, Binning::Count(8)).unwrap().levels, vec![5, 5]);
+    }
+
+    #[test]
+    fn too_many_bins_are_refused_before_they_are_made() {
+        // 4096 levels of width 1 pass; a huge range (a RescaleSlope of 1e6) or a NaN does not.
+        assert!(bin_edges(&[0.0, 4095.0], Binning::Width(1.0)).is_ok());
+        let err = bin_edges(&[0.0, 4096.0], Binning::Width(1.0)).err().map(|e| (e.what, e.found));
+        assert_eq!(err, Some(("grey levels", 4097)));
+        assert!(bin_edges(&[-1024e6, 3071e6], Binning::Width(25.0)).is_err());
+        assert!(bin_edges(&[0.0, f64::INFINITY], Binning::Width(25.0)).is_err());
+        assert!(bin_edges(&[0.0, 1.0], Binning::Count(1 << 20)).is_err());
     }
 
     #[test]
@@ -163,7 +194,7 @@ mod tests {
             values: vec![0.0, 1.0, 2.0, 4.0],
             mask: vec![true, true, true, true],
         };
-        let g = discretise(&roi, Binning::Count(4));
+        let g = discretise(&roi, Binning::Count(4)).unwrap();
         assert_eq!(g.levels, vec![1, 2, 3, 4]);
         assert_eq!((g.max_level, g.present.clone()), (4, vec![1, 2, 3, 4]));
     }

@@ -15,6 +15,7 @@ use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
 use super::wavelet::{self, WaveletError, WaveletSettings};
 use super::{features, shape, GreyLevels, Roi};
+use crate::error_code::ErrorCode;
 use crate::image::Image;
 
 /// Why features could not be extracted.
@@ -30,6 +31,9 @@ pub enum ExtractError {
     /// The wavelet settings are unusable.
     #[error(transparent)]
     Wavelet(#[from] WaveletError),
+    /// Discretisation would make more grey levels than the limit.
+    #[error("{0}")]
+    Limit(#[from] crate::limits::LimitExceeded),
     /// A feature asked for by name does not exist in its class.
     #[error("unknown feature '{feature}' in class '{class}'")]
     UnknownFeature {
@@ -118,6 +122,7 @@ pub fn extract_parallel(
     let normalisation = settings.normalize.then(|| Normalisation::of(image, settings)).transpose()?;
     let region = preprocess::find_region(image, mask, settings)?;
     let values = preprocess::region_values(image, &region.bbox, normalisation.as_ref());
+    preprocess::check_finite(&region, &values)?;
     let resegmented = preprocess::resegment(&region, &values, settings)?;
 
     let mut out = FeatureVector::default();
@@ -163,7 +168,7 @@ pub fn extract_parallel(
 /// The non-shape classes computed on one (possibly filtered) image's region, named with
 /// `prefix`.
 fn image_type_features(prefix: &str, roi: &Roi, settings: &Settings) -> Result<FeatureVector, ExtractError> {
-    let grey = discretise(roi, settings.binning);
+    let grey = discretise(roi, settings.binning)?;
     let mut texture = settings.texture.clone();
     texture.spacing_mm = roi.spacing_mm;
     let mut out = FeatureVector::default();
@@ -185,6 +190,18 @@ fn image_type_features(prefix: &str, roi: &Roi, settings: &Settings) -> Result<F
 fn firstorder(roi: &Roi, grey: &GreyLevels, settings: &Settings) -> Vec<(&'static str, f64)> {
     let voxel_volume = roi.spacing_mm[2] * roi.spacing_mm[1] * roi.spacing_mm[0];
     firstorder_features(&roi.masked_values(), grey, settings.voxel_array_shift, voxel_volume)
+}
+
+impl ErrorCode for ExtractError {
+    fn code(&self) -> &'static str {
+        match self {
+            ExtractError::Region(e) => e.code(),
+            ExtractError::Angles(e) => e.code(),
+            ExtractError::Wavelet(e) => e.code(),
+            ExtractError::Limit(_) => "limit_exceeded",
+            ExtractError::UnknownFeature { .. } => "unknown_feature",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::{Binning, WeightingNorm};
 #[non_exhaustive]
 pub enum ParamsError {
     /// The file could not be read.
-    #[error("could not read parameter file {path}")]
+    #[error("could not read the parameter file")]
     Io {
         /// The file.
         path: std::path::PathBuf,
@@ -53,6 +53,28 @@ pub enum ParamsError {
         /// Why, and what to do instead.
         reason: String,
     },
+}
+
+impl ParamsError {
+    /// The parameter file, when it could not be read, for the command line to show.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ParamsError::Io { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl crate::error_code::ErrorCode for ParamsError {
+    fn code(&self) -> &'static str {
+        match self {
+            ParamsError::Io { .. } => "params_unreadable",
+            ParamsError::Yaml(_) => "params_not_yaml",
+            ParamsError::UnknownKey { .. } => "unknown_params_key",
+            ParamsError::BadValue { .. } => "bad_params_value",
+            ParamsError::Unsupported { .. } => "unsupported_params_setting",
+        }
+    }
 }
 
 /// The settings of the parameter file at `path`, or PyRadiomics' defaults without one (what a

@@ -12,6 +12,7 @@
 use super::numpy;
 use super::settings::{ResegmentMode, Settings};
 use super::Roi;
+use crate::error_code::ErrorCode;
 use crate::image::{BoundingBox, Image, ImageError};
 
 /// Why the region cannot be analysed.
@@ -64,9 +65,42 @@ pub enum RegionError {
         /// Voxels left.
         voxels: usize,
     },
-    /// Normalisation is impossible because the image has a single value.
+    /// Normalisation is impossible because the image has a single value (or a non-finite one).
     #[error("cannot normalise an image whose voxels all have the same value")]
     FlatImage,
+    /// Voxels inside the region are NaN or infinite. PyRadiomics would give some features as NaN
+    /// and the rest wrong; no feature of such a region means anything.
+    #[error("{count} voxel(s) inside the region are not finite numbers (NaN or infinite)")]
+    NonFiniteIntensity {
+        /// How many.
+        count: usize,
+    },
+}
+
+impl ErrorCode for RegionError {
+    fn code(&self) -> &'static str {
+        match self {
+            RegionError::Geometry(e) => e.code(),
+            RegionError::EmptyMask => "empty_mask",
+            RegionError::LabelNotPresent { .. } => "label_not_present",
+            RegionError::SingleVoxel { .. } => "single_voxel_region",
+            RegionError::TooFewDimensions { .. } => "too_few_dimensions",
+            RegionError::TooSmall { .. } => "region_too_small",
+            RegionError::ResegmentedAway { .. } => "resegmented_away",
+            RegionError::FlatImage => "flat_image",
+            RegionError::NonFiniteIntensity { .. } => "non_finite_intensity",
+        }
+    }
+}
+
+/// Refuses a region holding a NaN or infinite value (`values`: the image inside `region.bbox`).
+pub fn check_finite(region: &Region, values: &[f64]) -> Result<(), RegionError> {
+    let count = values.iter().zip(&region.mask).filter(|&(v, &m)| m && !v.is_finite()).count();
+    if count == 0 {
+        Ok(())
+    } else {
+        Err(RegionError::NonFiniteIntensity { count })
+    }
 }
 
 /// Whole-image normalisation, an affine map followed by an optional clamp.

@@ -344,7 +344,7 @@ pub struct SubBand {
 #[non_exhaustive]
 pub enum WaveletError {
     /// The `wavelet` setting names no filter bank this build carries.
-    #[error("unknown wavelet {name:?}, expected one of: {supported}")]
+    #[error("unknown wavelet '{name}', expected one of: {supported}")]
     UnknownWavelet {
         /// The name given.
         name: String,
@@ -363,7 +363,10 @@ pub enum WaveletError {
         max: u32,
     },
     /// The region is empty or reaches outside the volume.
-    #[error("region {min:?}..={max:?} is empty or outside the volume of {size:?} voxels")]
+    #[error(
+        "region ({}, {}, {})..=({}, {}, {}) is empty or outside the volume of {} x {} x {} voxels",
+        min[0], min[1], min[2], max[0], max[1], max[2], size[0], size[1], size[2]
+    )]
     BadRegion {
         /// Lowest corner of the region.
         min: [usize; 3],
@@ -372,6 +375,17 @@ pub enum WaveletError {
         /// Voxels along each axis of the volume.
         size: [usize; 3],
     },
+}
+
+impl crate::error_code::ErrorCode for WaveletError {
+    fn code(&self) -> &'static str {
+        match self {
+            WaveletError::UnknownWavelet { .. } => "unknown_wavelet",
+            WaveletError::ZeroLevel => "zero_wavelet_level",
+            WaveletError::TooManyPasses { .. } => "too_many_wavelet_passes",
+            WaveletError::BadRegion { .. } => "wavelet_region_outside_volume",
+        }
+    }
 }
 
 /// The wavelet sub-bands of a volume inside `region`, in PyRadiomics' order and with its names.
@@ -634,10 +648,7 @@ mod tests {
         assert_eq!(Wavelet::from_name("db1").unwrap(), Wavelet::Haar);
         let err = Wavelet::from_name("coif9").unwrap_err();
         assert!(matches!(err, WaveletError::UnknownWavelet { .. }));
-        assert!(
-            err.to_string().starts_with("unknown wavelet \"coif9\", expected one of: haar, db2"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("unknown wavelet 'coif9', expected one of: haar, db2"), "{err}");
         assert_eq!(WaveletSettings::default().wavelet, Wavelet::Coif1);
     }
 
@@ -729,7 +740,7 @@ mod tests {
         let err = subbands(size, |_| 0.0, &outside, &WaveletSettings::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "region [0, 0, 0]..=[3, 4, 3] is empty or outside the volume of [4, 4, 4] voxels"
+            "region (0, 0, 0)..=(3, 4, 3) is empty or outside the volume of 4 x 4 x 4 voxels"
         );
         let empty = BoundingBox { min: [2, 0, 0], max: [1, 3, 3] };
         assert!(matches!(

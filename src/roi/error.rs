@@ -1,27 +1,34 @@
 //! The error types of the ROI stage: [`RoiError`] for the masks, ring and patch, and
-//! [`StudyError`] for [`load_study`](super::load_study), which also fails where ingest does.
+//! [`StudyError`] for [`crate::study::load`], which also fails where ingest does.
 //!
-//! Messages name the segmentation file and the CT series (by SeriesInstanceUID), never patient data.
+//! Messages name the CT series (by SeriesInstanceUID), never a file path or folder name (either may
+//! hold a patient's name) nor patient data; the file is kept in a field ([`RoiError::path`]) for the
+//! command line to show.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::{image::ImageError, ingest::IngestError};
+use crate::{
+    error_code::ErrorCode,
+    image::ImageError,
+    ingest::{DicomFileError, IngestError},
+    limits::LimitExceeded,
+};
 
 /// Why a tumor mask, ring or patch could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RoiError {
     /// The SEG or RTSTRUCT file could not be parsed as DICOM.
-    #[error("could not read {path}")]
+    #[error("could not read the segmentation file: {source}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// What the DICOM parser said.
+        /// Why it could not be read.
         #[source]
-        source: Box<dicom_object::ReadError>,
+        source: DicomFileError,
     },
     /// An attribute the mask needs is absent or does not parse.
-    #[error("{path} has no valid {attribute}")]
+    #[error("the segmentation has no valid {attribute}")]
     MissingAttribute {
         /// The file.
         path: PathBuf,
@@ -29,7 +36,7 @@ pub enum RoiError {
         attribute: &'static str,
     },
     /// The object asks for something this reader does not handle.
-    #[error("{path}: unsupported {what} '{value}'")]
+    #[error("the segmentation has unsupported {what} '{value}'")]
     Unsupported {
         /// The file.
         path: PathBuf,
@@ -39,7 +46,7 @@ pub enum RoiError {
         value: String,
     },
     /// The segmentation lies in another patient coordinate system than the CT series.
-    #[error("{path} is in frame of reference {found}, but ct series {series} is in {expected}")]
+    #[error("the segmentation is in frame of reference {found}, but ct series {series} is in {expected}")]
     OtherFrameOfReference {
         /// The segmentation file.
         path: PathBuf,
@@ -51,7 +58,7 @@ pub enum RoiError {
         expected: String,
     },
     /// The segmentation references neither the CT series nor any of its instances.
-    #[error("{path} does not reference ct series {series}")]
+    #[error("the segmentation does not reference ct series {series}")]
     NotReferencingSeries {
         /// The segmentation file.
         path: PathBuf,
@@ -59,7 +66,7 @@ pub enum RoiError {
         series: String,
     },
     /// A frame or contour references an image that is not a slice of the CT series.
-    #[error("{path}: {part} references instance {sop_instance_uid}, which is not in ct series {series}")]
+    #[error("{part} of the segmentation references instance {sop_instance_uid}, which is not in ct series {series}")]
     UnknownInstance {
         /// The segmentation file.
         path: PathBuf,
@@ -89,7 +96,7 @@ pub enum RoiError {
         available: String,
     },
     /// A SEG frame does not fall on a slice of the CT grid.
-    #[error("{path}: frame {frame} is off the ct grid: {reason}")]
+    #[error("frame {frame} of the segmentation is off the ct grid: {reason}")]
     FrameOffGrid {
         /// The SEG file.
         path: PathBuf,
@@ -99,7 +106,7 @@ pub enum RoiError {
         reason: String,
     },
     /// An RTSTRUCT contour does not lie in a slice of the CT grid.
-    #[error("{path}: contour {contour} is off the ct grid: {reason}")]
+    #[error("contour {contour} of the structure set is off the ct grid: {reason}")]
     ContourOffGrid {
         /// The RTSTRUCT file.
         path: PathBuf,
@@ -109,7 +116,7 @@ pub enum RoiError {
         reason: String,
     },
     /// The label map could not be read.
-    #[error("could not read label map {path}")]
+    #[error("could not read the label map: {source}")]
     LabelMap {
         /// The file.
         path: PathBuf,
@@ -118,7 +125,7 @@ pub enum RoiError {
         source: ImageError,
     },
     /// A mask is not on the CT grid (size, spacing, origin or direction differ).
-    #[error("{what} is not on the ct grid")]
+    #[error("{what} is not on the ct grid: {source}")]
     Geometry {
         /// The mask and where it came from.
         what: String,
@@ -139,7 +146,7 @@ pub enum RoiError {
         radius_mm: f64,
     },
     /// The folder holds no segmentation of the kind asked for that references a usable CT series.
-    #[error("no tumor segmentation in {dir}: {reason}")]
+    #[error("no tumor segmentation in the folder: {reason}")]
     NoMask {
         /// The study folder.
         dir: PathBuf,
@@ -147,16 +154,87 @@ pub enum RoiError {
         reason: String,
     },
     /// Several segmentations qualify and nothing says which one is meant.
-    #[error("several tumor segmentations qualify in {dir}: {candidates}")]
+    #[error("several tumor segmentations qualify in the folder: {candidates}")]
     AmbiguousMask {
         /// The study folder.
         dir: PathBuf,
         /// The qualifying files.
         candidates: String,
     },
+    /// A contour runs past the edge of the CT image. Clipping it would silently cut the tumor;
+    /// PyRadiomics refuses a mask whose bounding box leaves the image (`checkMask`).
+    #[error("contour {contour} of the structure set runs past the edge of the ct image: {reason}")]
+    ContourBeyondImage {
+        /// The RTSTRUCT file.
+        path: PathBuf,
+        /// The contour (1-based, in file order within the ROI).
+        contour: usize,
+        /// Which point, where.
+        reason: String,
+    },
+    /// A declared size (frames, rows, columns, contour points) exceeds one of the
+    /// [limits](crate::limits).
+    #[error("segmentation too large: {source}")]
+    Limit {
+        /// The file.
+        path: PathBuf,
+        /// Which limit.
+        #[source]
+        source: LimitExceeded,
+    },
 }
 
-/// Why [`load_study`](super::load_study) failed: the CT volume or the tumor mask.
+impl RoiError {
+    /// The file at fault (or the study folder), for the command line to show.
+    pub fn path(&self) -> Option<&Path> {
+        Some(match self {
+            RoiError::Read { path, .. }
+            | RoiError::MissingAttribute { path, .. }
+            | RoiError::Unsupported { path, .. }
+            | RoiError::OtherFrameOfReference { path, .. }
+            | RoiError::NotReferencingSeries { path, .. }
+            | RoiError::UnknownInstance { path, .. }
+            | RoiError::FrameOffGrid { path, .. }
+            | RoiError::ContourOffGrid { path, .. }
+            | RoiError::ContourBeyondImage { path, .. }
+            | RoiError::LabelMap { path, .. }
+            | RoiError::Limit { path, .. } => path,
+            RoiError::NoMask { dir, .. } | RoiError::AmbiguousMask { dir, .. } => dir,
+            RoiError::RegionNotFound { .. }
+            | RoiError::AmbiguousRegion { .. }
+            | RoiError::Geometry { .. }
+            | RoiError::EmptyMask { .. }
+            | RoiError::InvalidRadius { .. } => return None,
+        })
+    }
+}
+
+impl ErrorCode for RoiError {
+    fn code(&self) -> &'static str {
+        match self {
+            RoiError::Read { source, .. } => source.code(),
+            RoiError::MissingAttribute { .. } => "missing_attribute",
+            RoiError::Unsupported { .. } => "unsupported_segmentation",
+            RoiError::OtherFrameOfReference { .. } => "other_frame_of_reference",
+            RoiError::NotReferencingSeries { .. } => "segmentation_references_other_series",
+            RoiError::UnknownInstance { .. } => "unknown_referenced_instance",
+            RoiError::RegionNotFound { .. } => "region_not_found",
+            RoiError::AmbiguousRegion { .. } => "ambiguous_region",
+            RoiError::FrameOffGrid { .. } => "frame_off_grid",
+            RoiError::ContourOffGrid { .. } => "contour_off_grid",
+            RoiError::ContourBeyondImage { .. } => "contour_beyond_image",
+            RoiError::LabelMap { source, .. } => source.code(),
+            RoiError::Geometry { .. } => "mask_off_grid",
+            RoiError::EmptyMask { .. } => "empty_mask",
+            RoiError::InvalidRadius { .. } => "invalid_ring_radius",
+            RoiError::NoMask { .. } => "no_segmentation",
+            RoiError::AmbiguousMask { .. } => "ambiguous_segmentation",
+            RoiError::Limit { .. } => "limit_exceeded",
+        }
+    }
+}
+
+/// Why [`crate::study::load`] failed: the CT volume or the tumor mask.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StudyError {
@@ -166,4 +244,23 @@ pub enum StudyError {
     /// The tumor mask could not be found or made.
     #[error(transparent)]
     Roi(#[from] RoiError),
+}
+
+impl StudyError {
+    /// The file at fault, for the command line to show.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            StudyError::Ingest(e) => e.path(),
+            StudyError::Roi(e) => e.path(),
+        }
+    }
+}
+
+impl ErrorCode for StudyError {
+    fn code(&self) -> &'static str {
+        match self {
+            StudyError::Ingest(e) => e.code(),
+            StudyError::Roi(e) => e.code(),
+        }
+    }
 }

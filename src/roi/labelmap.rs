@@ -24,14 +24,14 @@ pub fn labelmap_mask(
     let labels =
         image::read(path).map_err(|source| RoiError::LabelMap { path: path.to_path_buf(), source })?;
     ct.check_same(&labels.geometry)
-        .map_err(|source| RoiError::Geometry { what: format!("label map {}", path.display()), source })?;
+        .map_err(|source| RoiError::Geometry { what: "the label map".to_owned(), source })?;
     let available: Vec<Region> = labels
         .labels()
         .into_iter()
         .filter(|&v| v > 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX))
         .map(|v| Region { number: v as u32, name: String::new() })
         .collect();
-    let chosen = pick_region(&path.display().to_string(), &available, region)?;
+    let chosen = pick_region("the label map", &available, region)?;
     let label = f64::from(chosen.number);
     let mask = (0..labels.voxels.len()).map(|v| u8::from(labels.voxels.get(v) == label)).collect();
     Ok((grid::mask_image(*ct, mask), MaskSource::LabelMap { path: path.to_path_buf(), label: chosen.number }))

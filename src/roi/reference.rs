@@ -12,16 +12,14 @@
 
 use std::{collections::HashMap, path::Path};
 
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_object::DefaultDicomObject;
 
 use super::{source::MaskHeader, RoiError};
-use crate::ingest::Volume;
+use crate::ingest::{guard, Volume};
 
-/// Reads the whole DICOM file at `path`, pixels included.
+/// Reads the whole DICOM file at `path`, pixels included, through the [guard](guard::open).
 pub(crate) fn open(path: &Path) -> Result<DefaultDicomObject, RoiError> {
-    OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|source| RoiError::Read { path: path.to_path_buf(), source: Box::new(source) })
+    guard::open(path, false).map_err(|source| RoiError::Read { path: path.to_path_buf(), source })
 }
 
 /// Checks that the object at `path`, in Frame of Reference `frame_of_reference` and described by

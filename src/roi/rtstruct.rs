@@ -20,7 +20,10 @@
 //! fill, which gives a voxel on the shared edge of two adjacent contours to exactly one of them.
 //!
 //! Before anything is drawn the ROI must be in the CT's Frame of Reference and the structure set
-//! must reference the CT series (RTReferencedSeriesSequence) or one of its slices.
+//! must reference the CT series (RTReferencedSeriesSequence) or one of its slices. A contour point
+//! beyond the image (more than [`EDGE_TOLERANCE`] voxel outside the outermost voxel centres) refuses
+//! the ROI: clipping it would silently cut the tumor, and PyRadiomics refuses a mask that leaves
+//! its image. Points per contour and per ROI are bounded by the [limits](crate::limits).
 
 use std::{collections::HashMap, path::Path};
 
@@ -37,10 +40,15 @@ use crate::{
         attr::{self, Object},
         Volume,
     },
+    limits::{self, MAX_CONTOUR_POINTS, MAX_ROI_CONTOUR_POINTS},
 };
 
 /// Largest distance of a contour point from the slice its contour lies in, in slice steps.
 pub const CONTOUR_SLICE_TOLERANCE: f64 = 0.05;
+
+/// How far a contour point may lie beyond the outermost voxel centres, in voxels: half a voxel
+/// (the image's edge) and a little for the rounding of the decimal strings.
+pub const EDGE_TOLERANCE: f64 = 0.5 + 1e-3;
 
 /// The only contour type that encloses an area.
 const CLOSED_PLANAR: &str = "CLOSED_PLANAR";
@@ -80,7 +88,7 @@ pub fn rtstruct_mask(
     let obj = reference::open(path)?;
     let missing = |attribute| RoiError::MissingAttribute { path: path.to_path_buf(), attribute };
     let described = describe(&obj);
-    let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
+    let chosen = pick_region("the structure set", &described.regions, region)?;
     let roi_item = attr::items(&obj, tags::STRUCTURE_SET_ROI_SEQUENCE)
         .iter()
         .find(|r| attr::uint(r, tags::ROI_NUMBER) == Some(chosen.number))
@@ -95,7 +103,9 @@ pub fn rtstruct_mask(
         .find(|r| attr::uint(r, tags::REFERENCED_ROI_NUMBER) == Some(chosen.number))
         .map(|r| attr::items(r, tags::CONTOUR_SEQUENCE))
         .unwrap_or(&[]);
+    let limit = |source| RoiError::Limit { path: path.to_path_buf(), source };
     let mut polygons_by_slice: HashMap<usize, Vec<Vec<[f64; 2]>>> = HashMap::new();
+    let mut total_points = 0usize;
     for (n, contour) in contours.iter().enumerate() {
         let off_grid =
             |reason: String| RoiError::ContourOffGrid { path: path.to_path_buf(), contour: n + 1, reason };
@@ -111,8 +121,30 @@ pub fn rtstruct_mask(
         let data = attr::floats(contour, tags::CONTOUR_DATA)
             .filter(|d| d.len() >= 9 && d.len() % 3 == 0)
             .ok_or_else(|| missing("ContourData"))?;
+        limits::check("contour points", (data.len() / 3) as u64, MAX_CONTOUR_POINTS as u64).map_err(limit)?;
+        total_points += data.len() / 3;
+        limits::check("roi contour points", total_points as u64, MAX_ROI_CONTOUR_POINTS as u64)
+            .map_err(limit)?;
         let points: Vec<[f64; 3]> =
             data.chunks_exact(3).map(|p| grid::continuous_index(&geometry, [p[0], p[1], p[2]])).collect();
+        let beyond = |p: &[f64; 3]| {
+            (0..2)
+                .any(|a| !(p[a] >= -EDGE_TOLERANCE && p[a] <= geometry.size[a] as f64 - 1.0 + EDGE_TOLERANCE))
+        };
+        if let Some((at, p)) = points.iter().enumerate().find(|(_, p)| beyond(p)) {
+            return Err(RoiError::ContourBeyondImage {
+                path: path.to_path_buf(),
+                contour: n + 1,
+                reason: format!(
+                    "point {} lies at voxel ({:.2}, {:.2}), outside the {} x {} image",
+                    at + 1,
+                    p[0],
+                    p[1],
+                    geometry.size[0],
+                    geometry.size[1]
+                ),
+            });
+        }
         let mean_k = points.iter().map(|p| p[2]).sum::<f64>() / points.len() as f64;
         let k = mean_k.round();
         if let Some(p) = points.iter().find(|p| (p[2] - k).abs() > CONTOUR_SLICE_TOLERANCE) {

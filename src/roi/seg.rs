@@ -31,12 +31,13 @@ use super::{
     MaskSource, RoiError,
 };
 use crate::{
-    image::Image,
+    image::{numbers, Image},
     ingest::{
         attr::{self, Object},
         volume::{ORIENTATION_TOLERANCE, PIXEL_SPACING_TOLERANCE},
         Volume,
     },
+    limits::{self, MAX_FRAMES, MAX_ROWS_COLUMNS},
 };
 
 /// Largest distance between a frame's ImagePositionPatient and the nearest CT voxel centre, in
@@ -95,7 +96,7 @@ pub fn seg_mask(
     let frame_of_reference =
         attr::string(&obj, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| missing("FrameOfReferenceUID"))?;
     let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
-    let chosen = pick_region(&path.display().to_string(), &described.regions, region)?;
+    let chosen = pick_region("the segmentation", &described.regions, region)?;
 
     let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
     if ![uids::EXPLICIT_VR_LITTLE_ENDIAN, uids::IMPLICIT_VR_LITTLE_ENDIAN].contains(&transfer_syntax) {
@@ -117,9 +118,14 @@ pub fn seg_mask(
             ))
         }
     };
-    let rows = attr::uint(&obj, tags::ROWS).ok_or_else(|| missing("Rows"))? as usize;
-    let columns = attr::uint(&obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))? as usize;
-    let frames = attr::uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1) as usize;
+    let limit = |source| RoiError::Limit { path: path.to_path_buf(), source };
+    let rows = attr::uint(&obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
+    let columns = attr::uint(&obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
+    let frames = attr::uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
+    limits::check("rows", u64::from(rows), u64::from(MAX_ROWS_COLUMNS)).map_err(limit)?;
+    limits::check("columns", u64::from(columns), u64::from(MAX_ROWS_COLUMNS)).map_err(limit)?;
+    limits::check("frames", u64::from(frames), MAX_FRAMES).map_err(limit)?;
+    let (rows, columns, frames) = (rows as usize, columns as usize, frames as usize);
     let pixels =
         obj.get(tags::PIXEL_DATA).and_then(|e| e.to_bytes().ok()).ok_or_else(|| missing("PixelData"))?;
     let per_frame_pixels = rows * columns;
@@ -243,20 +249,27 @@ impl FrameLayout<'_> {
         let rounded = index.map(f64::round);
         if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
             return Err(off_grid(format!(
-                "position {position:?} mm is at voxel {index:?}, not on a voxel centre"
+                "position {} mm is at voxel {}, not on a voxel centre",
+                numbers(&position),
+                numbers(&index)
             )));
+        }
+        if rounded.iter().any(|v| v.abs() > 1e9) {
+            return Err(off_grid(format!("position {} mm is far outside the ct grid", numbers(&position))));
         }
         let k = rounded[2] as i64;
         if k < 0 || k >= geometry.size[2] as i64 {
             return Err(off_grid(format!(
-                "position {position:?} mm is at slice {k}, outside 0..{}",
+                "position {} mm is at slice {k}, outside 0..{}",
+                numbers(&position),
                 geometry.size[2]
             )));
         }
         if let Some(by_reference) = by_reference {
             if by_reference as i64 != k {
                 return Err(off_grid(format!(
-                    "position {position:?} mm is at slice {k} but the frame references slice {by_reference}"
+                    "position {} mm is at slice {k} but the frame references slice {by_reference}",
+                    numbers(&position)
                 )));
             }
         }
@@ -271,14 +284,14 @@ impl FrameLayout<'_> {
             .ok_or("no ImageOrientationPatient in PlaneOrientationSequence")?;
         let ct = [geometry.direction[0], geometry.direction[1]].concat();
         if (0..6).any(|a| (orientation[a] - ct[a]).abs() > ORIENTATION_TOLERANCE) {
-            return Err(format!("orientation {orientation:?}, ct slices {ct:?}"));
+            return Err(format!("orientation {}, ct slices {}", numbers(&orientation), numbers(&ct)));
         }
         let spacing = functional_group(frame, self.shared, tags::PIXEL_MEASURES_SEQUENCE)
             .and_then(|m| attr::float_array::<2>(m, tags::PIXEL_SPACING))
             .ok_or("no PixelSpacing in PixelMeasuresSequence")?;
         let ct = [geometry.spacing_mm[1], geometry.spacing_mm[0]];
         if (0..2).any(|a| (spacing[a] - ct[a]).abs() > PIXEL_SPACING_TOLERANCE * ct[a]) {
-            return Err(format!("pixel spacing {spacing:?} mm, ct slices {ct:?} mm"));
+            return Err(format!("pixel spacing {} mm, ct slices {} mm", numbers(&spacing), numbers(&ct)));
         }
         Ok(())
     }

@@ -48,10 +48,10 @@ pub enum AnalyzeError {
 impl ErrorCode for AnalyzeError {
     fn code(&self) -> &'static str {
         match self {
-            AnalyzeError::Study(StudyError::Ingest(_)) => "ct_series_unusable",
-            AnalyzeError::Study(_) | AnalyzeError::Roi(_) => "tumor_mask_unusable",
+            AnalyzeError::Study(e) => e.code(),
+            AnalyzeError::Roi(e) => e.code(),
             AnalyzeError::Predict(e) => e.code(),
-            AnalyzeError::Features { .. } => "features_failed",
+            AnalyzeError::Features { source, .. } => source.code(),
             AnalyzeError::SettingsDiffer { .. } => "settings_differ_from_bundle",
         }
     }

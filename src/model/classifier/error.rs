@@ -1,9 +1,10 @@
 //! Errors of the classifier module: loading a model file, and scoring an input row.
 //!
 //! Loading errors name the file and the field (a JSON path such as `classifier.trees[3].feature`),
-//! so that an operator can find the bad value in the model file.
+//! so that an operator can find the bad value in the model file; the file's path is kept in a
+//! field ([`ClassifierError::path`]) for the command line to show, never in the message.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::model::SCHEMA_VERSION;
 use super::Classifier;
@@ -13,7 +14,7 @@ use super::Classifier;
 #[non_exhaustive]
 pub enum ClassifierError {
     /// The model file could not be read from disk.
-    #[error("could not read classifier file {path}")]
+    #[error("could not read the classifier file")]
     Read {
         /// The model file.
         path: PathBuf,
@@ -22,7 +23,7 @@ pub enum ClassifierError {
         source: std::io::Error,
     },
     /// The file is not valid JSON, or a field is missing or holds the wrong JSON type.
-    #[error("could not parse classifier file {path} at {}", field_location(.field))]
+    #[error("could not parse the classifier file at {}", field_location(.field))]
     Parse {
         /// The model file.
         path: PathBuf,
@@ -34,9 +35,7 @@ pub enum ClassifierError {
         source: serde_json::Error,
     },
     /// `schema_version` names a schema this build does not read.
-    #[error(
-        "classifier file {path}: field `schema_version` is {found}, this build reads version {SCHEMA_VERSION}"
-    )]
+    #[error("classifier file: field `schema_version` is {found}, this build reads version {SCHEMA_VERSION}")]
     SchemaVersion {
         /// The model file.
         path: PathBuf,
@@ -45,7 +44,7 @@ pub enum ClassifierError {
     },
     /// `classifier.type` names no classifier this build evaluates.
     #[error(
-        "classifier file {path}: field `classifier.type` is {found:?}, expected one of {known}",
+        "classifier file: field `classifier.type` is '{found}', expected one of {known}",
         known = Classifier::TYPE_NAMES.join(", ")
     )]
     UnknownType {
@@ -55,7 +54,7 @@ pub enum ClassifierError {
         found: String,
     },
     /// A field parsed but breaks a rule of the schema (array length, value range, tree links).
-    #[error("classifier file {path}: field `{field}` {problem}")]
+    #[error("classifier file: field `{field}` {problem}")]
     Invalid {
         /// The model file.
         path: PathBuf,
@@ -80,6 +79,34 @@ pub enum ClassifierError {
         /// The value.
         value: f64,
     },
+}
+
+impl ClassifierError {
+    /// The model file, for the command line to show; `None` for errors of an input row.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ClassifierError::Read { path, .. }
+            | ClassifierError::Parse { path, .. }
+            | ClassifierError::SchemaVersion { path, .. }
+            | ClassifierError::UnknownType { path, .. }
+            | ClassifierError::Invalid { path, .. } => Some(path),
+            ClassifierError::InputLength { .. } | ClassifierError::NonFiniteInput { .. } => None,
+        }
+    }
+}
+
+impl crate::error_code::ErrorCode for ClassifierError {
+    fn code(&self) -> &'static str {
+        match self {
+            ClassifierError::Read { .. } => "classifier_unreadable",
+            ClassifierError::Parse { .. } => "classifier_not_parsable",
+            ClassifierError::SchemaVersion { .. } => "unsupported_schema_version",
+            ClassifierError::UnknownType { .. } => "unknown_classifier_type",
+            ClassifierError::Invalid { .. } => "invalid_classifier_field",
+            ClassifierError::InputLength { .. } => "input_length_mismatch",
+            ClassifierError::NonFiniteInput { .. } => "non_finite_input",
+        }
+    }
 }
 
 /// "field `a.b[2]`", or "the top level" for the root path `.`.
@@ -115,7 +142,7 @@ pub enum FieldProblem {
         rule: &'static str,
     },
     /// A text field holds a word this build does not support.
-    #[error("is {found:?}, expected {expected:?}")]
+    #[error("is '{found}', expected '{expected}'")]
     Word {
         /// The text found.
         found: String,

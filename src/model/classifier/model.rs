@@ -6,7 +6,7 @@
 //! `features`, `classes`), then the `classifier` object by its `type`, and finally checks every
 //! array of the classifier against the number of features. Unknown fields are allowed: the schema
 //! carries informational fields (`hyperparameters`, `pickle_globals`, LDA's `scalings`, …) that
-//! prediction does not need.
+//! prediction does not need. Anything after the JSON object but white space is refused.
 
 use std::path::Path;
 
@@ -93,8 +93,15 @@ impl ClassifierModel {
                 found: version.schema_version,
             });
         }
-        let file: ModelFile = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
-            .map_err(json_error)?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let file: ModelFile = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
+        // Anything but white space after the object is refused: a file with trailing data is not
+        // the file that was written.
+        deserializer.end().map_err(|source| ClassifierError::Parse {
+            path: path.to_owned(),
+            field: ".".to_owned(),
+            source,
+        })?;
         let invalid = |e: InvalidField, prefix: &str| ClassifierError::Invalid {
             path: path.to_owned(),
             field: if prefix.is_empty() { e.field } else { format!("{prefix}.{}", e.field) },

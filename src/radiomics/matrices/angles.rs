@@ -54,6 +54,16 @@ pub enum AngleError {
     },
 }
 
+impl crate::error_code::ErrorCode for AngleError {
+    fn code(&self) -> &'static str {
+        match self {
+            AngleError::NoDistances => "no_neighbour_distances",
+            AngleError::ZeroDistance { .. } => "zero_neighbour_distance",
+            AngleError::BadAxis { .. } => "bad_force2d_axis",
+        }
+    }
+}
+
 /// The neighbour offsets for a box of `size` voxels along `(i, j, k)`, in PyRadiomics' order.
 ///
 /// `distances` are infinity-norm distances in voxels; `force_2d_axis` (our axis numbering) keeps

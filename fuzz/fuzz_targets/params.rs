@@ -1,0 +1,10 @@
+//! A PyRadiomics parameter file (YAML).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = radscored::radiomics::params::parse(text);
+    }
+});
