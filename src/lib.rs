@@ -2,11 +2,13 @@
 //!
 //! Layout, one module per stage of the data flow:
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
-//! - [`ingest`]: a folder of DICOM files to one CT volume in Hounsfield units;
+//! - [`ingest`]: a folder of DICOM files to one CT volume in Hounsfield units; instances received
+//!   by C-STORE or in a watched folder;
 //! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
+//! - [`export`]: DICOM objects sent to a PACS by C-STORE;
 //! - [`error_code`]: the stable code every console-facing error carries;
 //! - [`batch`], [`bench`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
@@ -16,6 +18,7 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod error_code;
+pub mod export;
 pub mod image;
 pub mod ingest;
 pub mod model;
