@@ -129,9 +129,9 @@ pub enum SendError {
         called_ae: String,
         /// host:port.
         address: String,
-        /// The cause.
+        /// The cause (boxed: dicom-ul's error carries a backtrace and is large).
         #[source]
-        source: UlError,
+        source: Box<UlError>,
     },
 }
 
@@ -386,7 +386,7 @@ fn association_error(error: UlError, peer: &Peer, address: &str) -> SendError {
             SendError::Rejected { called_ae, address, reason: describe_rejection(&association_rj) }
         }
         UlError::NoAcceptedPresentationContexts { .. } => SendError::NothingAccepted { called_ae, address },
-        source => SendError::Association { called_ae, address, source },
+        source => SendError::Association { called_ae, address, source: Box::new(source) },
     }
 }
 

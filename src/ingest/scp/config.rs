@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn undecodable_transfer_syntax_and_bad_ae_title_are_refused() {
         let mut config = ScpConfig::new("RADSCORED");
-        config.transfer_syntaxes.push(uids::JPEG_LS_LOSSLESS.to_owned());
+        config.transfer_syntaxes.push(uids::JPEGLS_LOSSLESS.to_owned());
         assert!(matches!(config.validate(), Err(ScpConfigError::TransferSyntax(_))));
         let config = ScpConfig::new("SEVENTEEN-LETTERS");
         assert!(matches!(config.validate(), Err(ScpConfigError::AeTitle(_))));
