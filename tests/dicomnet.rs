@@ -26,6 +26,7 @@ use dicom_ul::{
 use radscored::ingest::{
     received::{Handling, Source},
     scp::{serve, ScpConfig},
+    watch::{watch, WatchConfig, REJECTED_DIR},
     InstanceSink, ReceivedInstance, Refusal, Stored,
 };
 
@@ -521,4 +522,143 @@ fn send_to_our_scp_stores_the_study_and_reports_refusals() {
     let said = text(&out);
     assert!(said.contains("sent 0 of 63 files"), "{said}");
     assert!(said.contains("0xA700"), "{said}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drop folder
+
+/// The drop-folder intake on its own runtime; stopped (and waited for) when dropped.
+struct Watching {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watching {
+    fn start(dir: &Path, sink: Arc<dyn InstanceSink>) -> Watching {
+        let mut config = WatchConfig::new(dir);
+        // Files a rescan finds half-written are looked at again after a second.
+        config.settle_s = 1;
+        let config = Arc::new(config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime
+                .block_on(watch(config, sink, async {
+                    let _ = stopped.await;
+                }))
+                .expect("watch ends without error");
+        });
+        Watching { stop: Some(stop), thread: Some(thread) }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Waits until the sink holds `count` records (or panics after 20 s), then a little longer to
+/// catch duplicates.
+fn wait_for_records(sink: &DirSink, count: usize) -> Vec<Record> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sink.records().len() < count {
+        assert!(Instant::now() < deadline, "only {} of {count} instances after 20 s", sink.records().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    sink.records()
+}
+
+/// Regular files directly in `dir` (not in rejected/).
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+#[test]
+fn dropped_files_reach_the_sink_once_and_leave_the_folder() {
+    let drop_dir = tempfile::tempdir().expect("temp dir");
+    let store = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(store.path(), None);
+    let files = lung2_crop_files();
+    // Two files are there before the intake starts: the start-up rescan takes them.
+    for file in &files[..2] {
+        std::fs::copy(file, drop_dir.path().join(file.file_name().expect("name"))).expect("copy");
+    }
+    let _watching = Watching::start(drop_dir.path(), sink.clone());
+    // Written in place (open, write, close), into a subfolder too.
+    let sub = drop_dir.path().join("study");
+    std::fs::create_dir(&sub).expect("subfolder");
+    for (i, file) in files[2..40].iter().enumerate() {
+        let target = if i % 2 == 0 { drop_dir.path() } else { sub.as_path() };
+        std::fs::copy(file, target.join(file.file_name().expect("name"))).expect("copy");
+    }
+    // Written elsewhere on the same file system, or under a hidden name, then renamed into place.
+    let elsewhere = tempfile::tempdir_in(drop_dir.path().parent().expect("parent")).expect("temp dir");
+    for (i, file) in files[40..].iter().enumerate() {
+        let name = file.file_name().expect("name");
+        let staged = if i % 2 == 0 {
+            elsewhere.path().join(name)
+        } else {
+            drop_dir.path().join(format!(".{}.part", name.to_string_lossy()))
+        };
+        std::fs::copy(file, &staged).expect("stage");
+        std::fs::rename(&staged, drop_dir.path().join(name)).expect("rename into place");
+    }
+
+    let records = wait_for_records(&sink, 63);
+    assert_eq!(records.len(), 63, "an instance reached the sink twice");
+    let uids: std::collections::BTreeSet<String> =
+        records.iter().map(|r| r.instance.sop_instance_uid.clone()).collect();
+    let expected: std::collections::BTreeSet<String> =
+        files.iter().map(|f| sop_instance_uid(&data_set(f))).collect();
+    assert_eq!(uids, expected);
+    assert!(records.iter().all(|r| r.instance.source == Source::Folder));
+    for record in &records {
+        let original = files
+            .iter()
+            .find(|f| sop_instance_uid(&data_set(f)) == record.instance.sop_instance_uid)
+            .expect("original");
+        assert_eq!(record.instance.part10, std::fs::read(original).expect("original bytes"));
+    }
+    assert!(files_in(drop_dir.path()).is_empty(), "stored files left in the drop folder");
+    assert!(files_in(&sub).is_empty(), "stored files left in the subfolder");
+}
+
+#[test]
+fn dropped_non_dicom_file_is_moved_to_rejected() {
+    let drop_dir = tempfile::tempdir().expect("temp dir");
+    let store = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(store.path(), None);
+    let _watching = Watching::start(drop_dir.path(), sink.clone());
+    let rejected = drop_dir.path().join(REJECTED_DIR);
+    // Wait for the intake to be up (it creates rejected/).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !rejected.is_dir() {
+        assert!(Instant::now() < deadline, "rejected/ not created");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(drop_dir.path().join("notes.txt"), b"not a DICOM file\n").expect("write");
+    // A CT slice cut in half: DICOM at the start, no complete data set.
+    let slice = std::fs::read(&lung2_crop_files()[0]).expect("slice");
+    std::fs::write(drop_dir.path().join("truncated.dcm"), &slice[..slice.len() / 2]).expect("write");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while files_in(&rejected).len() < 2 {
+        assert!(Instant::now() < deadline, "files not moved to rejected/: {:?}", files_in(&rejected));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read(rejected.join("notes.txt")).expect("kept"), b"not a DICOM file\n");
+    assert_eq!(std::fs::read(rejected.join("truncated.dcm")).expect("kept").len(), slice.len() / 2);
+    assert!(files_in(drop_dir.path()).is_empty());
+    assert!(sink.records().is_empty());
 }

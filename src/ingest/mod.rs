@@ -20,6 +20,7 @@ pub mod received;
 pub mod scp;
 pub mod series;
 pub mod volume;
+pub mod watch;
 
 pub use error::IngestError;
 pub use received::{InstanceSink, ReceivedInstance, Refusal, Stored};
