@@ -200,11 +200,29 @@ impl Scp {
     }
 }
 
-impl Drop for Scp {
-    fn drop(&mut self) {
+impl Scp {
+    /// Completes the SCP's shutdown future (without waiting for it to stop).
+    fn signal_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Waits for `serve` to return; panics if it takes longer than `limit`.
+    fn join_within(&mut self, limit: Duration) {
+        let thread = self.thread.take().expect("SCP still running");
+        let deadline = Instant::now() + limit;
+        while !thread.is_finished() {
+            assert!(Instant::now() < deadline, "serve did not return within {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        thread.join().expect("serve thread");
+    }
+}
+
+impl Drop for Scp {
+    fn drop(&mut self) {
+        self.signal_stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -390,6 +408,7 @@ fn store_request(message_id: u16, sop_class: &str, sop_instance: &str) -> Vec<u8
 fn raw_store(
     association: &mut dicom_ul::ClientAssociation<std::net::TcpStream>,
     message_id: u16,
+    sop_class: &str,
     sop_instance: &str,
     data_set: Vec<u8>,
 ) -> u16 {
@@ -400,7 +419,7 @@ fn raw_store(
             presentation_context_id: pc,
             value_type: PDataValueType::Command,
             is_last: true,
-            data: store_request(message_id, uids::CT_IMAGE_STORAGE, sop_instance),
+            data: store_request(message_id, sop_class, sop_instance),
         }],
     };
     association.send(&pdu).expect("send C-STORE-RQ");
@@ -421,27 +440,134 @@ fn garbage_data_set_is_answered_cannot_understand_and_the_association_goes_on() 
     let tmp = tempfile::tempdir().expect("temp dir");
     let sink = DirSink::new(tmp.path(), None);
     let scp = Scp::start(allowlisted_config(), sink.clone());
-    let mut association = ClientAssociationOptions::new()
-        .calling_ae_title(ALLOWED_SCU)
-        .called_ae_title(OUR_AE)
-        .with_presentation_context(uids::CT_IMAGE_STORAGE, vec![uids::EXPLICIT_VR_LITTLE_ENDIAN])
-        .establish(("127.0.0.1", scp.port))
-        .expect("association");
+    let mut association = ct_association(scp.port);
     // Bytes that are no data set: an element header claiming more bytes than follow.
     let garbage: Vec<u8> = (0..2000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let status = raw_store(&mut association, 1, "1.2.3.4", garbage);
+    let status = raw_store(&mut association, 1, uids::CT_IMAGE_STORAGE, "1.2.3.4", garbage);
     assert_eq!(status >> 12, 0xC, "garbage got status {status:#06x}, not a 0xCxxx failure");
     assert!(sink.records().is_empty(), "garbage reached the sink");
 
     // A real slice on the same association is still stored.
-    let file = &lung2_crop_files()[0];
-    let original = data_set(file);
-    let mut bytes = Vec::new();
-    original.write_dataset_with_ts(&mut bytes, &EXPLICIT_VR_LITTLE_ENDIAN.erased()).expect("encode slice");
-    let status = raw_store(&mut association, 2, &sop_instance_uid(&original), bytes);
+    let (uid, bytes) = first_slice();
+    let status = raw_store(&mut association, 2, uids::CT_IMAGE_STORAGE, &uid, bytes);
     assert_eq!(status, 0x0000);
     assert_eq!(sink.records().len(), 1);
     association.release().expect("release");
+}
+
+fn ct_association(port: u16) -> dicom_ul::ClientAssociation<std::net::TcpStream> {
+    ClientAssociationOptions::new()
+        .calling_ae_title(ALLOWED_SCU)
+        .called_ae_title(OUR_AE)
+        .with_presentation_context(uids::CT_IMAGE_STORAGE, vec![uids::EXPLICIT_VR_LITTLE_ENDIAN])
+        .read_timeout(Duration::from_secs(10))
+        .establish(("127.0.0.1", port))
+        .expect("association")
+}
+
+/// The first lung2-crop slice: its SOP Instance UID and its data set in explicit VR little endian.
+fn first_slice() -> (String, Vec<u8>) {
+    let original = data_set(&lung2_crop_files()[0]);
+    let mut bytes = Vec::new();
+    original.write_dataset_with_ts(&mut bytes, &EXPLICIT_VR_LITTLE_ENDIAN.erased()).expect("encode slice");
+    (sop_instance_uid(&original), bytes)
+}
+
+#[test]
+fn shutdown_stops_accepting_and_lets_the_open_association_finish() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(tmp.path(), None);
+    let mut scp = Scp::start(allowlisted_config(), sink.clone());
+    let mut association = ct_association(scp.port);
+    scp.signal_stop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", scp.port)).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting connections after shutdown");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (uid, bytes) = first_slice();
+    assert_eq!(raw_store(&mut association, 1, uids::CT_IMAGE_STORAGE, &uid, bytes), 0x0000);
+    association.release().expect("release");
+    scp.join_within(Duration::from_secs(5));
+    assert_eq!(sink.records().len(), 1);
+}
+
+#[test]
+fn shutdown_aborts_associations_still_open_after_the_grace_period() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut config = allowlisted_config();
+    config.shutdown_grace_s = 1;
+    let mut scp = Scp::start(config, DirSink::new(tmp.path(), None));
+    let mut association = ct_association(scp.port);
+    scp.signal_stop();
+    scp.join_within(Duration::from_secs(6));
+    let answer = association.receive();
+    assert!(matches!(answer, Ok(Pdu::AbortRQ { .. })), "the idle association was not aborted: {answer:?}");
+}
+
+#[test]
+fn store_only_classes_are_stored_and_flagged_and_others_are_not_negotiated() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(tmp.path(), None);
+    let mut config = allowlisted_config();
+    config.store_only_sop_classes = vec![uids::SECONDARY_CAPTURE_IMAGE_STORAGE.to_owned()];
+    let scp = Scp::start(config, sink.clone());
+    // A slice relabelled as Secondary Capture.
+    let mut obj = data_set(&lung2_crop_files()[0]);
+    obj.put(DataElement::new(
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        dicom_value!(Str, uids::SECONDARY_CAPTURE_IMAGE_STORAGE),
+    ));
+    let mut bytes = Vec::new();
+    obj.write_dataset_with_ts(&mut bytes, &EXPLICIT_VR_LITTLE_ENDIAN.erased()).expect("encode");
+    let mut association = ClientAssociationOptions::new()
+        .calling_ae_title(ALLOWED_SCU)
+        .called_ae_title(OUR_AE)
+        .with_presentation_context(
+            uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
+            vec![uids::EXPLICIT_VR_LITTLE_ENDIAN],
+        )
+        .establish(("127.0.0.1", scp.port))
+        .expect("association");
+    let status =
+        raw_store(&mut association, 1, uids::SECONDARY_CAPTURE_IMAGE_STORAGE, &sop_instance_uid(&obj), bytes);
+    assert_eq!(status, 0x0000);
+    association.release().expect("release");
+    let records = sink.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].instance.handling, Handling::StoreOnly);
+
+    // Not on the list: the presentation context is refused, so nothing can be sent.
+    let refused = ClientAssociationOptions::new()
+        .calling_ae_title(ALLOWED_SCU)
+        .called_ae_title(OUR_AE)
+        .with_presentation_context(uids::MR_IMAGE_STORAGE, vec![uids::EXPLICIT_VR_LITTLE_ENDIAN])
+        .establish(("127.0.0.1", scp.port));
+    assert!(refused.is_err(), "MR Image Storage was negotiated");
+}
+
+#[test]
+fn silent_connections_are_closed_by_the_artim_and_idle_timers() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut config = allowlisted_config();
+    config.artim_timeout_s = 1;
+    config.idle_timeout_s = 1;
+    let scp = Scp::start(config, DirSink::new(tmp.path(), None));
+
+    // A connection that never sends an A-ASSOCIATE-RQ is closed when the ARTIM timer expires.
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", scp.port)).expect("connect");
+    silent.set_read_timeout(Some(Duration::from_secs(5))).expect("read timeout");
+    let started = Instant::now();
+    let mut buffer = [0u8; 16];
+    assert_eq!(silent.read(&mut buffer).expect("closed, not timed out"), 0);
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // An association that goes quiet is aborted after the idle timeout.
+    let mut association = ct_association(scp.port);
+    let answer = association.receive();
+    assert!(matches!(answer, Ok(Pdu::AbortRQ { .. })), "idle association not aborted: {answer:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

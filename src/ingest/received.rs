@@ -159,6 +159,9 @@ pub enum ParseError {
     /// The SOP class is neither analysed nor on the store-but-ignore list.
     #[error("SOP class is not accepted")]
     SopClassNotAccepted,
+    /// The file meta group could not be built from the data set's UIDs.
+    #[error("could not build the file meta group")]
+    FileMeta,
 }
 
 impl ParseError {
@@ -172,6 +175,7 @@ impl ParseError {
             ParseError::SopClassMismatch => "sop_class_mismatch",
             ParseError::SopInstanceMismatch => "sop_instance_mismatch",
             ParseError::SopClassNotAccepted => "sop_class_not_accepted",
+            ParseError::FileMeta => "file_meta_unbuildable",
         }
     }
 
@@ -244,11 +248,11 @@ pub fn from_data_set(
         .transfer_syntax(announced.transfer_syntax_uid)
         .source_application_entity_title(calling_ae)
         .build()
-        .map_err(|_| ParseError::MissingAttribute("file meta information"))?;
+        .map_err(|_| ParseError::FileMeta)?;
     let mut part10 = Vec::with_capacity(PREAMBLE_LEN + 512 + data_set.len());
     part10.extend_from_slice(&[0; PREAMBLE_LEN]);
     part10.extend_from_slice(DICM_MAGIC);
-    meta.write(&mut part10).map_err(|_| ParseError::MissingAttribute("file meta information"))?;
+    meta.write(&mut part10).map_err(|_| ParseError::FileMeta)?;
     // Vec's Write never fails.
     let _ = part10.write_all(data_set);
     Ok(ids.into_instance(

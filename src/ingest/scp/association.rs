@@ -141,13 +141,9 @@ pub(super) async fn run(socket: TcpStream, shared: Arc<Shared>, mut force_stop: 
 
     let mut tally = Tally::default();
     let end = pdata_loop(&mut association, &shared, &calling_ae, &mut tally, &mut force_stop).await;
-    match end {
-        End::Released => {}
-        End::Lost => {}
-        End::Abort(why) => {
-            warn!(calling_ae = %calling_ae, reason = why, "Association aborted.");
-            let _ = association.abort().await;
-        }
+    if let End::Abort(why) = end {
+        warn!(calling_ae = %calling_ae, reason = why, "Association aborted.");
+        let _ = association.abort().await;
     }
     info!(calling_ae = %calling_ae, stored = tally.stored, failed = tally.failed, "Association ended.");
 }
