@@ -164,9 +164,8 @@ pub enum ParseError {
     FileMeta,
 }
 
-impl ParseError {
-    /// Stable snake_case code, for logs and counters.
-    pub fn code(&self) -> &'static str {
+impl crate::error_code::ErrorCode for ParseError {
+    fn code(&self) -> &'static str {
         match self {
             ParseError::NotDicom => "not_dicom",
             ParseError::TransferSyntax => "transfer_syntax_not_supported",
@@ -178,7 +177,9 @@ impl ParseError {
             ParseError::FileMeta => "file_meta_unbuildable",
         }
     }
+}
 
+impl ParseError {
     /// The DIMSE status a C-STORE SCP answers for this failure (PS3.4 §B.2.3).
     pub fn status(&self) -> Status {
         match self {
@@ -291,7 +292,6 @@ pub fn from_part10(
         return Err(ParseError::SopInstanceMismatch);
     }
     let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
-    drop(obj);
     Ok(ids.into_instance(Source::Folder, handling, ts_uid, bytes))
 }
 

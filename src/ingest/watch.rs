@@ -43,6 +43,7 @@ use super::{
     received::{self, Acceptance, InstanceSink, ParseError},
     scp::DECODABLE_TRANSFER_SYNTAXES,
 };
+use crate::error_code::ErrorCode;
 
 /// Name of the subfolder that receives files that are not acceptable DICOM instances.
 pub const REJECTED_DIR: &str = "rejected";

@@ -23,6 +23,7 @@ use tokio::{net::TcpStream, sync::watch};
 use tracing::{debug, info, warn};
 
 use super::ScpConfig;
+use crate::error_code::ErrorCode;
 use crate::ingest::{
     dimse::{self, Command, Status},
     received::{self, sop_class_name, Acceptance, Announced, InstanceSink},
@@ -185,7 +186,7 @@ async fn pdata_loop(
             Pdu::AbortRQ { .. } => return End::Lost,
             _ => return End::Abort("unexpected PDU"),
         };
-        for value in values {
+        for mut value in values {
             match value.value_type {
                 PDataValueType::Command => {
                     if pending.is_some() {
@@ -224,7 +225,7 @@ async fn pdata_loop(
                     }
                     store.received_bytes += value.data.len() as u64;
                     if store.received_bytes <= max_instance_bytes {
-                        store.data.extend_from_slice(&value.data);
+                        store.data.append(&mut value.data);
                     } else {
                         store.data = Vec::new();
                     }
