@@ -3,6 +3,7 @@
 //! Layout, one module per stage of the data flow, read top-down (an arrow never points up):
 //! - [`cli`]: the argument grammar and command-line-only code (benchmarks, batch runs, output
 //!   formats);
+//! - [`export`]: results sent back to PACS (C-STORE SCU);
 //! - [`study`]: one function from a study to a typed report, used by the command line and the
 //!   daemon alike;
 //! - [`evaluation`]: classifiers on labelled test sets (AUC, DeLong, ROC plot), apart from the
@@ -11,7 +12,8 @@
 //! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep
 //!   patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
-//! - [`ingest`]: DICOM instances to one CT volume in Hounsfield units;
+//! - [`ingest`]: DICOM instances (a folder, C-STORE, a watched drop folder) to one CT volume in
+//!   Hounsfield units;
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
 //! - [`limits`]: every limit on the size of input, with its reason;
 //! - [`pseudonym`]: keyed study names; [`error_code`]: the stable code every console-facing
@@ -21,6 +23,7 @@
 pub mod cli;
 pub mod error_code;
 pub mod evaluation;
+pub mod export;
 pub mod image;
 pub mod ingest;
 pub mod limits;

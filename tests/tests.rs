@@ -50,4 +50,7 @@ mod model_deep;
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
 
+/// DICOM network: our C-STORE/C-ECHO SCP against dcmtk's echoscu and storescu, `radscored send`
+/// against dcmtk's storescp and our SCP, the drop-folder intake.
+mod dicomnet;
 mod hostile;

@@ -9,6 +9,7 @@ pub mod environment;
 mod evaluate;
 mod features;
 pub mod output;
+mod send;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,7 @@ pub use analyze::AnalyzeArgs;
 pub use bench::{BenchArgs, BenchModelArgs};
 pub use evaluate::{run_evaluate, EvaluateArgs};
 pub use features::FeaturesArgs;
+pub use send::SendArgs;
 
 /// Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
 #[derive(Debug, Parser)]
@@ -41,6 +43,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Time the model stage (deep network, RadScores, ten classifiers) for one study.
     BenchModel(BenchModelArgs),
+    /// Send DICOM files to a storage SCP (PACS) by C-STORE: `send HOST PORT FILE|DIR...`.
+    Send(SendArgs),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
@@ -52,5 +56,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
         Command::Bench(args) => bench::run(args),
         Command::BenchModel(args) => bench::run_model(args),
+        Command::Send(args) => send::run(args),
     }
 }

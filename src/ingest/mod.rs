@@ -5,19 +5,27 @@
 //! - [`volume`]: sort the slices along the slice normal, check the series (sizes, orientation,
 //!   tilt, gaps, spacing), rescale to HU and keep the geometry exactly;
 //! - [`guard`]: opening a DICOM file that may be hostile (structure pre-scan, panic boundary);
-//! - [`IngestError`]: every reason a folder yields no volume, naming the series and the file.
+//! - [`IngestError`]: every reason a folder yields no volume, naming the series and the file;
+//! - [`received`]: one instance received by the network or the drop folder, and the
+//!   [`InstanceSink`] that makes it durable; [`scp`]: the C-STORE/C-ECHO SCP; [`watch`]: the
+//!   drop folder; [`dimse`]: DIMSE command sets and statuses (shared with the export SCU).
 //!
 //! Pixel data is decoded by dicom-rs (`dicom-pixeldata`): explicit and implicit VR little endian,
 //! RLE Lossless, JPEG Lossless (processes 14 and 14 SV1) and JPEG 2000 (the pure-Rust `openjp2`
 //! port, so the build needs no C library).
 
 pub(crate) mod attr;
+pub mod dimse;
 mod error;
 pub mod guard;
+pub mod received;
+pub mod scp;
 pub mod series;
 pub mod volume;
+pub mod watch;
 
 pub use error::IngestError;
 pub use guard::DicomFileError;
+pub use received::{InstanceSink, ReceivedInstance, Refusal, Stored};
 pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
 pub use volume::{assemble, Slice, Volume};

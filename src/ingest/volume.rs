@@ -60,7 +60,7 @@ pub const IN_PLANE_TOLERANCE_MM: f64 = 0.01;
 pub const MAX_TILT_RAD: f64 = 1e-3;
 
 /// Transfer syntaxes whose pixel data this build decodes.
-const SUPPORTED_TRANSFER_SYNTAXES: [&str; 7] = [
+pub(crate) const SUPPORTED_TRANSFER_SYNTAXES: [&str; 7] = [
     uids::IMPLICIT_VR_LITTLE_ENDIAN,
     uids::EXPLICIT_VR_LITTLE_ENDIAN,
     uids::RLE_LOSSLESS,
