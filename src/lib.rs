@@ -7,6 +7,8 @@
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
+//! - [`publish`]: MQTT to the console and the fleet (topics, payloads, outbox publisher, embedded broker);
+//! - [`spool`]: the daemon's durable store (instances, job journal, MQTT outbox);
 //! - [`error_code`]: the stable code every console-facing error carries;
 //! - [`batch`], [`bench`], [`output`], [`cli`]: the command line around them.
 #![deny(missing_docs)]
@@ -21,7 +23,9 @@ pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod pseudonym;
+pub mod publish;
 pub mod radiomics;
 pub mod roi;
+pub mod spool;
 #[cfg(test)]
 mod test_random;
