@@ -2,7 +2,7 @@
 # Installs everything radscored's build, tests and benchmarks need on a fresh Debian machine with
 # the Rust toolchain. Idempotent: a second run only checks. Run as root (CI) or with sudo rights.
 #   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv, GNU
-#     time (peak memory in `radscored bench`)
+#     time (peak memory in `radscored bench`), mosquitto and mosquitto-clients (MQTT tests)
 #   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets, onnx,
 #     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
 #     product's Python-free run time; the one exception is the ONNX Runtime shared library
@@ -19,6 +19,8 @@ command -v cc >/dev/null || missing+=(gcc)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [[ -x /usr/bin/time ]] || missing+=(time) # GNU time: the benchmark's peak-memory figure
+[[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto) # MQTT tests: a real broker
+command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients) # MQTT tests: subscriber
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -49,3 +49,12 @@ mod model_deep;
 
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
+
+/// Real mosquitto brokers and mosquitto_sub subscribers on free loopback ports.
+mod mosquitto;
+
+/// The daemon's durable store: intake, watermark, crash consistency, journal, outbox, retention.
+mod spool;
+
+/// MQTT publishing against real mosquitto: PUBACK, outage, will, embedded broker, schemas.
+mod publish;
