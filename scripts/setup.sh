@@ -21,6 +21,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [[ -x /usr/bin/time ]] || missing+=(time) # GNU time: the benchmark's peak-memory figure
 [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto) # MQTT tests: a real broker
 command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients) # MQTT tests: subscriber
+command -v openssl >/dev/null || missing+=(openssl) # MQTT TLS test: a throwaway CA
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -3,6 +3,7 @@
 //! (online, offline by the will after SIGKILL, offline by an orderly stop), the embedded broker,
 //! and every payload against its shipped JSON Schema.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use radscored::publish::message::{HeartbeatPayload, Presence, StatusPayload};
 use radscored::publish::schemas::schema;
 use radscored::publish::{
     alert_message, result_message, start_embedded_broker, Identity, MqttConfig, Publisher, Severity,
-    StudyRef, Topics,
+    StudyRef, TlsConfig, Topics,
 };
 use radscored::spool::{OutboxMessage, Qos, Spool};
 use serde_json::Value;
@@ -54,9 +55,8 @@ struct Running {
 }
 
 impl Running {
-    fn start(port: u16, spool: Arc<Spool>, client_id: &str) -> Running {
-        let publisher =
-            Publisher::new(&config(port), client_id, topics(), identity(), spool).expect("publisher");
+    fn start(config: MqttConfig, spool: Arc<Spool>, client_id: &str) -> Running {
+        let publisher = Publisher::new(&config, client_id, topics(), identity(), spool).expect("publisher");
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let thread = std::thread::spawn(move || {
@@ -111,7 +111,7 @@ fn rows_leave_the_outbox_only_on_puback() {
     for i in 0..5 {
         spool.enqueue(&numbered(i)).expect("enqueue");
     }
-    let publisher = Running::start(broker.port, Arc::clone(&spool), "rsd-puback");
+    let publisher = Running::start(config(broker.port), Arc::clone(&spool), "rsd-puback");
     wait_for("5 alerts delivered", Duration::from_secs(15), || sub.on("/alerts").len() == 5);
     wait_for("the outbox to drain", Duration::from_secs(5), || spool.outbox_depth().expect("depth") == 0);
     assert_eq!(ids(&sub.on("/alerts")), (0..5).map(|i| format!("msg-{i:03}")).collect::<Vec<_>>());
@@ -140,7 +140,7 @@ fn a_broker_outage_loses_nothing() {
     let sub = Subscriber::start(broker.port, &topics().all());
     let dir = tempfile::tempdir().expect("temp dir");
     let spool = open_spool(dir.path());
-    let publisher = Running::start(broker.port, Arc::clone(&spool), "rsd-outage");
+    let publisher = Running::start(config(broker.port), Arc::clone(&spool), "rsd-outage");
     let status = topics().status();
     wait_for("status online", Duration::from_secs(10), || {
         broker.retained(&status).is_some_and(|s| s.contains("online"))
@@ -238,7 +238,7 @@ fn status_is_retained_online_then_offline() {
 
     // The orderly stop, in process.
     let dir = tempfile::tempdir().expect("temp dir");
-    let publisher = Running::start(broker.port, open_spool(dir.path()), "rsd-orderly");
+    let publisher = Running::start(config(broker.port), open_spool(dir.path()), "rsd-orderly");
     wait_for("status online", Duration::from_secs(10), || retained("online"));
     let took = publisher.stop();
     assert!(took < Duration::from_secs(3), "orderly stop took {took:?}");
@@ -260,7 +260,7 @@ fn the_embedded_broker_relays_and_retains() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spool = open_spool(dir.path());
     spool.enqueue(&numbered(0)).expect("enqueue");
-    let publisher = Running::start(port, Arc::clone(&spool), "rsd-embedded");
+    let publisher = Running::start(config(port), Arc::clone(&spool), "rsd-embedded");
     wait_for("the alert through the embedded broker", Duration::from_secs(15), || {
         sub.on("/alerts").len() == 1
     });
@@ -331,4 +331,88 @@ fn real_payloads_match_their_schemas() {
     }
     let beat = HeartbeatPayload { uptime_s: 5, queue_depth: 1, outbox_depth: 2, backend: "cpu" }.to_bytes();
     assert_valid("heartbeat", &serde_json::from_slice(&beat).expect("JSON"));
+}
+
+/// Runs a command, panicking with its output when it fails.
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} could not start ({e}): run scripts/setup.sh"));
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn tls_and_a_password_reach_the_broker_and_a_wrong_password_does_not() {
+    // A test CA and a server certificate for 127.0.0.1, made by openssl; a mosquitto password file.
+    let certs = tempfile::tempdir().expect("temp dir");
+    let p = |name: &str| certs.path().join(name);
+    std::fs::write(p("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("write");
+    run(Command::new("openssl").args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]).args(
+        [
+            "-subj",
+            "/CN=radscored test CA",
+            "-keyout",
+            p("ca.key").to_str().expect("utf-8"),
+            "-out",
+            p("ca.pem").to_str().expect("utf-8"),
+        ],
+    ));
+    run(Command::new("openssl")
+        .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"])
+        .args([
+            "-keyout",
+            p("server.key").to_str().expect("utf-8"),
+            "-out",
+            p("server.csr").to_str().expect("utf-8"),
+        ]));
+    run(Command::new("openssl").args(["x509", "-req", "-days", "2", "-CAcreateserial"]).args([
+        "-in",
+        p("server.csr").to_str().expect("utf-8"),
+        "-CA",
+        p("ca.pem").to_str().expect("utf-8"),
+        "-CAkey",
+        p("ca.key").to_str().expect("utf-8"),
+        "-out",
+        p("server.pem").to_str().expect("utf-8"),
+        "-extfile",
+        p("san.ext").to_str().expect("utf-8"),
+    ]));
+    run(Command::new("mosquitto_passwd").args(["-b", "-c"]).arg(p("passwd")).args(["radscored", "s3cret"]));
+    // mosquitto reads them after dropping to its own user.
+    for entry in std::fs::read_dir(certs.path()).expect("list") {
+        let path = entry.expect("entry").path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    std::fs::set_permissions(certs.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let broker = Mosquitto::start(&format!(
+        "cafile {}\ncertfile {}\nkeyfile {}\nallow_anonymous false\npassword_file {}",
+        p("ca.pem").display(),
+        p("server.pem").display(),
+        p("server.key").display(),
+        p("passwd").display()
+    ));
+
+    let secured = |password: &str| MqttConfig {
+        tls: Some(TlsConfig { ca_file: p("ca.pem"), cert_file: None, key_file: None }),
+        username: Some("radscored".to_owned()),
+        password: Some(password.to_owned()),
+        ..config(broker.port)
+    };
+    let wrong_dir = tempfile::tempdir().expect("temp dir");
+    let wrong_spool = open_spool(wrong_dir.path());
+    wrong_spool.enqueue(&numbered(0)).expect("enqueue");
+    let wrong = Running::start(secured("wrong"), Arc::clone(&wrong_spool), "rsd-wrong");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spool = open_spool(dir.path());
+    spool.enqueue(&numbered(1)).expect("enqueue");
+    let right = Running::start(secured("s3cret"), Arc::clone(&spool), "rsd-tls");
+    wait_for("the PUBACK over TLS with the password", Duration::from_secs(15), || {
+        spool.outbox_depth().expect("depth") == 0
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(wrong_spool.outbox_depth().expect("depth"), 1, "a refused client cannot drain the outbox");
+    drop(right);
+    drop(wrong);
+    let log = broker.log();
+    assert!(log.contains("as rsd-tls"), "no TLS client in the broker log:\n{log}");
+    assert!(!log.contains("as rsd-wrong"), "the wrong password was accepted:\n{log}");
 }

@@ -390,3 +390,10 @@ fn a_writer_killed_at_random_leaves_a_consistent_spool() {
         instances_seen = n;
     }
 }
+
+#[test]
+fn the_spool_is_shared_across_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Spool>();
+    shareable::<std::sync::Arc<Spool>>();
+}
