@@ -3,7 +3,8 @@
 # the Rust toolchain. Idempotent: a second run only checks. Run as root (CI) or with sudo rights.
 #   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv, GNU
 #     time (peak memory in `radscored bench`), dcmtk (storescu, echoscu, storescp, dcmdump: the
-#     real DICOM peers of the network tests)
+#     real DICOM peers of the network tests), mosquitto and mosquitto-clients (MQTT tests),
+#     openssl (a throwaway CA for the MQTT TLS test)
 #   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets, onnx,
 #     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
 #     product's Python-free run time; the one exception is the ONNX Runtime shared library
@@ -21,6 +22,9 @@ command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [[ -x /usr/bin/time ]] || missing+=(time) # GNU time: the benchmark's peak-memory figure
 command -v storescu >/dev/null || missing+=(dcmtk) # DICOM network peers of the tests: storescu, echoscu, storescp
+[[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto) # MQTT tests: a real broker
+command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients) # MQTT tests: subscriber
+command -v openssl >/dev/null || missing+=(openssl) # MQTT TLS test: a throwaway CA
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

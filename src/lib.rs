@@ -4,6 +4,8 @@
 //! - [`cli`]: the argument grammar and command-line-only code (benchmarks, batch runs, output
 //!   formats);
 //! - [`export`]: results sent back to PACS (C-STORE SCU);
+//! - [`daemon`]: the appliance (`serve`): intake into the spool, series tracker, analysis
+//!   workers, MQTT publisher, systemd notifications;
 //! - [`study`]: one function from a study to a typed report, used by the command line and the
 //!   daemon alike;
 //! - [`evaluation`]: classifiers on labelled test sets (AUC, DeLong, ROC plot), apart from the
@@ -16,11 +18,15 @@
 //!   Hounsfield units;
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
 //! - [`limits`]: every limit on the size of input, with its reason;
+//! - [`publish`]: MQTT to the console and the fleet (topics, payloads, outbox publisher,
+//!   embedded broker);
+//! - [`spool`]: the daemon's durable store (instances, job journal, MQTT outbox);
 //! - [`pseudonym`]: keyed study names; [`error_code`]: the stable code every console-facing
 //!   error carries.
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod daemon;
 pub mod error_code;
 pub mod evaluation;
 pub mod export;
@@ -29,8 +35,10 @@ pub mod ingest;
 pub mod limits;
 pub mod model;
 pub mod pseudonym;
+pub mod publish;
 pub mod radiomics;
 pub mod roi;
+pub mod spool;
 pub mod study;
 #[cfg(test)]
 mod test_random;

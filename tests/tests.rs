@@ -54,3 +54,11 @@ mod bench_cli;
 /// against dcmtk's storescp and our SCP, the drop-folder intake.
 mod dicomnet;
 mod hostile;
+/// Real mosquitto brokers and mosquitto_sub subscribers on free loopback ports.
+mod mosquitto;
+
+/// The daemon's durable store: intake, watermark, crash consistency, journal, outbox, retention.
+mod spool;
+
+/// MQTT publishing against real mosquitto: PUBACK, outage, will, embedded broker, schemas.
+mod publish;

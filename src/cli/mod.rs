@@ -5,11 +5,14 @@ mod analyze;
 pub mod batch;
 mod bench;
 pub mod benchmark;
+mod demo;
 pub mod environment;
 mod evaluate;
 mod features;
 pub mod output;
 mod send;
+mod serve;
+mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -45,6 +48,13 @@ pub enum Command {
     BenchModel(BenchModelArgs),
     /// Send DICOM files to a storage SCP (PACS) by C-STORE: `send HOST PORT FILE|DIR...`.
     Send(SendArgs),
+    /// Run the appliance daemon: DICOM C-STORE and drop-folder intake, analysis, MQTT.
+    Serve(serve::ServeArgs),
+    /// Show the appliance's queue, recent studies and quarantine from its spool.
+    Status(status::StatusArgs),
+    /// Start the daemon on embedded defaults, send it the bundled sample study and print the
+    /// console's alert and result.
+    Demo(demo::DemoArgs),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
@@ -57,5 +67,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::BenchModel(args) => bench::run_model(args),
         Command::Send(args) => send::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

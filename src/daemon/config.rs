@@ -99,14 +99,27 @@ fn default_key_file() -> PathBuf {
 }
 
 /// `[dicom]`: the listen address and the SCP's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct DicomConfig {
     /// Address and port of the C-STORE/C-ECHO SCP (a socket passed by systemd takes its place).
-    #[serde(default = "default_listen")]
     pub listen: SocketAddr,
     /// AE title, allow-list, transfer syntaxes, limits and timers.
-    #[serde(flatten)]
     pub scp: ScpConfig,
+}
+
+impl<'de> Deserialize<'de> for DicomConfig {
+    /// `listen`, then every other key as [`ScpConfig`]'s, unknown ones refused (serde's
+    /// `flatten` would let them through).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let listen = match table.remove("listen") {
+            Some(value) => value.try_into().map_err(|e| D::Error::custom(format!("listen: {e}")))?,
+            None => default_listen(),
+        };
+        let scp = toml::Value::Table(table).try_into().map_err(D::Error::custom)?;
+        Ok(DicomConfig { listen, scp })
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -155,7 +168,10 @@ fn default_segmentation_wait_s() -> u64 {
 
 impl Default for SeriesConfig {
     fn default() -> Self {
-        SeriesConfig { quiet_period_s: default_quiet_period_s(), segmentation_wait_s: default_segmentation_wait_s() }
+        SeriesConfig {
+            quiet_period_s: default_quiet_period_s(),
+            segmentation_wait_s: default_segmentation_wait_s(),
+        }
     }
 }
 
@@ -274,16 +290,17 @@ impl SeriesConfig {
 impl ApplianceConfig {
     /// Reads and checks the file at `path`.
     pub fn read(path: &Path) -> Result<ApplianceConfig, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.into(), source })?;
         ApplianceConfig::parse(&text, path)
     }
 
     /// Parses and checks `text` (read from `path`, which errors name).
     pub fn parse(text: &str, path: &Path) -> Result<ApplianceConfig, ConfigError> {
-        let config: ApplianceConfig =
-            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
-        let value = |key: &'static str, problem: String| ConfigError::Value { path: path.into(), key, problem };
+        let config: ApplianceConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+        let value =
+            |key: &'static str, problem: String| ConfigError::Value { path: path.into(), key, problem };
         config.dicom.scp.validate().map_err(|e| value("dicom", e.to_string()))?;
         if let Some(mqtt) = &config.mqtt {
             mqtt.validate().map_err(|e| value("mqtt", e.to_string()))?;
@@ -355,10 +372,22 @@ bundle = "engines/reference"
     fn unknown_keys_and_bad_values_are_named() {
         let cases = [
             (MINIMAL.replace("quiet_period_s = 2", "quiet_period = 2"), "unknown field `quiet_period`"),
-            (MINIMAL.replace("ae_title = \"RADSCORED\"", "ae_title = \"RADSCORED\"\nae_tilte = \"X\""), "unknown field `ae_tilte`"),
-            (MINIMAL.replace("quiet_period_s = 2", "quiet_period_s = 0"), "series.quiet_period_s: must be at least 1"),
-            (MINIMAL.replace("listen = \"127.0.0.1:11112\"", "listen = \"nowhere\""), "invalid socket address"),
-            (MINIMAL.replace("ae_title = \"RADSCORED\"", "ae_title = \"A VERY LONG AE TITLE\""), "dicom: AE title"),
+            (
+                MINIMAL.replace("ae_title = \"RADSCORED\"", "ae_title = \"RADSCORED\"\nae_tilte = \"X\""),
+                "unknown field `ae_tilte`",
+            ),
+            (
+                MINIMAL.replace("quiet_period_s = 2", "quiet_period_s = 0"),
+                "series.quiet_period_s: must be at least 1",
+            ),
+            (
+                MINIMAL.replace("listen = \"127.0.0.1:11112\"", "listen = \"nowhere\""),
+                "invalid socket address",
+            ),
+            (
+                MINIMAL.replace("ae_title = \"RADSCORED\"", "ae_title = \"A VERY LONG AE TITLE\""),
+                "dicom: AE title",
+            ),
             (MINIMAL.replace("id = \"bartest\"", "id = \"bar/test\""), "site:"),
             (MINIMAL.replace("[site]", "[sight]"), "unknown field `sight`"),
         ];

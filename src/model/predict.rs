@@ -177,6 +177,16 @@ impl Predictor {
         Ok(Predictor { bundle, networks, providers, classifiers })
     }
 
+    /// Runs every network once on a patch of air, so that lazy set-up (a TensorRT engine build,
+    /// memory arenas) happens before the first study, not during it.
+    pub fn warm_up(&self) -> Result<(), PredictError> {
+        let air = HuPatch::new(vec![crate::roi::patch::PATCH_FILL_HU; super::deep::PATCH_PIXELS])?;
+        for net in self.networks.values() {
+            net.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).run(&air)?;
+        }
+        Ok(())
+    }
+
     /// The bundle it predicts with.
     pub fn bundle(&self) -> &Bundle {
         &self.bundle
