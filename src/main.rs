@@ -8,6 +8,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("RADSCORED_LOG").unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match radscored::cli::run() {
         Ok(()) => ExitCode::SUCCESS,

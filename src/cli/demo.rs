@@ -98,14 +98,13 @@ async fn watch_and_send(
             sent = true;
             println!(
                 "radscored demo: daemon online (backend {}, bundle {}); sending {} files by C-STORE",
-                payload["backend"],
-                payload["bundle"],
+                payload["backend"].as_str().unwrap_or("?"),
+                payload["bundle"].as_str().unwrap_or("?"),
                 files.len()
             );
             let files = files.clone();
-            let report =
-                tokio::task::spawn_blocking(move || send_files(&Peer::new("127.0.0.1", dicom_port), &files))
-                    .await??;
+            let peer = Peer { called_ae: "RADSCORED".to_owned(), ..Peer::new("127.0.0.1", dicom_port) };
+            let report = tokio::task::spawn_blocking(move || send_files(&peer, &files)).await??;
             println!(
                 "radscored demo: {} of {} files stored; waiting for the result",
                 report.stored(),
