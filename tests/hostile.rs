@@ -345,3 +345,32 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         assert!(!message.contains("Doe^John"), "{message}");
     }
 }
+
+/// Extraction on extreme but finite float images: a typed error or features, never a panic (a
+/// huge RescaleSlope once overflowed the bin count or made a zero-width bin).
+#[test]
+fn extreme_finite_intensities_never_panic() {
+    use radscored::image::{Geometry, Image, Voxels};
+    let geometry = Geometry {
+        size: [8, 8, 4],
+        origin_mm: [0.0; 3],
+        spacing_mm: [1.0, 1.0, 2.0],
+        direction: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    };
+    let n = geometry.voxel_count();
+    let mask: Vec<u8> =
+        (0..n).map(|v| u8::from((2..6).contains(&(v % 8)) && (16..48).contains(&(v % 64)))).collect();
+    let mask = Image { geometry, voxels: Voxels::U8(mask.into()) };
+    let settings = paper_settings();
+    for (base, step) in
+        [(1e20, 1e5), (1e20, 1.0), (-1e300, 1e290), (0.0, 1e-300), (1e15, 0.5), (f64::MAX / 4.0, 0.0)]
+    {
+        let values: Vec<f64> = (0..n).map(|v| base + step * (v % 7) as f64).collect();
+        let image = Image { geometry, voxels: Voxels::F64(values.into()) };
+        let outcome = std::panic::catch_unwind(|| extract(&image, &mask, &settings).map_err(|e| e.code()));
+        let outcome = outcome.unwrap_or_else(|_| panic!("extraction panicked on base {base}, step {step}"));
+        if let Err(code) = outcome {
+            assert!(is_snake_case(code), "{code}");
+        }
+    }
+}

@@ -9,7 +9,8 @@ use radscored::ingest::{self, Volume};
 fn volume() -> &'static Volume {
     static VOLUME: OnceLock<Volume> = OnceLock::new();
     VOLUME.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/dicom/lung2-crop/ct");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/dicom/lung2-crop/ct");
         let series = ingest::scan(&dir).expect("lung2-crop ct fixture (../shared/fixtures) readable");
         ingest::assemble(ingest::select_ct(&dir, &series, None).expect("one ct series")).expect("volume")
     })

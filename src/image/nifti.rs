@@ -99,17 +99,17 @@ pub fn read(path: &Path) -> Result<Image, ImageError> {
 
 /// Refuses a file too short to hold `expected` bytes of samples after `vox_offset`.
 fn check_length(path: &Path, header: &NiftiHeader, length: u64, expected: usize) -> Result<(), ImageError> {
+    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    // The most bytes the file can hold once inflated.
+    let inflated = if gz { length.saturating_mul(MAX_INFLATE_RATIO as u64) } else { length };
     let offset = f64::from(header.vox_offset);
-    if !(352.0..=length as f64).contains(&offset) {
+    if !(352.0..=inflated as f64).contains(&offset) {
         return Err(ImageError::BadHeader {
             path: path.into(),
             reason: format!("vox_offset {offset} is outside the file"),
         });
     }
-    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
-    let available = length.saturating_sub(if gz { 0 } else { offset as u64 });
-    let most = if gz { available.saturating_mul(MAX_INFLATE_RATIO as u64) } else { available };
-    if most < expected as u64 {
+    if inflated.saturating_sub(offset as u64) < expected as u64 {
         return Err(ImageError::Corrupt {
             path: path.into(),
             reason: format!(

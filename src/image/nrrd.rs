@@ -450,7 +450,7 @@ fn read_detached(full: &Path, header: &Header, expected: usize) -> Result<Vec<u8
     let length = usize::try_from(length).unwrap_or(usize::MAX);
     let skip = usize::try_from(header.byte_skip).unwrap_or(0);
     let most = match header.encoding {
-        Encoding::Raw | Encoding::Gzip => expected + expected / 64 + skip + MAX_HEADER_BYTES,
+        Encoding::Raw | Encoding::Gzip => (expected + expected / 64 + MAX_HEADER_BYTES).saturating_add(skip),
         Encoding::Ascii => expected.saturating_mul(32) + MAX_HEADER_BYTES,
     };
     if length > most {
@@ -739,5 +739,27 @@ mod tests {
         assert!(err(header("encoding: raw\n").replace("sizes: 2 1 1", "sizes: 2 1")).contains("sizes"));
         assert!(err("PNG\n".into()).contains("magic"));
         assert!(err(header("encoding: raw\n").replace("dimension: 3", "dimension: 4")).contains("dimension"));
+    }
+
+    #[test]
+    fn detached_data_with_a_huge_byte_skip_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.raw"), [1u8, 0, 2, 0]).unwrap();
+        let text = header("encoding: raw\ndata file: d.raw\nbyte skip: 9223372036854775807\n");
+        let path = dir.path().join("h.nhdr");
+        std::fs::write(&path, text).unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(matches!(err, ImageError::Corrupt { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_header_longer_than_the_first_read_is_read_whole() {
+        let long = format!("# {}\nencoding: raw\n", "x".repeat(3 * HEADER_PROBE_BYTES));
+        let mut bytes = header(&long).into_bytes();
+        bytes.extend_from_slice(&[0xfb, 0xff, 7, 0]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.nrrd");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read(&path).unwrap().voxels, Voxels::I16(vec![-5, 7].into()));
     }
 }

@@ -12,10 +12,38 @@
 //!
 //! The number of bins is checked against [`MAX_GREY_LEVELS`] before the edges are made: a huge
 //! range (a wrong RescaleSlope, an extreme float image) or a tiny width would otherwise ask for
-//! billions of edges, and texture matrices grow with the square of the levels.
+//! billions of edges, and texture matrices grow with the square of the levels. Edges that do not
+//! increase (values so large that adding a bin width changes nothing, e.g. 1e20 at width 25) are
+//! refused too: no bin could be told from the next.
 
 use super::roi::{GreyLevels, Roi};
 use crate::limits::{LimitExceeded, MAX_GREY_LEVELS};
+
+/// Why a region's values cannot be binned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BinningError {
+    /// More bins than [`MAX_GREY_LEVELS`].
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
+    /// The edges do not increase: at the values' magnitude a bin has no width.
+    #[error("values from {min} to {max} cannot be binned: at this magnitude the bins have no width")]
+    Unresolvable {
+        /// Lowest value of the region.
+        min: f64,
+        /// Highest value of the region.
+        max: f64,
+    },
+}
+
+impl crate::error_code::ErrorCode for BinningError {
+    fn code(&self) -> &'static str {
+        match self {
+            BinningError::Limit(_) => "limit_exceeded",
+            BinningError::Unresolvable { .. } => "unresolvable_bins",
+        }
+    }
+}
 
 /// How grey levels are binned.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -27,7 +55,7 @@ pub enum Binning {
 }
 
 /// The bin edges PyRadiomics computes for `values` (the region's voxels; must not be empty).
-pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>, LimitExceeded> {
+pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>, BinningError> {
     let (min, max) =
         values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     edges_of_range(min, max, binning)
@@ -46,8 +74,8 @@ fn check_bins(edges: f64) -> Result<(), LimitExceeded> {
 }
 
 /// The bin edges of a region whose values run from `min` to `max`.
-fn edges_of_range(min: f64, max: f64, binning: Binning) -> Result<Vec<f64>, LimitExceeded> {
-    Ok(match binning {
+fn edges_of_range(min: f64, max: f64, binning: Binning) -> Result<Vec<f64>, BinningError> {
+    let edges = match binning {
         Binning::Width(w) => {
             let low = min - python_mod(min, w);
             let high = max + 2.0 * w;
@@ -70,7 +98,11 @@ fn edges_of_range(min: f64, max: f64, binning: Binning) -> Result<Vec<f64>, Limi
             edges[count as usize] = last + 1.0;
             edges
         }
-    })
+    };
+    if edges.len() < 2 || edges.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(BinningError::Unresolvable { min, max });
+    }
+    Ok(edges)
 }
 
 /// Python's `a % b` for floats: the remainder takes the sign of `b`.
@@ -103,7 +135,7 @@ fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
 }
 
 /// Discretises the region's voxels; voxels outside the mask get level 0.
-pub fn discretise(roi: &Roi, binning: Binning) -> Result<GreyLevels, LimitExceeded> {
+pub fn discretise(roi: &Roi, binning: Binning) -> Result<GreyLevels, BinningError> {
     let (min, max) = roi
         .values
         .iter()
@@ -179,8 +211,13 @@ mod tests {
     fn too_many_bins_are_refused_before_they_are_made() {
         // 4096 levels of width 1 pass; a huge range (a RescaleSlope of 1e6) or a NaN does not.
         assert!(bin_edges(&[0.0, 4095.0], Binning::Width(1.0)).is_ok());
-        let err = bin_edges(&[0.0, 4096.0], Binning::Width(1.0)).err().map(|e| (e.what, e.found));
-        assert_eq!(err, Some(("grey levels", 4097)));
+        let err = bin_edges(&[0.0, 4096.0], Binning::Width(1.0)).err();
+        let expected = LimitExceeded { what: "grey levels", found: 4097, limit: 4096 };
+        assert_eq!(err, Some(BinningError::Limit(expected)));
+        // At 1e20 adding a width of 25 changes nothing: no bin has a width.
+        let flat = bin_edges(&[1e20, 1e20], Binning::Width(25.0)).err();
+        assert!(matches!(flat, Some(BinningError::Unresolvable { .. })), "{flat:?}");
+        assert!(bin_edges(&[1e20, 1e20], Binning::Count(8)).is_err());
         assert!(bin_edges(&[-1024e6, 3071e6], Binning::Width(25.0)).is_err());
         assert!(bin_edges(&[0.0, f64::INFINITY], Binning::Width(25.0)).is_err());
         assert!(bin_edges(&[0.0, 1.0], Binning::Count(1 << 20)).is_err());

@@ -31,9 +31,9 @@ pub enum ExtractError {
     /// The wavelet settings are unusable.
     #[error(transparent)]
     Wavelet(#[from] WaveletError),
-    /// Discretisation would make more grey levels than the limit.
-    #[error("{0}")]
-    Limit(#[from] crate::limits::LimitExceeded),
+    /// The region's values cannot be binned (too many grey levels, or bins without width).
+    #[error(transparent)]
+    Binning(#[from] super::discretise::BinningError),
     /// A feature asked for by name does not exist in its class.
     #[error("unknown feature '{feature}' in class '{class}'")]
     UnknownFeature {
@@ -198,7 +198,7 @@ impl ErrorCode for ExtractError {
             ExtractError::Region(e) => e.code(),
             ExtractError::Angles(e) => e.code(),
             ExtractError::Wavelet(e) => e.code(),
-            ExtractError::Limit(_) => "limit_exceeded",
+            ExtractError::Binning(e) => e.code(),
             ExtractError::UnknownFeature { .. } => "unknown_feature",
         }
     }

@@ -276,6 +276,8 @@ case("nrrd", "features", "nan_outside_mask.nrrd", float_image({0: float("nan")})
 # huge sizes, a truncated file.
 nii = bytearray(gzip.decompress((SHARED / "refdata" / "ibsi" / "digital_phantom" / "mask.nii.gz").read_bytes()))
 case("nifti", "image", "plain.nii", bytes(nii), "ok")
+# A gzip file smaller than its header once inflated (the phantom is 512 bytes inflated).
+case("nifti", "image", "plain.nii.gz", (SHARED / "refdata" / "ibsi" / "digital_phantom" / "mask.nii.gz").read_bytes(), "ok")
 bad = bytearray(nii)
 bad[252:256] = struct.pack("<hh", 1, 0)  # qform_code 1, sform_code 0
 bad[256:268] = struct.pack("<fff", 100.0, 100.0, 100.0)
