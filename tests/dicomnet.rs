@@ -548,6 +548,21 @@ fn store_only_classes_are_stored_and_flagged_and_others_are_not_negotiated() {
 }
 
 #[test]
+fn instance_over_the_size_limit_is_refused_out_of_resources() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(tmp.path(), None);
+    let mut config = allowlisted_config();
+    config.max_instance_bytes = 10_000;
+    let scp = Scp::start(config, sink.clone());
+    let mut association = ct_association(scp.port);
+    let (uid, bytes) = first_slice();
+    assert!(bytes.len() > 10_000);
+    assert_eq!(raw_store(&mut association, 1, uids::CT_IMAGE_STORAGE, &uid, bytes), 0xA700);
+    association.release().expect("release");
+    assert!(sink.records().is_empty());
+}
+
+#[test]
 fn silent_connections_are_closed_by_the_artim_and_idle_timers() {
     use std::io::Read;
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -593,6 +608,35 @@ fn send_delivers_every_file_to_storescp() {
         let original = data_set(&file);
         let stored = received.get(&sop_instance_uid(&original)).expect("file stored by storescp");
         assert!(*stored == original, "data set of {} changed on the way", file.display());
+    }
+}
+
+#[test]
+fn send_falls_back_to_implicit_vr_when_the_peer_takes_only_that() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let (_storescp, port) = start_storescp(out_dir.path(), &["+xi"]);
+    let files = lung2_crop_files();
+    let out = radscored()
+        .args(["send", "127.0.0.1", &port.to_string()])
+        .args(&files[..3])
+        .output()
+        .expect("run send");
+    assert!(out.status.success(), "send failed: {}", text(&out));
+    let stored: Vec<PathBuf> = files_in(out_dir.path());
+    assert_eq!(stored.len(), 3);
+    for path in stored {
+        let file = open_file(&path).expect("stored file");
+        assert_eq!(file.meta().transfer_syntax().trim_end_matches('\0'), uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        let original = files
+            .iter()
+            .map(|f| data_set(f))
+            .find(|o| sop_instance_uid(o) == sop_instance_uid(&file))
+            .expect("original");
+        let (ours, theirs) = (&original, &*file);
+        let pixels = |obj: &InMemDicomObject| {
+            obj.element(tags::PIXEL_DATA).expect("pixels").to_bytes().expect("bytes").to_vec()
+        };
+        assert_eq!(pixels(ours), pixels(theirs), "pixel data changed in the re-encoding");
     }
 }
 
