@@ -372,7 +372,7 @@ fn process_blocking(intake: &Intake, path: &Path, trigger: Trigger) -> Outcome {
     // otherwise wait for the clock.
     let young = metadata
         .modified()
-        .is_ok_and(|m| SystemTime::now().duration_since(m).map_or(false, |age| age < intake.settle));
+        .is_ok_and(|m| SystemTime::now().duration_since(m).is_ok_and(|age| age < intake.settle));
     if trigger == Trigger::Rescan && young {
         return Outcome::Unsettled;
     }
