@@ -8,7 +8,7 @@
 //! bothering the sink. The sink answers [`Stored`] only once the instance is durable; its
 //! [`Refusal`] maps to the DIMSE status the SCP sends back (PS3.4 §B.2.3).
 
-use std::{io::Write, sync::Arc};
+use std::io::Write;
 
 use dicom_dictionary_std::{tags, uids};
 use dicom_encoding::TransferSyntaxIndex;
@@ -127,12 +127,6 @@ impl Refusal {
 pub trait InstanceSink: Send + Sync + 'static {
     /// Makes the instance durable, or says why not. `Ok` means it survives a crash.
     fn store(&self, instance: ReceivedInstance) -> Result<Stored, Refusal>;
-}
-
-impl<T: InstanceSink + ?Sized> InstanceSink for Arc<T> {
-    fn store(&self, instance: ReceivedInstance) -> Result<Stored, Refusal> {
-        (**self).store(instance)
-    }
 }
 
 /// Why received bytes are not an instance the sink can be given.
