@@ -663,6 +663,25 @@ fn send_falls_back_to_implicit_vr_when_the_peer_takes_only_that() {
 }
 
 #[test]
+fn send_refuses_a_hostile_file_and_still_sends_the_others() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let (_storescp, port) = start_storescp(out_dir.path(), &[]);
+    let hostile = util::repo().join("tests/hostile/corpus/deep_nesting/ct_depth_5000.dcm");
+    let good = &lung2_crop_files()[0];
+    let out = radscored()
+        .args(["send", "127.0.0.1", &port.to_string()])
+        .arg(&hostile)
+        .arg(good)
+        .output()
+        .expect("run send");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("malformed DICOM file"), "{said}");
+    assert!(said.contains("sent 1 of 2 files"), "{said}");
+    assert_eq!(files_in(out_dir.path()).len(), 1);
+}
+
+#[test]
 fn send_to_a_closed_port_fails_clearly() {
     let port = free_port();
     let file = &lung2_crop_files()[0];

@@ -14,8 +14,7 @@
 //! accepted.
 
 use std::{
-    fs::File,
-    io::{BufReader, Cursor, Read, Write},
+    io::{Cursor, Write},
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -34,7 +33,10 @@ use tracing::{debug, warn};
 
 use crate::{
     error_code::ErrorCode,
-    ingest::dimse::{self, trim_uid, Status},
+    ingest::{
+        dimse::{self, trim_uid, Status},
+        guard::{self, DicomFileError},
+    },
 };
 
 /// Length of the Part-10 preamble (PS3.10 §7.1).
@@ -157,6 +159,9 @@ pub enum FileFailure {
     /// Not a DICOM Part-10 file (no preamble and `DICM`, or no file meta group).
     #[error("not a DICOM file")]
     NotDicom,
+    /// A DICOM file the hostile-input guard refuses (lying lengths, deep nesting, deflated).
+    #[error("malformed DICOM file")]
+    Malformed(#[source] DicomFileError),
     /// The peer accepted no presentation context for this file's SOP class and transfer syntax.
     #[error("the peer accepted no presentation context for this SOP class and transfer syntax")]
     NotNegotiated,
@@ -176,6 +181,7 @@ impl ErrorCode for FileFailure {
         match self {
             FileFailure::Read(_) => "file_unreadable",
             FileFailure::NotDicom => "not_dicom",
+            FileFailure::Malformed(cause) => cause.code(),
             FileFailure::NotNegotiated => "presentation_context_not_accepted",
             FileFailure::Transcode => "transcode_failed",
             FileFailure::Status(_) => "store_failed_status",
@@ -264,11 +270,15 @@ struct Header {
     transfer_syntax_uid: String,
 }
 
+/// Reads the file meta group (and the data set up to the pixel data) through the hostile-input
+/// guard: lying lengths and deep nesting are refused before dicom-rs allocates or recurses.
 fn read_header(path: &Path) -> Result<Header, FileFailure> {
-    let mut reader = BufReader::new(File::open(path).map_err(FileFailure::Read)?);
-    let mut preamble = [0u8; PREAMBLE_LEN];
-    reader.read_exact(&mut preamble).map_err(|_| FileFailure::NotDicom)?;
-    let meta = FileMetaTable::from_reader(&mut reader).map_err(|_| FileFailure::NotDicom)?;
+    let file = guard::open(path, true).map_err(|error| match error {
+        DicomFileError::Io(error) => FileFailure::Read(error),
+        DicomFileError::Parse(_) => FileFailure::NotDicom,
+        other => FileFailure::Malformed(other),
+    })?;
+    let meta = file.meta();
     Ok(Header {
         sop_class_uid: trim_uid(meta.media_storage_sop_class_uid()).to_owned(),
         sop_instance_uid: trim_uid(meta.media_storage_sop_instance_uid()).to_owned(),
@@ -492,7 +502,9 @@ fn reencode(data_set: &[u8], from: &str, to: &str) -> Result<Vec<u8>, FileFailur
     let (Some(from), Some(to)) = (TransferSyntaxRegistry.get(from), TransferSyntaxRegistry.get(to)) else {
         return Err(FileFailure::Transcode);
     };
-    let obj = InMemDicomObject::read_dataset_with_ts(data_set, from).map_err(|_| FileFailure::Transcode)?;
+    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(data_set, from))
+        .map_err(|_| FileFailure::Transcode)?
+        .map_err(|_| FileFailure::Transcode)?;
     let mut out = Vec::with_capacity(data_set.len());
     obj.write_dataset_with_ts(&mut out, to).map_err(|_| FileFailure::Transcode)?;
     Ok(out)
