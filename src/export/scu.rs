@@ -125,15 +125,15 @@ pub enum SendError {
         address: String,
     },
     /// Any other failure of the association set-up (protocol error, timeout).
-    #[error("association with {called_ae} at {address} failed")]
+    #[error("association with {called_ae} at {address} failed: {reason}")]
     Association {
         /// The called AE title.
         called_ae: String,
         /// host:port.
         address: String,
-        /// The cause (boxed: dicom-ul's error carries a backtrace and is large).
-        #[source]
-        source: Box<UlError>,
+        /// What failed, as a code ([`dimse::ul_error_code`]): dicom-ul's own message may carry
+        /// the contents of a PDU.
+        reason: &'static str,
     },
 }
 
@@ -382,7 +382,7 @@ pub fn send_files(peer: &Peer, files: &[PathBuf]) -> Result<SendReport, SendErro
     if lost {
         let _ = association.abort();
     } else if let Err(error) = association.release() {
-        debug!(error = %error, "Association release not confirmed.");
+        debug!(reason = dimse::ul_error_code(&error), "Association release not confirmed.");
     }
     Ok(report)
 }
@@ -396,7 +396,7 @@ fn association_error(error: UlError, peer: &Peer, address: &str) -> SendError {
             SendError::Rejected { called_ae, address, reason: describe_rejection(&association_rj) }
         }
         UlError::NoAcceptedPresentationContexts { .. } => SendError::NothingAccepted { called_ae, address },
-        source => SendError::Association { called_ae, address, source: Box::new(source) },
+        other => SendError::Association { called_ae, address, reason: dimse::ul_error_code(&other) },
     }
 }
 
