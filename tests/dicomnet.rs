@@ -548,6 +548,43 @@ fn store_only_classes_are_stored_and_flagged_and_others_are_not_negotiated() {
 }
 
 #[test]
+fn deeply_nested_data_set_is_refused_before_the_parser_and_the_scp_lives_on() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(tmp.path(), None);
+    let scp = Scp::start(allowlisted_config(), sink.clone());
+    // A CT slice whose sequences nest 5000 levels deep (the hostile-input corpus): parsed by
+    // recursion, it would overflow the stack and abort the whole process.
+    let file = util::repo().join("tests/hostile/corpus/deep_nesting/ct_depth_5000.dcm");
+    let bytes = std::fs::read(&file).expect("corpus file (tests/hostile/corpus)");
+    let mut reader = &bytes[128..];
+    let meta = dicom_object::FileMetaTable::from_reader(&mut reader).expect("file meta group");
+    let data_set = reader.to_vec();
+    let uid = meta.media_storage_sop_instance_uid().trim_end_matches('\0').to_owned();
+    let mut association = ct_association(scp.port);
+    let status = raw_store(&mut association, 1, uids::CT_IMAGE_STORAGE, &uid, data_set);
+    assert_eq!(status >> 12, 0xC, "status {status:#06x}, not a 0xCxxx failure");
+    association.release().expect("release");
+    assert!(sink.records().is_empty());
+    let out = echoscu(scp.port, ALLOWED_SCU, OUR_AE);
+    assert!(out.status.success(), "SCP gone after the hostile data set: {}", text(&out));
+}
+
+#[test]
+fn instance_over_the_size_limit_is_refused_out_of_resources() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink = DirSink::new(tmp.path(), None);
+    let mut config = allowlisted_config();
+    config.max_instance_bytes = 10_000;
+    let scp = Scp::start(config, sink.clone());
+    let mut association = ct_association(scp.port);
+    let (uid, bytes) = first_slice();
+    assert!(bytes.len() > 10_000);
+    assert_eq!(raw_store(&mut association, 1, uids::CT_IMAGE_STORAGE, &uid, bytes), 0xA700);
+    association.release().expect("release");
+    assert!(sink.records().is_empty());
+}
+
+#[test]
 fn silent_connections_are_closed_by_the_artim_and_idle_timers() {
     use std::io::Read;
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -594,6 +631,54 @@ fn send_delivers_every_file_to_storescp() {
         let stored = received.get(&sop_instance_uid(&original)).expect("file stored by storescp");
         assert!(*stored == original, "data set of {} changed on the way", file.display());
     }
+}
+
+#[test]
+fn send_falls_back_to_implicit_vr_when_the_peer_takes_only_that() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let (_storescp, port) = start_storescp(out_dir.path(), &["+xi"]);
+    let files = lung2_crop_files();
+    let out = radscored()
+        .args(["send", "127.0.0.1", &port.to_string()])
+        .args(&files[..3])
+        .output()
+        .expect("run send");
+    assert!(out.status.success(), "send failed: {}", text(&out));
+    let stored: Vec<PathBuf> = files_in(out_dir.path());
+    assert_eq!(stored.len(), 3);
+    for path in stored {
+        let file = open_file(&path).expect("stored file");
+        assert_eq!(file.meta().transfer_syntax().trim_end_matches('\0'), uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        let original = files
+            .iter()
+            .map(|f| data_set(f))
+            .find(|o| sop_instance_uid(o) == sop_instance_uid(&file))
+            .expect("original");
+        let (ours, theirs) = (&original, &*file);
+        let pixels = |obj: &InMemDicomObject| {
+            obj.element(tags::PIXEL_DATA).expect("pixels").to_bytes().expect("bytes").to_vec()
+        };
+        assert_eq!(pixels(ours), pixels(theirs), "pixel data changed in the re-encoding");
+    }
+}
+
+#[test]
+fn send_refuses_a_hostile_file_and_still_sends_the_others() {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let (_storescp, port) = start_storescp(out_dir.path(), &[]);
+    let hostile = util::repo().join("tests/hostile/corpus/deep_nesting/ct_depth_5000.dcm");
+    let good = &lung2_crop_files()[0];
+    let out = radscored()
+        .args(["send", "127.0.0.1", &port.to_string()])
+        .arg(&hostile)
+        .arg(good)
+        .output()
+        .expect("run send");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("malformed DICOM file"), "{said}");
+    assert!(said.contains("sent 1 of 2 files"), "{said}");
+    assert_eq!(files_in(out_dir.path()).len(), 1);
 }
 
 #[test]
@@ -762,7 +847,7 @@ fn dropped_files_reach_the_sink_once_and_leave_the_folder() {
 }
 
 #[test]
-fn dropped_non_dicom_file_is_moved_to_rejected() {
+fn dropped_non_dicom_truncated_and_hostile_files_are_moved_to_rejected() {
     let drop_dir = tempfile::tempdir().expect("temp dir");
     let store = tempfile::tempdir().expect("temp dir");
     let sink = DirSink::new(store.path(), None);
@@ -778,13 +863,20 @@ fn dropped_non_dicom_file_is_moved_to_rejected() {
     // A CT slice cut in half: DICOM at the start, no complete data set.
     let slice = std::fs::read(&lung2_crop_files()[0]).expect("slice");
     std::fs::write(drop_dir.path().join("truncated.dcm"), &slice[..slice.len() / 2]).expect("write");
+    // A slice nesting sequences 5000 deep (the hostile-input corpus).
+    let hostile = util::repo().join("tests/hostile/corpus/deep_nesting/ct_depth_5000.dcm");
+    std::fs::copy(&hostile, drop_dir.path().join("deep.dcm")).expect("copy");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while files_in(&rejected).len() < 2 {
+    while files_in(&rejected).len() < 3 {
         assert!(Instant::now() < deadline, "files not moved to rejected/: {:?}", files_in(&rejected));
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(std::fs::read(rejected.join("notes.txt")).expect("kept"), b"not a DICOM file\n");
     assert_eq!(std::fs::read(rejected.join("truncated.dcm")).expect("kept").len(), slice.len() / 2);
+    assert_eq!(
+        std::fs::read(rejected.join("deep.dcm")).expect("kept"),
+        std::fs::read(&hostile).expect("corpus")
+    );
     assert!(files_in(drop_dir.path()).is_empty());
     assert!(sink.records().is_empty());
 }

@@ -14,8 +14,7 @@
 //! accepted.
 
 use std::{
-    fs::File,
-    io::{BufReader, Cursor, Read, Write},
+    io::{Cursor, Write},
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -34,7 +33,10 @@ use tracing::{debug, warn};
 
 use crate::{
     error_code::ErrorCode,
-    ingest::dimse::{self, trim_uid, Status},
+    ingest::{
+        dimse::{self, trim_uid, Status},
+        guard::{self, DicomFileError},
+    },
 };
 
 /// Length of the Part-10 preamble (PS3.10 §7.1).
@@ -123,15 +125,15 @@ pub enum SendError {
         address: String,
     },
     /// Any other failure of the association set-up (protocol error, timeout).
-    #[error("association with {called_ae} at {address} failed")]
+    #[error("association with {called_ae} at {address} failed: {reason}")]
     Association {
         /// The called AE title.
         called_ae: String,
         /// host:port.
         address: String,
-        /// The cause (boxed: dicom-ul's error carries a backtrace and is large).
-        #[source]
-        source: Box<UlError>,
+        /// What failed, as a code ([`dimse::ul_error_code`]): dicom-ul's own message may carry
+        /// the contents of a PDU.
+        reason: &'static str,
     },
 }
 
@@ -157,6 +159,9 @@ pub enum FileFailure {
     /// Not a DICOM Part-10 file (no preamble and `DICM`, or no file meta group).
     #[error("not a DICOM file")]
     NotDicom,
+    /// A DICOM file the hostile-input guard refuses (lying lengths, deep nesting, deflated).
+    #[error("malformed DICOM file")]
+    Malformed(#[source] DicomFileError),
     /// The peer accepted no presentation context for this file's SOP class and transfer syntax.
     #[error("the peer accepted no presentation context for this SOP class and transfer syntax")]
     NotNegotiated,
@@ -176,6 +181,7 @@ impl ErrorCode for FileFailure {
         match self {
             FileFailure::Read(_) => "file_unreadable",
             FileFailure::NotDicom => "not_dicom",
+            FileFailure::Malformed(cause) => cause.code(),
             FileFailure::NotNegotiated => "presentation_context_not_accepted",
             FileFailure::Transcode => "transcode_failed",
             FileFailure::Status(_) => "store_failed_status",
@@ -264,11 +270,15 @@ struct Header {
     transfer_syntax_uid: String,
 }
 
+/// Reads the file meta group (and the data set up to the pixel data) through the hostile-input
+/// guard: lying lengths and deep nesting are refused before dicom-rs allocates or recurses.
 fn read_header(path: &Path) -> Result<Header, FileFailure> {
-    let mut reader = BufReader::new(File::open(path).map_err(FileFailure::Read)?);
-    let mut preamble = [0u8; PREAMBLE_LEN];
-    reader.read_exact(&mut preamble).map_err(|_| FileFailure::NotDicom)?;
-    let meta = FileMetaTable::from_reader(&mut reader).map_err(|_| FileFailure::NotDicom)?;
+    let file = guard::open(path, true).map_err(|error| match error {
+        DicomFileError::Io(error) => FileFailure::Read(error),
+        DicomFileError::Parse(_) => FileFailure::NotDicom,
+        other => FileFailure::Malformed(other),
+    })?;
+    let meta = file.meta();
     Ok(Header {
         sop_class_uid: trim_uid(meta.media_storage_sop_class_uid()).to_owned(),
         sop_instance_uid: trim_uid(meta.media_storage_sop_instance_uid()).to_owned(),
@@ -372,7 +382,7 @@ pub fn send_files(peer: &Peer, files: &[PathBuf]) -> Result<SendReport, SendErro
     if lost {
         let _ = association.abort();
     } else if let Err(error) = association.release() {
-        debug!(error = %error, "Association release not confirmed.");
+        debug!(reason = dimse::ul_error_code(&error), "Association release not confirmed.");
     }
     Ok(report)
 }
@@ -386,7 +396,7 @@ fn association_error(error: UlError, peer: &Peer, address: &str) -> SendError {
             SendError::Rejected { called_ae, address, reason: describe_rejection(&association_rj) }
         }
         UlError::NoAcceptedPresentationContexts { .. } => SendError::NothingAccepted { called_ae, address },
-        source => SendError::Association { called_ae, address, source: Box::new(source) },
+        other => SendError::Association { called_ae, address, reason: dimse::ul_error_code(&other) },
     }
 }
 
@@ -492,7 +502,9 @@ fn reencode(data_set: &[u8], from: &str, to: &str) -> Result<Vec<u8>, FileFailur
     let (Some(from), Some(to)) = (TransferSyntaxRegistry.get(from), TransferSyntaxRegistry.get(to)) else {
         return Err(FileFailure::Transcode);
     };
-    let obj = InMemDicomObject::read_dataset_with_ts(data_set, from).map_err(|_| FileFailure::Transcode)?;
+    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(data_set, from))
+        .map_err(|_| FileFailure::Transcode)?
+        .map_err(|_| FileFailure::Transcode)?;
     let mut out = Vec::with_capacity(data_set.len());
     obj.write_dataset_with_ts(&mut out, to).map_err(|_| FileFailure::Transcode)?;
     Ok(out)

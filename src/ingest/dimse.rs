@@ -184,6 +184,26 @@ pub fn c_echo_rsp(responded_to: u16, sop_class_uid: &str, status: Status) -> Vec
     ])
 }
 
+/// A log-safe, stable code for an upper-layer (dicom-ul) error. The errors' own messages can
+/// carry a PDU's contents (an unexpected P-DATA holds command sets with UIDs, or data set bytes),
+/// which must not reach a log line.
+pub fn ul_error_code(error: &dicom_ul::association::Error) -> &'static str {
+    use dicom_ul::association::Error as E;
+    match error {
+        E::Rejected { .. } => "association_rejected",
+        E::Aborted { .. } => "association_aborted",
+        E::Timeout { .. } => "timeout",
+        E::ConnectionClosed => "connection_closed",
+        E::Connect { .. } | E::ToAddress { .. } => "connect_failed",
+        E::ReceivePdu { .. } | E::WireRead { .. } => "receive_failed",
+        E::SendPdu { .. } | E::WireSend { .. } | E::SendTooLongPdu { .. } => "send_failed",
+        E::UnexpectedPdu { .. } | E::UnknownPdu { .. } => "unexpected_pdu",
+        E::NoAcceptedPresentationContexts { .. } => "no_presentation_context_accepted",
+        E::ProtocolVersionMismatch { .. } => "protocol_version_mismatch",
+        _ => "upper_layer_error",
+    }
+}
+
 /// A UID without the trailing NUL or space padding of its even-length encoding.
 pub fn trim_uid(uid: &str) -> &str {
     uid.trim_end_matches(['\0', ' '])

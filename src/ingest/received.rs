@@ -8,14 +8,17 @@
 //! bothering the sink. The sink answers [`Stored`] only once the instance is durable; its
 //! [`Refusal`] maps to the DIMSE status the SCP sends back (PS3.4 §B.2.3).
 
-use std::{io::Write, sync::Arc};
+use std::io::Write;
 
 use dicom_dictionary_std::{tags, uids};
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use super::dimse::{trim_uid, Status};
+use super::{
+    dimse::{trim_uid, Status},
+    guard::{self, DicomFileError},
+};
 
 /// Length of the Part-10 file preamble (PS3.10 §7.1), written as zeros.
 const PREAMBLE_LEN: usize = 128;
@@ -129,12 +132,6 @@ pub trait InstanceSink: Send + Sync + 'static {
     fn store(&self, instance: ReceivedInstance) -> Result<Stored, Refusal>;
 }
 
-impl<T: InstanceSink + ?Sized> InstanceSink for Arc<T> {
-    fn store(&self, instance: ReceivedInstance) -> Result<Stored, Refusal> {
-        (**self).store(instance)
-    }
-}
-
 /// Why received bytes are not an instance the sink can be given.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
@@ -144,9 +141,10 @@ pub enum ParseError {
     /// The transfer syntax is not one radscored reads.
     #[error("transfer syntax is not supported")]
     TransferSyntax,
-    /// The data set does not parse in full in its transfer syntax.
+    /// The data set is hostile (pre-scan), does not parse in full in its transfer syntax, or
+    /// made the parser panic.
     #[error("data set does not parse")]
-    DataSet,
+    DataSet(#[source] DicomFileError),
     /// A required attribute is missing or empty.
     #[error("data set has no {0}")]
     MissingAttribute(&'static str),
@@ -169,7 +167,7 @@ impl crate::error_code::ErrorCode for ParseError {
         match self {
             ParseError::NotDicom => "not_dicom",
             ParseError::TransferSyntax => "transfer_syntax_not_supported",
-            ParseError::DataSet => "data_set_unparseable",
+            ParseError::DataSet(cause) => cause.code(),
             ParseError::MissingAttribute(_) => "missing_attribute",
             ParseError::SopClassMismatch => "sop_class_mismatch",
             ParseError::SopInstanceMismatch => "sop_instance_mismatch",
@@ -221,9 +219,11 @@ pub struct Announced<'a> {
     pub transfer_syntax_uid: &'a str,
 }
 
-/// Builds the instance from a data set received by C-STORE: parses it in full in the
-/// presentation context's transfer syntax, checks it against the command, and wraps it in a
-/// Part-10 file whose meta group names the calling AE as source (PS3.10 §7.1).
+/// Builds the instance from a data set received by C-STORE: wraps it in a Part-10 file whose
+/// meta group names the announced SOP class and instance and the calling AE as source
+/// (PS3.10 §7.1), pre-scans that file for hostile structure ([`guard::prescan`]), parses the data
+/// set in full in the presentation context's transfer syntax behind the parser's panic boundary,
+/// and checks it against the command.
 pub fn from_data_set(
     data_set: &[u8],
     announced: Announced<'_>,
@@ -234,18 +234,9 @@ pub fn from_data_set(
         .get(announced.transfer_syntax_uid)
         .filter(|ts| !ts.is_unsupported())
         .ok_or(ParseError::TransferSyntax)?;
-    let obj = InMemDicomObject::read_dataset_with_ts(data_set, ts).map_err(|_| ParseError::DataSet)?;
-    let ids = Identity::read(&obj)?;
-    if ids.sop_class_uid != announced.sop_class_uid {
-        return Err(ParseError::SopClassMismatch);
-    }
-    if ids.sop_instance_uid != announced.sop_instance_uid {
-        return Err(ParseError::SopInstanceMismatch);
-    }
-    let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
     let meta = FileMetaTableBuilder::new()
-        .media_storage_sop_class_uid(ids.sop_class_uid.as_str())
-        .media_storage_sop_instance_uid(ids.sop_instance_uid.as_str())
+        .media_storage_sop_class_uid(announced.sop_class_uid)
+        .media_storage_sop_instance_uid(announced.sop_instance_uid)
         .transfer_syntax(announced.transfer_syntax_uid)
         .source_application_entity_title(calling_ae)
         .build()
@@ -254,8 +245,22 @@ pub fn from_data_set(
     part10.extend_from_slice(&[0; PREAMBLE_LEN]);
     part10.extend_from_slice(DICM_MAGIC);
     meta.write(&mut part10).map_err(|_| ParseError::FileMeta)?;
+    let data_set_start = part10.len();
     // Vec's Write never fails.
     let _ = part10.write_all(data_set);
+
+    guard::prescan(&part10).map_err(ParseError::DataSet)?;
+    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(&part10[data_set_start..], ts))
+        .map_err(ParseError::DataSet)?
+        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
+    let ids = Identity::read(&obj)?;
+    if ids.sop_class_uid != announced.sop_class_uid {
+        return Err(ParseError::SopClassMismatch);
+    }
+    if ids.sop_instance_uid != announced.sop_instance_uid {
+        return Err(ParseError::SopInstanceMismatch);
+    }
+    let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
     Ok(ids.into_instance(
         Source::Network { calling_ae: calling_ae.to_owned() },
         handling,
@@ -283,7 +288,10 @@ pub fn from_part10(
     if !transfer_syntaxes.iter().any(|t| trim_uid(t) == ts_uid) {
         return Err(ParseError::TransferSyntax);
     }
-    let obj = OpenFileOptions::new().from_reader(&bytes[PREAMBLE_LEN..]).map_err(|_| ParseError::DataSet)?;
+    guard::prescan(&bytes).map_err(ParseError::DataSet)?;
+    let obj = guard::guarded(|| OpenFileOptions::new().from_reader(&bytes[PREAMBLE_LEN..]))
+        .map_err(ParseError::DataSet)?
+        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
     let ids = Identity::read(&obj)?;
     if ids.sop_class_uid != trim_uid(meta.media_storage_sop_class_uid()) {
         return Err(ParseError::SopClassMismatch);

@@ -12,9 +12,10 @@
 //! removed from the folder only after the sink returned `Ok` (the instance is durable). A file
 //! that is not an acceptable DICOM instance is moved, never deleted, into the `rejected/`
 //! subfolder. A refusal that may pass (out of resources, processing failure) leaves the file in
-//! place; the folder is rescanned after `retry_s`. A file found by a rescan that does not parse
-//! and was modified less than `settle_s` ago may still be being written: it is left for a later
-//! rescan rather than rejected. Subfolders are never removed (a writer may still be using them).
+//! place; the folder is rescanned after `retry_s`. A file found by a rescan that was modified
+//! less than `settle_s` ago may still be being written (a prefix of a data set can parse: a
+//! slice cut before its pixel data): it is left alone until it is older, or until its writer
+//! closes it. Subfolders are never removed (a writer may still be using them).
 //!
 //! Log lines carry a reason code and counters, never a file name (it may name the patient).
 
@@ -40,7 +41,7 @@ use tokio::{
 use tracing::{debug, info, warn};
 
 use super::{
-    received::{self, Acceptance, InstanceSink, ParseError},
+    received::{self, Acceptance, InstanceSink},
     scp::DECODABLE_TRANSFER_SYNTAXES,
 };
 use crate::error_code::ErrorCode;
@@ -63,8 +64,8 @@ pub struct WatchConfig {
     /// Transfer syntaxes accepted (UIDs); each must be one radscored decodes.
     #[serde(default = "default_transfer_syntaxes")]
     pub transfer_syntaxes: Vec<String>,
-    /// A file found by a rescan that does not parse and is younger than this (seconds) may still
-    /// be being written, and is looked at again later.
+    /// A file found by a rescan that is younger than this (seconds) may still be being written,
+    /// and is looked at again later.
     #[serde(default = "default_settle_s")]
     pub settle_s: u64,
     /// After a refusal that may pass, the folder is rescanned this many seconds later.
@@ -128,7 +129,7 @@ enum Outcome {
     Rejected(&'static str),
     /// Left in place after a refusal that may pass: looked at again after `retry_s`.
     Later,
-    /// Found by a rescan, unparseable and recently modified: looked at again after `settle_s`.
+    /// Found by a rescan and recently modified: looked at again after `settle_s`.
     Unsettled,
     /// Gone, hidden, or not a regular file: nothing to do.
     Skipped,
@@ -367,22 +368,20 @@ fn process_blocking(intake: &Intake, path: &Path, trigger: Trigger) -> Outcome {
     if !metadata.is_file() {
         return Outcome::Skipped;
     }
+    // A modification time in the future (clock skew) does not count as young: such a file would
+    // otherwise wait for the clock.
+    let young = metadata
+        .modified()
+        .is_ok_and(|m| SystemTime::now().duration_since(m).is_ok_and(|age| age < intake.settle));
+    if trigger == Trigger::Rescan && young {
+        return Outcome::Unsettled;
+    }
     let Ok(bytes) = std::fs::read(path) else {
         return Outcome::Skipped;
     };
     let instance = match received::from_part10(bytes, &intake.transfer_syntaxes, &intake.acceptance) {
         Ok(instance) => instance,
-        Err(error) => {
-            let unsettled = trigger == Trigger::Rescan
-                && matches!(error, ParseError::NotDicom | ParseError::DataSet)
-                && metadata.modified().is_ok_and(|m| {
-                    SystemTime::now().duration_since(m).map_or(true, |age| age < intake.settle)
-                });
-            if unsettled {
-                return Outcome::Unsettled;
-            }
-            return reject(intake, path, error.code());
-        }
+        Err(error) => return reject(intake, path, error.code()),
     };
     match intake.sink.store(instance) {
         Ok(_) => match std::fs::remove_file(path) {

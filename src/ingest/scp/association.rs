@@ -129,7 +129,7 @@ pub(super) async fn run(socket: TcpStream, shared: Arc<Shared>, mut force_stop: 
     let mut association = match established {
         Ok(Ok(association)) => association,
         Ok(Err(error)) => {
-            debug!(error = %error, "Association not established.");
+            debug!(reason = dimse::ul_error_code(&error), "Association not established.");
             return;
         }
         Err(_) => {
@@ -170,7 +170,7 @@ async fn pdata_loop(
             received = tokio::time::timeout(idle, association.receive()) => match received {
                 Err(_) => return End::Abort("idle timeout"),
                 Ok(Err(error)) => {
-                    debug!(error = %error, "Association lost.");
+                    debug!(reason = dimse::ul_error_code(&error), "Association lost.");
                     return End::Lost;
                 }
                 Ok(Ok(pdu)) => pdu,
