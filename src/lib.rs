@@ -5,6 +5,8 @@
 //! - [`ingest`]: a folder of DICOM files to one CT volume in Hounsfield units;
 //! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
+//! - [`gpu`]: the compute backend (CUDA kernels or the CPU) of the ring and the texture matrices;
+//!   [`gpu_check`] compares it with the CPU on a GPU machine;
 //! - [`model`]: the published classifiers, their statistics and the model bundles;
 //! - [`analyze`]: the one-shot pipeline of a study folder, named by [`pseudonym`] keys;
 //! - [`error_code`]: the stable code every console-facing error carries;
@@ -16,6 +18,8 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod error_code;
+pub mod gpu;
+pub mod gpu_check;
 pub mod image;
 pub mod ingest;
 pub mod model;

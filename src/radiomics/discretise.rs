@@ -11,6 +11,7 @@
 //! "fixed bin size" but bins from 0 rather than from the minimum; PyRadiomics' rule is used.
 
 use super::roi::{GreyLevels, Roi};
+use crate::gpu::Backend;
 
 /// How grey levels are binned.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +85,12 @@ fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
 
 /// Discretises the region's voxels; voxels outside the mask get level 0.
 pub fn discretise(roi: &Roi, binning: Binning) -> GreyLevels {
+    discretise_on(roi, binning, &Backend::Cpu)
+}
+
+/// [`discretise`] with the levels counted on `backend` from the same bin edges; a failing GPU
+/// leaves them to the CPU.
+pub fn discretise_on(roi: &Roi, binning: Binning, backend: &Backend) -> GreyLevels {
     let (min, max) = roi
         .values
         .iter()
@@ -95,12 +102,17 @@ pub fn discretise(roi: &Roi, binning: Binning) -> GreyLevels {
         [first, second, ..] => 1.0 / (second - first),
         _ => 0.0,
     };
-    let levels = roi
-        .values
-        .iter()
-        .zip(&roi.mask)
-        .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
-        .collect();
+    let on_gpu = backend.on_gpu("discretisation", |device| {
+        let mask: Vec<u8> = roi.mask.iter().map(|&m| u8::from(m)).collect();
+        device.discretise(&roi.values, &mask, &edges)
+    });
+    let levels = on_gpu.unwrap_or_else(|| {
+        roi.values
+            .iter()
+            .zip(&roi.mask)
+            .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
+            .collect()
+    });
     GreyLevels::new(roi.size, levels)
 }
 
