@@ -49,3 +49,7 @@ mod model_deep;
 
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
+
+/// The CUDA backend: NVRTC compiles every kernel without a warning (everywhere); GPU equals CPU
+/// (on a CUDA device only, `--ignored`, run by scripts/gpu-check.sh).
+mod gpu;

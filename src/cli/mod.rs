@@ -5,6 +5,7 @@ mod analyze;
 mod bench;
 mod evaluate;
 mod features;
+mod gpu_check;
 
 use clap::{Parser, Subcommand};
 
@@ -12,6 +13,7 @@ pub use analyze::AnalyzeArgs;
 pub use bench::{BenchArgs, BenchModelArgs};
 pub use evaluate::{run_evaluate, EvaluateArgs};
 pub use features::FeaturesArgs;
+pub use gpu_check::{GpuCheckArgs, NO_DEVICE_EXIT};
 
 /// Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
 #[derive(Debug, Parser)]
@@ -37,6 +39,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Time the model stage (deep network, RadScores, ten classifiers) for one study.
     BenchModel(BenchModelArgs),
+    /// Compare the CUDA backend with the CPU (masks, matrices, features) and time both; exits 3
+    /// when there is no CUDA device.
+    GpuCheck(GpuCheckArgs),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
@@ -48,5 +53,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
         Command::Bench(args) => bench::run(args),
         Command::BenchModel(args) => bench::run_model(args),
+        Command::GpuCheck(args) => gpu_check::run(args),
     }
 }
