@@ -53,3 +53,7 @@ mod bench_cli;
 /// The CUDA backend: NVRTC compiles every kernel without a warning (everywhere); GPU equals CPU
 /// (on a CUDA device only, `--ignored`, run by scripts/gpu-check.sh).
 mod gpu;
+
+/// The CUDA kernels' code compiled for the CPU by `cc` and run thread by thread, against the
+/// CPU builders (no GPU needed).
+mod gpu_kernels_on_cpu;
