@@ -284,3 +284,31 @@ impl Stream {
         (self.bits() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CPU against itself: the comparison runs end to end without an error or a difference,
+    /// and every kernel of the table is timed.
+    #[test]
+    fn the_cpu_agrees_with_itself_and_every_kernel_is_timed() {
+        let case = random_case(3);
+        assert_eq!(compare(&case, &Settings::default(), &Backend::Cpu).unwrap(), Vec::<String>::new());
+        let timings = time(&case, &Settings::default(), &Backend::Cpu, 1).unwrap();
+        assert_eq!(timings.len(), 6);
+        assert!(timings.iter().all(|t| t.cpu_ms >= 0.0 && t.gpu_ms >= 0.0 && t.case == "random-3"));
+    }
+
+    #[test]
+    fn random_cases_are_reproducible_and_hold_a_tumor() {
+        for seed in 1..20 {
+            let (a, b) = (random_case(seed), random_case(seed));
+            assert_eq!((&a.image.voxels, &a.mask.voxels), (&b.image.voxels, &b.mask.voxels));
+            let Voxels::U8(mask) = &a.mask.voxels else { panic!("u8 mask") };
+            let inside = mask.iter().filter(|&&m| m == 1).count();
+            assert!(inside > 1 && inside < mask.len(), "seed {seed}: {inside} voxels");
+        }
+        assert_ne!(random_case(1).image.voxels, random_case(2).image.voxels);
+    }
+}

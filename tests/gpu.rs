@@ -78,12 +78,11 @@ fn the_backend_choice_names_itself_and_says_why() {
     }
 }
 
-/// Needs a CUDA device; `scripts/gpu-check.sh` runs it with `--ignored`. Without a device it
-/// fails saying so, never passes.
+/// Needs a CUDA device; `scripts/gpu-check.sh` runs it with `--ignored` (NVRTC from the CUDA
+/// toolkit there, found on the library path). Without a device it fails saying so, never passes.
 #[test]
 #[ignore = "needs a CUDA device: run scripts/gpu-check.sh on a GPU machine"]
 fn gpu_results_equal_the_cpu_on_random_cases() {
-    load_wheel_nvrtc();
     let choice = gpu::detect();
     let Backend::Cuda(device) = choice.backend() else {
         panic!("not run: {}", choice.reason());
