@@ -8,7 +8,8 @@
 //! - the GLCM (default, asymmetric, distances 1 and 2, 2D, Euclidean weighting) and the GLRLM
 //!   (default, 2D, Manhattan weighting): the same levels, angles and bit-identical entries, which
 //!   holds exactly when the integer counts are equal (the rest of the builders is shared);
-//! - every feature of the extraction settings: relative difference at most [`FEATURE_TOLERANCE`].
+//! - every feature of the extraction settings, of the tumor and of its 3 mm ring: relative
+//!   difference at most [`FEATURE_TOLERANCE`].
 //!
 //! Cases are fresh random volumes ([`random_case`]: smooth HU fields, blob-shaped masks,
 //! anisotropic spacing) and NRRD pairs such as PyRadiomics' lung1 and lung2.
@@ -79,6 +80,7 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
         let on_gpu = peritumoral_ring_on(&case.mask, radius_mm, gpu)?;
         check(format!("ring of {radius_mm} mm"), on_cpu.voxels == on_gpu.voxels);
     }
+    let ring = peritumoral_ring_on(&case.mask, DEFAULT_RING_RADIUS_MM, &cpu)?;
     let roi = tumor_roi(case, settings)?;
     let grey = discretise_on(&roi, settings.binning, &cpu);
     check("discretisation".to_owned(), discretise_on(&roi, settings.binning, gpu) == grey);
@@ -102,12 +104,14 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
         check(format!("GLRLM ({name})"), same);
     }
     let one = NonZeroUsize::MIN;
-    let on_cpu = extract_on(&case.image, &case.mask, settings, one, &cpu)?;
-    let on_gpu = extract_on(&case.image, &case.mask, settings, one, gpu)?;
-    check("feature names".to_owned(), on_cpu.entries.len() == on_gpu.entries.len());
-    for ((name, a), (other, b)) in on_cpu.entries.iter().zip(&on_gpu.entries) {
-        let close = (a.is_nan() && b.is_nan()) || relative_difference(*a, *b) <= FEATURE_TOLERANCE;
-        check(format!("feature {name} ({a} against {b})"), name == other && close);
+    for (region, mask) in [("tumor", &case.mask), ("ring", &ring)] {
+        let on_cpu = extract_on(&case.image, mask, settings, one, &cpu)?;
+        let on_gpu = extract_on(&case.image, mask, settings, one, gpu)?;
+        check(format!("{region} feature names"), on_cpu.entries.len() == on_gpu.entries.len());
+        for ((name, a), (other, b)) in on_cpu.entries.iter().zip(&on_gpu.entries) {
+            let close = (a.is_nan() && b.is_nan()) || relative_difference(*a, *b) <= FEATURE_TOLERANCE;
+            check(format!("{region} feature {name} ({a} against {b})"), name == other && close);
+        }
     }
     Ok(mismatches)
 }

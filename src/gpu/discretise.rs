@@ -12,7 +12,11 @@ impl CudaDevice {
         let voxels = values.len().min(mask.len());
         let n_edges =
             u32::try_from(edges.len()).map_err(|_| GpuError::TooLarge { size: [edges.len(), 1, 1] })?;
-        if voxels == 0 || edges.is_empty() || voxels.div_ceil(256) > i32::MAX as usize {
+        if voxels.div_ceil(256) > i32::MAX as usize {
+            return Err(GpuError::TooLarge { size: [voxels, 1, 1] });
+        }
+        if voxels == 0 || edges.is_empty() {
+            // No edge is at most any value.
             return Ok(vec![0; voxels]);
         }
         let stream = &self.stream;
