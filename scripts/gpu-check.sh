@@ -31,11 +31,11 @@ if [[ ${1:-} == --prepare ]]; then
   objcopy --strip-debug "$tests" "$dir/tests"
   for case in lung1 lung2; do
     for part in image label; do
-      cp ../shared/refdata/pyradiomics/${case}_${part}.nrrd "$dir/data/"
+      install -m 0644 "../shared/refdata/pyradiomics/${case}_${part}.nrrd" "$dir/data/"
     done
   done
   du -sh "$dir"
-  echo "gpu-check: prepared; on the GPU machine, with $dir beside this script's repository: scripts/gpu-check.sh"
+  echo "gpu-check: prepared; carry $dir to the GPU machine's copy of this repository and run scripts/gpu-check.sh there"
   exit 0
 fi
 
