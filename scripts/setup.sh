@@ -9,6 +9,7 @@
 #     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
 #     product's Python-free run time; the one exception is the ONNX Runtime shared library
 #     (onnxruntime/capi/libonnxruntime.so.*) that the deep engine loads, taken from the wheel
+#   - .venv-ref/: NVIDIA's NVRTC wheel (libnvrtc.so.12), for the test that compiles the CUDA kernels
 #   - engines/reference/: the demonstration model bundle's generated DenseNet121 (ONNX), made
 #     byte for byte the same on every machine and checked against the sha256 in its manifest
 set -euo pipefail
@@ -46,6 +47,14 @@ if [[ ! -x .venv-ref/bin/python || ! -f $stamp || "$(cat "$stamp")" != "$want" ]
 fi
 .venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom, onnx, onnxruntime' \
   || { echo "setup: .venv-ref is broken; delete it and rerun" >&2; exit 1; }
+
+# NVRTC of CUDA 12 (libnvrtc.so.12 from NVIDIA's wheel, no GPU or CUDA toolkit needed): the test
+# that compiles every CUDA kernel to PTX runs on every machine (tests/gpu.rs, src/gpu/compile.rs).
+NVRTC_WHEEL=nvidia-cuda-nvrtc-cu12==12.9.86
+if ! compgen -G ".venv-ref/lib/python3*/site-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12" >/dev/null; then
+  echo "setup: installing $NVRTC_WHEEL into .venv-ref (NVRTC for the kernel compile test)"
+  .venv-ref/bin/pip install -q --no-deps "$NVRTC_WHEEL"
+fi
 
 # The reference bundle's network is generated, not committed (about 28 MB); the script checks the
 # result against the sha256 pinned in engines/reference/manifest.toml.

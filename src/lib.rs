@@ -14,6 +14,8 @@
 //! - [`roi`]: the tumor mask (DICOM SEG, RTSTRUCT or label map), its peritumoral ring and the deep
 //!   patch;
 //! - [`radiomics`]: PyRadiomics-exact features of a region;
+//! - [`gpu`]: the compute backend (CUDA kernels or the CPU) of the ring and the texture matrices;
+//!   [`gpu_check`] compares it with the CPU on a GPU machine;
 //! - [`ingest`]: DICOM instances (a folder, C-STORE, a watched drop folder) to one CT volume in
 //!   Hounsfield units;
 //! - [`image`]: volumes on a physical grid and the research file formats (NRRD, NIfTI);
@@ -30,6 +32,8 @@ pub mod daemon;
 pub mod error_code;
 pub mod evaluation;
 pub mod export;
+pub mod gpu;
+pub mod gpu_check;
 pub mod image;
 pub mod ingest;
 pub mod limits;

@@ -60,5 +60,12 @@ mod mosquitto;
 /// The daemon's durable store: intake, watermark, crash consistency, journal, outbox, retention.
 mod spool;
 
+/// The CUDA backend: NVRTC compiles every kernel without a warning (everywhere); GPU equals CPU
+/// (on a CUDA device only, `--ignored`, run by scripts/gpu-check.sh).
+mod gpu;
 /// MQTT publishing against real mosquitto: PUBACK, outage, will, embedded broker, schemas.
 mod publish;
+
+/// The CUDA kernels' code compiled for the CPU by `cc` and run thread by thread, against the
+/// CPU builders (no GPU needed).
+mod gpu_kernels_on_cpu;

@@ -117,7 +117,8 @@ fn analyzer(args: &AnalyzeArgs) -> anyhow::Result<Analyzer> {
         if let Some(ring_mm) = args.ring_mm {
             extraction.ring_radius_mm = ring_mm;
         }
-        return Ok(Analyzer::new(AnalyzeOptions { mask, extraction }, key, None, pool)?);
+        let analyzer = Analyzer::new(AnalyzeOptions { mask, extraction }, key, None, pool)?;
+        return Ok(analyzer.with_backend(crate::gpu::detect().backend().clone()));
     }
     let predictor = load_predictor(args.bundle.as_deref())?;
     let mut options = AnalyzeOptions::for_bundle(predictor.bundle(), mask);
@@ -127,7 +128,8 @@ fn analyzer(args: &AnalyzeArgs) -> anyhow::Result<Analyzer> {
     if let Some(ring_mm) = args.ring_mm {
         options.extraction.ring_radius_mm = ring_mm;
     }
-    Ok(Analyzer::new(options, key, Some(predictor), pool)?)
+    let analyzer = Analyzer::new(options, key, Some(predictor), pool)?;
+    Ok(analyzer.with_backend(crate::gpu::detect().backend().clone()))
 }
 
 /// Loads the model bundle at `bundle` (default: the installed reference bundle).

@@ -47,7 +47,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         spool = work.path().join("spool"),
     );
     let config = ApplianceConfig::parse(&config_text, &work.path().join("demo.toml"))?;
-    let env = Environment { install_root: root, listener: None, backend: environment::compute_backend() };
+    let env = Environment { install_root: root, listener: None, backend: crate::gpu::detect() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let shutdown = CancellationToken::new();

@@ -55,8 +55,3 @@ pub fn site_key_path() -> PathBuf {
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
     home.join(".local/state/radscored/site.key")
 }
-
-/// The compute backend of the radiomics, as `status` and every result name it.
-pub fn compute_backend() -> String {
-    "cpu".to_owned()
-}

@@ -9,6 +9,7 @@ mod demo;
 pub mod environment;
 mod evaluate;
 mod features;
+mod gpu_check;
 pub mod output;
 mod send;
 mod serve;
@@ -20,6 +21,7 @@ pub use analyze::AnalyzeArgs;
 pub use bench::{BenchArgs, BenchModelArgs};
 pub use evaluate::{run_evaluate, EvaluateArgs};
 pub use features::FeaturesArgs;
+pub use gpu_check::{GpuCheckArgs, NO_DEVICE_EXIT};
 pub use send::SendArgs;
 
 /// Deep-RadScore biomarkers for non-small cell lung cancer, beside the CT scanner.
@@ -55,6 +57,9 @@ pub enum Command {
     /// Start the daemon on embedded defaults, send it the bundled sample study and print the
     /// console's alert and result.
     Demo(demo::DemoArgs),
+    /// Compare the CUDA backend with the CPU (masks, matrices, features) and time both; exits 3
+    /// when there is no CUDA device.
+    GpuCheck(GpuCheckArgs),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
@@ -70,5 +75,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Status(args) => status::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::GpuCheck(args) => gpu_check::run(args),
     }
 }

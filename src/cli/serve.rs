@@ -26,7 +26,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let env = Environment {
         install_root: environment::search_root(),
         listener: systemd_listener()?,
-        backend: environment::compute_backend(),
+        backend: crate::gpu::detect(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -92,8 +92,8 @@ pub struct Environment {
     /// A listening socket passed by systemd (socket activation), used instead of `[dicom]
     /// listen`.
     pub listener: Option<std::net::TcpListener>,
-    /// Compute backend of the radiomics, for `status` and every result (`cpu`, `cuda`).
-    pub backend: String,
+    /// Compute backend of the ring and the texture matrices, chosen at start.
+    pub backend: crate::gpu::BackendChoice,
 }
 
 /// Runs the appliance until `shutdown` is cancelled, then stops in order and returns.
@@ -121,11 +121,13 @@ pub async fn run(
             let root = env.install_root.clone();
             let threads = config.analysis.threads;
             let key = key.clone();
+            let backend = env.backend.backend().clone();
             move || -> Result<Analyzer, DaemonError> {
                 let predictor = Predictor::load(&bundle_dir, &deep, &root)?;
                 predictor.warm_up()?;
                 let options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector::default());
-                Ok(Analyzer::new(options, key, Some(predictor), crate::radiomics::thread_pool(threads))?)
+                let pool = crate::radiomics::thread_pool(threads);
+                Ok(Analyzer::new(options, key, Some(predictor), pool)?.with_backend(backend))
             }
         })
         .await??,
@@ -133,7 +135,7 @@ pub async fn run(
     let predictor = analyzer.predictor().expect("the daemon's analyzer has a predictor");
     let identity = Identity {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        backend: env.backend.clone(),
+        backend: env.backend.name().to_owned(),
         bundle: predictor.bundle().name().to_owned(),
     };
     tracing::info!(bundle = %identity.bundle, backend = %identity.backend, providers = ?predictor.providers(), "Model loaded and warmed.");

@@ -17,6 +17,7 @@
 //! refused too: no bin could be told from the next.
 
 use super::roi::{GreyLevels, Roi};
+use crate::gpu::Backend;
 use crate::limits::{LimitExceeded, MAX_GREY_LEVELS};
 
 /// Why a region's values cannot be binned.
@@ -136,6 +137,12 @@ fn digitize(x: f64, edges: &[f64], per_step: f64) -> u32 {
 
 /// Discretises the region's voxels; voxels outside the mask get level 0.
 pub fn discretise(roi: &Roi, binning: Binning) -> Result<GreyLevels, BinningError> {
+    discretise_on(roi, binning, &Backend::Cpu)
+}
+
+/// [`discretise`] with the levels counted on `backend` from the same bin edges; a failing GPU
+/// leaves them to the CPU.
+pub fn discretise_on(roi: &Roi, binning: Binning, backend: &Backend) -> Result<GreyLevels, BinningError> {
     let (min, max) = roi
         .values
         .iter()
@@ -147,12 +154,17 @@ pub fn discretise(roi: &Roi, binning: Binning) -> Result<GreyLevels, BinningErro
         [first, second, ..] => 1.0 / (second - first),
         _ => 0.0,
     };
-    let levels = roi
-        .values
-        .iter()
-        .zip(&roi.mask)
-        .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
-        .collect();
+    let on_gpu = backend.on_gpu("discretisation", |device| {
+        let mask: Vec<u8> = roi.mask.iter().map(|&m| u8::from(m)).collect();
+        device.discretise(&roi.values, &mask, &edges)
+    });
+    let levels = on_gpu.unwrap_or_else(|| {
+        roi.values
+            .iter()
+            .zip(&roi.mask)
+            .map(|(&v, &m)| if m { digitize(v, &edges, per_step) } else { 0 })
+            .collect()
+    });
     Ok(GreyLevels::new(roi.size, levels))
 }
 

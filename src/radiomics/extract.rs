@@ -9,13 +9,15 @@ use std::num::NonZeroUsize;
 
 use rayon::prelude::*;
 
-use super::discretise::discretise;
+use super::discretise::discretise_on;
 use super::firstorder::firstorder_features;
+use super::matrices::{glcm::Glcm, glrlm::Glrlm};
 use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
 use super::wavelet::{self, WaveletError, WaveletSettings};
 use super::{features, shape, GreyLevels, Roi};
 use crate::error_code::ErrorCode;
+use crate::gpu::Backend;
 use crate::image::Image;
 
 /// Why features could not be extracted.
@@ -118,6 +120,18 @@ pub fn extract_parallel(
     settings: &Settings,
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<FeatureVector, ExtractError> {
+    extract_on(image, mask, settings, pool, &Backend::Cpu)
+}
+
+/// [`extract_parallel`] with the discretisation and the GLCM and GLRLM matrices computed on
+/// `backend` (see [`crate::gpu`]); every formula is shared, so the features are the same.
+pub fn extract_on(
+    image: &Image,
+    mask: &Image,
+    settings: &Settings,
+    pool: Option<&rayon::ThreadPool>,
+    backend: &Backend,
+) -> Result<FeatureVector, ExtractError> {
     let spacing = image.geometry.spacing_mm;
     let normalisation = settings.normalize.then(|| Normalisation::of(image, settings)).transpose()?;
     let region = preprocess::find_region(image, mask, settings)?;
@@ -153,7 +167,7 @@ pub fn extract_parallel(
             image_types.push((band.name, preprocess::roi(&resegmented, band.values, spacing)));
         }
     }
-    let compute = |(prefix, roi): &(String, Roi)| image_type_features(prefix, roi, settings);
+    let compute = |(prefix, roi): &(String, Roi)| image_type_features(prefix, roi, settings, backend);
     // Collected in input order; the first failing image type (in that order) is reported.
     let per_type: Vec<Result<FeatureVector, ExtractError>> = match pool {
         Some(pool) => pool.install(|| image_types.par_iter().map(compute).collect()),
@@ -167,8 +181,13 @@ pub fn extract_parallel(
 
 /// The non-shape classes computed on one (possibly filtered) image's region, named with
 /// `prefix`.
-fn image_type_features(prefix: &str, roi: &Roi, settings: &Settings) -> Result<FeatureVector, ExtractError> {
-    let grey = discretise(roi, settings.binning)?;
+fn image_type_features(
+    prefix: &str,
+    roi: &Roi,
+    settings: &Settings,
+    backend: &Backend,
+) -> Result<FeatureVector, ExtractError> {
+    let grey = discretise_on(roi, settings.binning, backend)?;
     let mut texture = settings.texture.clone();
     texture.spacing_mm = roi.spacing_mm;
     let mut out = FeatureVector::default();
@@ -176,9 +195,9 @@ fn image_type_features(prefix: &str, roi: &Roi, settings: &Settings) -> Result<F
         let values = match class {
             FeatureClass::Shape => continue,
             FeatureClass::FirstOrder => firstorder(roi, &grey, settings),
-            FeatureClass::Glcm => features::glcm::glcm_features(&grey, &texture)?,
+            FeatureClass::Glcm => features::glcm::features(&Glcm::build_on(&grey, &texture, backend)?),
             FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture)?,
-            FeatureClass::Glrlm => features::glrlm::glrlm_features(&grey, &texture)?,
+            FeatureClass::Glrlm => features::glrlm::features(&Glrlm::build_on(&grey, &texture, backend)?),
             FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture)?,
             FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture)?,
         };

@@ -20,8 +20,8 @@ pub mod shape;
 pub mod texture;
 pub mod wavelet;
 
-pub use discretise::{discretise, Binning};
-pub use extract::{extract, extract_parallel, thread_pool, ExtractError, FeatureVector};
+pub use discretise::{discretise, discretise_on, Binning};
+pub use extract::{extract, extract_on, extract_parallel, thread_pool, ExtractError, FeatureVector};
 pub use roi::{GreyLevels, Roi};
 pub use settings::{FeatureClass, Settings};
 pub use texture::{TextureSettings, WeightingNorm};

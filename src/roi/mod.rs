@@ -25,7 +25,7 @@ pub mod source;
 pub use error::{RoiError, StudyError};
 pub use labelmap::labelmap_mask;
 pub use patch::{deep_patch, Patch, PATCH_SIDE};
-pub use ring::{peritumoral_ring, DEFAULT_RING_RADIUS_MM};
+pub use ring::{peritumoral_ring, peritumoral_ring_on, DEFAULT_RING_RADIUS_MM};
 pub use rtstruct::rtstruct_mask;
 pub use seg::seg_mask;
 pub use source::{MaskKind, MaskSelector, MaskSource, RegionRef};

@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 
 use super::{grid, RoiError};
+use crate::gpu::Backend;
 use crate::image::{BoundingBox, Image};
 
 /// Ring radius of the Deep-RadScore method, millimetres.
@@ -27,6 +28,12 @@ pub const DEFAULT_RING_RADIUS_MM: f64 = 3.0;
 /// The voxels outside `tumor` (non-zero voxels) within `radius_mm` of a tumor voxel centre, as a
 /// `u8` mask on the tumor's grid.
 pub fn peritumoral_ring(tumor: &Image, radius_mm: f64) -> Result<Image, RoiError> {
+    peritumoral_ring_on(tumor, radius_mm, &Backend::Cpu)
+}
+
+/// [`peritumoral_ring`] with the distance transform and the radius test of the padded box run on
+/// `backend` (the same arithmetic; a failing GPU leaves them to the CPU).
+pub fn peritumoral_ring_on(tumor: &Image, radius_mm: f64, backend: &Backend) -> Result<Image, RoiError> {
     if !(radius_mm.is_finite() && radius_mm > 0.0) {
         return Err(RoiError::InvalidRadius { radius_mm });
     }
@@ -48,29 +55,37 @@ pub fn peritumoral_ring(tumor: &Image, radius_mm: f64) -> Result<Image, RoiError
         (region.min[0] + i) + nx * ((region.min[1] + j) + ny * (region.min[2] + k))
     };
 
-    let mut squared = Vec::with_capacity(bx * by * bz);
+    let mut inside_box = Vec::with_capacity(bx * by * bz);
     for k in 0..bz {
         for j in 0..by {
-            squared.extend((0..bx).map(|i| if inside[global(i, j, k)] != 0 { 0.0 } else { f64::INFINITY }));
+            inside_box.extend((0..bx).map(|i| inside[global(i, j, k)]));
         }
     }
-    let mut line = LineTransform::default();
-    for axis in 0..3 {
-        line.run(&mut squared, [bx, by, bz], axis, geometry.spacing_mm[axis]);
-    }
+    let dims = [bx, by, bz];
+    let ring_box = backend
+        .on_gpu("ring", |device| device.ring_box(&inside_box, dims, geometry.spacing_mm, radius_mm))
+        .unwrap_or_else(|| ring_in_box(&inside_box, dims, geometry.spacing_mm, radius_mm));
 
     let mut ring = vec![0u8; geometry.voxel_count()];
     for k in 0..bz {
         for j in 0..by {
             for i in 0..bx {
-                let g = global(i, j, k);
-                if inside[g] == 0 && squared[i + bx * (j + by * k)].sqrt() <= radius_mm {
-                    ring[g] = 1;
-                }
+                ring[global(i, j, k)] = ring_box[i + bx * (j + by * k)];
             }
         }
     }
     Ok(grid::mask_image(geometry, ring))
+}
+
+/// The ring inside a box of `dims` voxels on the CPU: 1 where `inside` is 0 and the distance
+/// transform puts the voxel within `radius_mm` of the tumor, else 0.
+fn ring_in_box(inside: &[u8], dims: [usize; 3], spacing_mm: [f64; 3], radius_mm: f64) -> Vec<u8> {
+    let mut squared: Vec<f64> = inside.iter().map(|&v| if v != 0 { 0.0 } else { f64::INFINITY }).collect();
+    let mut line = LineTransform::default();
+    for (axis, &spacing) in spacing_mm.iter().enumerate() {
+        line.run(&mut squared, dims, axis, spacing);
+    }
+    inside.iter().zip(&squared).map(|(&v, &d)| u8::from(v == 0 && d.sqrt() <= radius_mm)).collect()
 }
 
 /// Bounding box of the non-zero samples of a grid of `size`.

@@ -24,6 +24,7 @@ pub mod report;
 
 use std::time::{Duration, Instant};
 
+use crate::gpu::Backend;
 use crate::image::Image;
 use crate::model::deep::HuPatch;
 use crate::model::predict::{PredictError, Predictor};
@@ -61,6 +62,7 @@ pub struct Analyzer {
     key: SiteKey,
     predictor: Option<Predictor>,
     pool: Option<rayon::ThreadPool>,
+    backend: Backend,
 }
 
 impl Analyzer {
@@ -76,7 +78,18 @@ impl Analyzer {
         if let Some(predictor) = &predictor {
             options.check_bundle(predictor.bundle())?;
         }
-        Ok(Analyzer { options, key, predictor, pool })
+        Ok(Analyzer { options, key, predictor, pool, backend: Backend::Cpu })
+    }
+
+    /// The same analyzer computing the ring and the texture matrices on `backend` (every
+    /// formula is shared, so the numbers are the CPU's; see [`crate::gpu`]).
+    pub fn with_backend(self, backend: Backend) -> Analyzer {
+        Analyzer { backend, ..self }
+    }
+
+    /// The compute backend of the ring and the texture matrices.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 
     /// The options every study is analysed with.
@@ -105,7 +118,7 @@ impl Analyzer {
             ..Timings::default()
         };
         let t = Instant::now();
-        let ring = roi::peritumoral_ring(&study.tumor, options.extraction.ring_radius_mm)?;
+        let ring = roi::peritumoral_ring_on(&study.tumor, options.extraction.ring_radius_mm, &self.backend)?;
         timings.ring_ms = ms(t.elapsed());
         let t = Instant::now();
         let patch = roi::deep_patch(&study.ct, &study.tumor)?;
@@ -114,7 +127,7 @@ impl Analyzer {
         let mut settings = options.extraction.settings.clone();
         settings.label = 1.0;
         let features = |mask: &Image, region: &'static str| {
-            radiomics::extract_parallel(&study.ct, mask, &settings, self.pool.as_ref())
+            radiomics::extract_on(&study.ct, mask, &settings, self.pool.as_ref(), &self.backend)
                 .map_err(|source| AnalyzeError::Features { region, source })
         };
         let t = Instant::now();

@@ -133,6 +133,8 @@ pub struct Report {
     pub series_key: String,
     /// The feature definitions used.
     pub settings: SettingsReport,
+    /// Where the ring and the texture matrices were computed (`cpu`, `cuda`).
+    pub backend: &'static str,
     /// The tumor segmentation used.
     pub mask: MaskReport,
     /// CT geometry.
@@ -167,6 +169,7 @@ pub(super) fn build(
         radscored_version: env!("CARGO_PKG_VERSION"),
         study_key: analyzer.key().study_key(&study.study_uid),
         series_key: analyzer.key().series_key(&study.series_uid),
+        backend: analyzer.backend().name(),
         settings: SettingsReport {
             params_sha256: extraction.settings_sha256(),
             ring_radius_mm: extraction.ring_radius_mm,

@@ -15,8 +15,10 @@
 //!    only when one is left) becomes NaN, which the features' `nanmean` then skips.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
+use super::levels::voxel_rows;
 use super::padded::RowSpans;
 use super::reduce::{keep_non_empty, weighted_sum};
+use crate::gpu::Backend;
 use crate::radiomics::{GreyLevels, TextureSettings};
 
 /// Normalised co-occurrence matrices of a region, one per kept angle.
@@ -37,9 +39,17 @@ pub struct Glcm {
 impl Glcm {
     /// Builds the matrices of `g` for the distances, symmetry, weighting and 2D setting of `s`.
     pub fn build(g: &GreyLevels, s: &TextureSettings) -> Result<Glcm, AngleError> {
+        Glcm::build_on(g, s, &Backend::Cpu)
+    }
+
+    /// [`Glcm::build`] with the pair counts taken on `backend` (the rest is shared); a failing
+    /// GPU leaves them to the CPU.
+    pub fn build_on(g: &GreyLevels, s: &TextureSettings, backend: &Backend) -> Result<Glcm, AngleError> {
         let offsets = neighbour_offsets(g.size, &s.distances, Directions::One, s.force_2d_axis)?;
         let n = g.present.len();
-        let mut counts = count_pairs(g, &offsets);
+        let mut counts = backend
+            .on_gpu("GLCM", |device| device.glcm_counts(&voxel_rows(g), g.size, &offsets, n))
+            .map_or_else(|| count_pairs(g, &offsets), |counts| counts.into_iter().map(f64::from).collect());
         if s.symmetrical_glcm {
             for m in counts.chunks_exact_mut(n * n) {
                 for i in 0..n {

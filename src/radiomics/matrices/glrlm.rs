@@ -21,8 +21,10 @@
 //! runs of each angle.
 
 use super::angles::{neighbour_offsets, offset_length_mm, AngleError, Directions, Offset};
+use super::levels::voxel_rows;
 use super::padded::RowSpans;
 use super::reduce::{drop_empty_columns, keep_non_empty, weighted_sum};
+use crate::gpu::Backend;
 use crate::radiomics::{GreyLevels, TextureSettings};
 
 /// Run-length matrices of a region, one per kept angle.
@@ -44,11 +46,31 @@ pub struct Glrlm {
 impl Glrlm {
     /// Builds the matrices of `g` for the weighting and 2D settings of `s`.
     pub fn build(g: &GreyLevels, s: &TextureSettings) -> Result<Glrlm, AngleError> {
+        Glrlm::build_on(g, s, &Backend::Cpu)
+    }
+
+    /// [`Glrlm::build`] with the run counts taken on `backend` (the rest, the emptying of flat
+    /// angles included, is shared); a failing GPU leaves them to the CPU.
+    pub fn build_on(g: &GreyLevels, s: &TextureSettings, backend: &Backend) -> Result<Glrlm, AngleError> {
         let offsets = neighbour_offsets(g.size, &[1], Directions::One, s.force_2d_axis)?;
         let n_g = g.present.len();
         let longest = g.size.iter().copied().max().unwrap_or(0);
-        let mut counts = count_runs(g, &offsets, longest);
         let len = n_g * longest;
+        let mut counts = backend
+            .on_gpu("GLRLM", |device| device.glrlm_counts(&voxel_rows(g), g.size, &offsets, n_g, longest))
+            .map_or_else(
+                || count_runs(g, &offsets, longest),
+                |mut counts| {
+                    let region_voxels = g.levels.iter().filter(|&&l| l != 0).count();
+                    for (&o, m) in offsets.iter().zip(counts.chunks_exact_mut(len.max(1))) {
+                        let runs = m.iter().map(|&c| u64::from(c)).sum();
+                        if is_flat(g, o, runs, region_voxels) {
+                            m.fill(0);
+                        }
+                    }
+                    counts.into_iter().map(f64::from).collect()
+                },
+            );
         if let Some(norm) = s.weighting_norm {
             let weights: Vec<f64> =
                 offsets.iter().map(|&o| offset_length_mm(o, s.spacing_mm, norm).unwrap_or(1.0)).collect();
@@ -142,14 +164,20 @@ fn count_runs(g: &GreyLevels, offsets: &[Offset], longest: usize) -> Vec<f64> {
                 }
             }
         }
-        // A run of two or more region voxels proves a line with two of them.
         let region_runs: u64 = m[..n_g * longest].iter().map(|&c| u64::from(c)).sum();
-        if region_runs >= region_voxels as u64 && !has_line_with_two(g, o) {
+        if is_flat(g, o, region_runs, region_voxels) {
             m.fill(0);
         }
     }
     // Drop each angle's row of runs outside the region.
     counts.chunks_exact(len.max(1)).flat_map(|m| &m[..n_g * longest]).map(|&c| f64::from(c)).collect()
+}
+
+/// Whether the angle `o`, along which the region's `region_voxels` voxels form `runs` runs, is
+/// to be emptied: no line along it holds two region voxels (PyRadiomics' `multiElement` check).
+/// A run of two or more region voxels (fewer runs than voxels) proves such a line.
+fn is_flat(g: &GreyLevels, o: Offset, runs: u64, region_voxels: usize) -> bool {
+    runs >= region_voxels as u64 && !has_line_with_two(g, o)
 }
 
 /// All ones when `a == b`, else 0, computed without a comparison: LLVM turns a select on the

@@ -28,6 +28,13 @@ pub(super) fn level_rows_outside_last(g: &GreyLevels) -> Vec<u32> {
     rows
 }
 
+/// The matrix row of every voxel of the box, as [`level_rows_outside_last`] maps its level
+/// (`g.present.len()` outside the region): the layout of the GPU texture kernels.
+pub(super) fn voxel_rows(g: &GreyLevels) -> Vec<u32> {
+    let rows = level_rows_outside_last(g);
+    g.levels.iter().map(|&level| rows[level as usize]).collect()
+}
+
 /// The grey levels of the box with a border of empty voxels (level 0) wide enough for the
 /// longest of a set of neighbour offsets, so every neighbour lies inside the buffer.
 pub(super) struct PaddedLevels {

@@ -1,0 +1,93 @@
+//! `radscored gpu-check`: the CUDA backend against the CPU on random cases and on NRRD pairs
+//! (PyRadiomics' lung1 and lung2 by default), then the timing table (see [`crate::gpu_check`]).
+//!
+//! Exit codes: 0 every result equal, 1 a difference or a GPU failure, 2 an error (as every
+//! command), [`NO_DEVICE_EXIT`] no CUDA device, nothing compared ("not run", with the reason).
+
+use std::path::PathBuf;
+use std::process::exit;
+
+use anyhow::Context;
+
+use crate::gpu::{self, Backend};
+use crate::gpu_check::{compare, random_case, time, Case, FEATURE_TOLERANCE};
+use crate::image;
+use crate::radiomics::{params, Settings};
+use crate::study::PAPER_PARAMS;
+
+/// Exit code when there is no CUDA device to check.
+pub const NO_DEVICE_EXIT: i32 = 3;
+
+/// Arguments of `radscored gpu-check`.
+#[derive(Debug, clap::Args)]
+pub struct GpuCheckArgs {
+    /// Folder holding `<case>_image.nrrd` and `<case>_label.nrrd` (PyRadiomics' test cases).
+    #[arg(long, default_value = "../shared/refdata/pyradiomics")]
+    pub data: PathBuf,
+    /// Cases of `--data` to compare and time.
+    #[arg(long = "case", default_values = ["lung1", "lung2"])]
+    pub cases: Vec<String>,
+    /// Fresh random cases to compare (PyRadiomics' default settings).
+    #[arg(long, default_value_t = 20)]
+    pub random: u64,
+    /// Timed runs per kernel; the table shows medians.
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// PyRadiomics parameter file for the `--data` cases (default: the paper's, 851 features).
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+}
+
+/// Runs `radscored gpu-check`.
+pub fn run(args: GpuCheckArgs) -> anyhow::Result<()> {
+    let choice = gpu::detect();
+    let Backend::Cuda(device) = choice.backend() else {
+        println!("gpu-check: not run: {}", choice.reason());
+        exit(NO_DEVICE_EXIT);
+    };
+    println!("gpu-check: {}", choice.reason());
+    let backend = choice.backend();
+    let settings = match &args.params {
+        Some(path) => params::read(path)?,
+        None => params::parse(PAPER_PARAMS).context("the embedded parameter file")?,
+    };
+    let mut mismatches = Vec::new();
+    for seed in 1..=args.random {
+        mismatches.extend(compare(&random_case(seed), &Settings::default(), backend)?);
+    }
+    println!("gpu-check: {} random cases compared", args.random);
+    let mut timings = Vec::new();
+    for name in &args.cases {
+        let read = |suffix: &str| {
+            let path = args.data.join(format!("{name}_{suffix}.nrrd"));
+            image::read(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let case = Case { name: name.clone(), image: read("image")?, mask: read("label")? };
+        mismatches.extend(compare(&case, &settings, backend)?);
+        println!("gpu-check: {name} compared");
+        timings.extend(time(&case, &settings, backend, args.repeat)?);
+    }
+    println!();
+    println!("{:<30} {:<8} {:>18} {:>10} {:>8}", "kernel", "case", "CPU ms (1 thread)", "GPU ms", "ratio");
+    for t in &timings {
+        let ratio = t.cpu_ms / t.gpu_ms;
+        println!("{:<30} {:<8} {:>18.3} {:>10.3} {:>7.1}x", t.kernel, t.case, t.cpu_ms, t.gpu_ms, ratio);
+    }
+    println!();
+    let failures = device.failures();
+    if failures > 0 {
+        mismatches
+            .push(format!("{failures} GPU computations failed and were redone on the CPU (see the log)"));
+    }
+    if !mismatches.is_empty() {
+        for line in &mismatches {
+            println!("MISMATCH {line}");
+        }
+        println!("gpu-check: FAILED, {} differences", mismatches.len());
+        exit(1);
+    }
+    println!(
+        "gpu-check: OK, rings, grey levels, GLCM and GLRLM counts equal; features within {FEATURE_TOLERANCE:e} relative"
+    );
+    Ok(())
+}
