@@ -5,6 +5,7 @@
 //!   formats);
 //! - [`study`]: one function from a study to a typed report, used by the command line and the
 //!   daemon alike;
+//! - [`export`]: the DICOM results back to PACS (structured report, key image);
 //! - [`evaluation`]: classifiers on labelled test sets (AUC, DeLong, ROC plot), apart from the
 //!   prediction path;
 //! - [`model`]: model bundles, RadScores, the deep network, the classifiers, predictions;
@@ -20,6 +21,7 @@
 pub mod cli;
 pub mod error_code;
 pub mod evaluation;
+pub mod export;
 pub mod image;
 pub mod ingest;
 pub mod model;

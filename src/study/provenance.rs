@@ -47,7 +47,12 @@ pub struct PatchView {
 
 impl PatchView {
     /// The view of `patch` with the masks sampled at its pixels (0 outside the image).
-    pub(super) fn new(patch: &Patch, tumor: &Image, ring: &Image, attention: Option<AttentionMap>) -> PatchView {
+    pub(super) fn new(
+        patch: &Patch,
+        tumor: &Image,
+        ring: &Image,
+        attention: Option<AttentionMap>,
+    ) -> PatchView {
         let [nx, ny, _] = tumor.geometry.size;
         let half = (PATCH_SIDE / 2) as i64;
         let sample = |mask: &Image| {

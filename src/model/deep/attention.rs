@@ -20,7 +20,8 @@
 //! times Z before its ReLU. The key image shows one map for the ten endpoints: the mean of their
 //! log-odds CAMs, which (CAM being linear in `u`) is the CAM, and so the Grad-CAM, of the mean
 //! log-odds. [`AttentionMap::values`] holds it on the feature grid, signed;
-//! [`AttentionMap::upsampled`] resamples its positive part to the patch for display.
+//! [`AttentionMap::upsampled`] scales it from its minimum to its maximum and resamples it to the
+//! patch for display.
 
 use super::{DeepError, DeepOutputs, PATCH_SIDE};
 
@@ -97,13 +98,17 @@ impl AttentionMap {
         &self.values
     }
 
-    /// Its positive part (Grad-CAM's ReLU) divided by its maximum, bilinearly resampled to the
-    /// patch (cell centres at `(cell + ½) · PATCH_SIDE / side`, edges clamped): 0..1, row-major
-    /// `PATCH_SIDE × PATCH_SIDE`. All zeros when no cell is positive.
+    /// The map scaled for display, from its minimum (0) to its maximum (1), bilinearly
+    /// resampled to the patch (cell centres at `(cell + ½) · PATCH_SIDE / side`, edges clamped):
+    /// row-major `PATCH_SIDE × PATCH_SIDE`. Min–max rather than Grad-CAM's ReLU: the heads of
+    /// seeded weights often give a map negative everywhere (all log-odds against the positive
+    /// class), which the ReLU would blank; the ordering of the cells, where the evidence for the
+    /// positive class is strongest, is the same. All zeros for a constant map.
     pub fn upsampled(&self) -> Vec<f32> {
-        let max = self.values.iter().copied().fold(0.0f32, f32::max);
-        let scale = if max > 0.0 { 1.0 / max } else { 0.0 };
-        let cell = |r: usize, c: usize| self.values[r * self.side + c].max(0.0) * scale;
+        let min = self.values.iter().copied().fold(f32::INFINITY, f32::min);
+        let max = self.values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let scale = if max > min { 1.0 / (max - min) } else { 0.0 };
+        let cell = |r: usize, c: usize| (self.values[r * self.side + c] - min) * scale;
         let step = PATCH_SIDE as f32 / self.side as f32;
         let coordinate = |p: usize| {
             let t = ((p as f32 + 0.5) / step - 0.5).clamp(0.0, (self.side - 1) as f32);
@@ -138,10 +143,8 @@ mod tests {
         // class 0 then class 1; u = (1.5 − 0.5, 0 − 1) = (1, −1)
         weights[..2].copy_from_slice(&[0.5, 1.0]);
         weights[FEATURE_CHANNELS..FEATURE_CHANNELS + 2].copy_from_slice(&[1.5, 0.0]);
-        let outputs = DeepOutputs::new(vec![
-            (FEATURE_MAPS_OUTPUT.into(), maps),
-            (CAM_WEIGHTS_OUTPUT.into(), weights),
-        ]);
+        let outputs =
+            DeepOutputs::new(vec![(FEATURE_MAPS_OUTPUT.into(), maps), (CAM_WEIGHTS_OUTPUT.into(), weights)]);
         let map = AttentionMap::from_outputs(&outputs).unwrap().unwrap();
         assert_eq!(map.side(), 2);
         assert_eq!(map.values(), &[-9.0, 2.0, 3.0, 14.0]);

@@ -18,7 +18,9 @@ use std::path::PathBuf;
 
 use crate::error_code::ErrorCode;
 
-pub use attention::{AttentionMap, ATTENTION_OUTPUTS, CAM_WEIGHTS_OUTPUT, FEATURE_CHANNELS, FEATURE_MAPS_OUTPUT};
+pub use attention::{
+    AttentionMap, ATTENTION_OUTPUTS, CAM_WEIGHTS_OUTPUT, FEATURE_CHANNELS, FEATURE_MAPS_OUTPUT,
+};
 pub use onnx::{Accelerator, DeepConfig, NetworkSpec, OrtNet, OrtRuntime, ORT_DYLIB_ENV};
 pub use preprocess::{HuWindow, Normalise, PatchPreprocessing, PreprocessingError};
 
