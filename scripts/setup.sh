@@ -2,7 +2,8 @@
 # Installs everything radscored's build, tests and benchmarks need on a fresh Debian machine with
 # the Rust toolchain. Idempotent: a second run only checks. Run as root (CI) or with sudo rights.
 #   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv, GNU
-#     time (peak memory in `radscored bench`)
+#     time (peak memory in `radscored bench`), dicom3tools (dciodvfy) and dcmtk (dsrdump), the
+#     validators of the DICOM results in the tests
 #   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets, onnx,
 #     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
 #     product's Python-free run time; the one exception is the ONNX Runtime shared library
@@ -19,6 +20,8 @@ command -v cc >/dev/null || missing+=(gcc)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [[ -x /usr/bin/time ]] || missing+=(time) # GNU time: the benchmark's peak-memory figure
+command -v dciodvfy >/dev/null || missing+=(dicom3tools) # validates the SR and key image
+command -v dsrdump >/dev/null || missing+=(dcmtk)           # prints the SR tree in the tests
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -49,3 +49,7 @@ mod model_deep;
 
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
+
+/// DICOM results: structured report and key image validated by dciodvfy and dsrdump, the
+/// attention map against an independent class activation map.
+mod export;
