@@ -12,6 +12,7 @@ use radscored::model::bundle::Endpoint;
 use radscored::model::deep::DeepConfig;
 use radscored::model::predict::Predictor;
 use radscored::pseudonym::{SiteKey, SITE_KEY_BYTES};
+use radscored::roi::{MaskKind, MaskSelector};
 use radscored::study::{Analysis, AnalyzeOptions, Analyzer, StudyInput};
 
 use crate::util::{repo, shared};
@@ -19,13 +20,18 @@ use crate::util::{repo, shared};
 /// Largest |difference| allowed between our attention map and the independent one.
 const CAM_TOLERANCE: f64 = 1e-4;
 
-/// lung2-crop analysed with the reference bundle.
+/// lung2-crop analysed with the reference bundle, the tumor from its SEG.
 fn analysis() -> (Analysis, Algorithm) {
+    analysis_with(MaskKind::Seg)
+}
+
+/// lung2-crop analysed with the reference bundle, the tumor from the `kind` object.
+fn analysis_with(kind: MaskKind) -> (Analysis, Algorithm) {
     let repo = repo();
     let predictor = Predictor::load(&repo.join("engines/reference"), &DeepConfig::default(), &repo)
         .expect("reference bundle loads (scripts/setup.sh generates its network)");
     let algorithm = Algorithm::of(predictor.bundle());
-    let options = AnalyzeOptions::for_bundle(predictor.bundle(), Default::default());
+    let options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector { kind, region: None });
     let analyzer =
         Analyzer::new(options, SiteKey::from_bytes([7; SITE_KEY_BYTES]), Some(predictor), None).unwrap();
     let dir = shared("fixtures/dicom/lung2-crop");
@@ -55,7 +61,19 @@ fn dciodvfy_problems(file: &Path, explained: impl Fn(&str) -> bool) -> Vec<Strin
 
 #[test]
 fn structured_report_and_key_image_validate_and_carry_the_report() {
-    let (analysis, algorithm) = analysis();
+    check_results(MaskKind::Seg, "Referenced Segment\")=(SG image,,1)");
+}
+
+#[test]
+fn results_from_an_rtstruct_validate_and_reference_it() {
+    check_results(MaskKind::Rtstruct, "Region In Space\")=(RTStructureSetStorage,)");
+}
+
+/// Writes the results of lung2-crop with the tumor from `kind`, validates them, and checks the
+/// SR tree: the segmentation reference (`reference` appears in it), the ten probabilities, the
+/// tumor volume.
+fn check_results(kind: MaskKind, reference: &str) {
+    let (analysis, algorithm) = analysis_with(kind);
     let dir = tempfile::tempdir().unwrap();
     let files = export::write_dicom_dir(&analysis, &algorithm, dir.path()).unwrap();
     let (sr, key_image) = (&files[0], &files[1]);
@@ -70,7 +88,8 @@ fn structured_report_and_key_image_validate_and_carry_the_report() {
 
     let tree = tool("dsrdump", &["+Pl"], sr);
     println!("{tree}");
-    assert!(tree.contains("Imaging Measurement Report"), "{tree}");
+    assert!(tree.contains("Imaging Measurement Report") && !tree.contains("\nE: "), "{tree}");
+    assert!(tree.contains(reference), "{reference} not in\n{tree}");
     assert!(tree.contains(&algorithm.label), "the bundle label is in the SR");
     // Each endpoint group: Finding = the endpoint, then its predicted probability.
     let predictions = analysis.report.predictions.as_ref().unwrap();

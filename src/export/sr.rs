@@ -10,7 +10,8 @@
 //!  └ CONTAINS Imaging Measurements
 //!     ├ Measurement Group (TID 1411), one per region: tumor, peritumoral ring
 //!     │   Tracking Identifier, Tracking UID, Finding, the segmentation (Referenced Segment of
-//!     │   the SEG, or Region In Space: the RTSTRUCT), Source series for segmentation (the CT),
+//!     │   the SEG, or Region In Space: the RTSTRUCT, its ROI number in the Tracking
+//!     │   Identifier), Source series for segmentation (the CT),
 //!     │   Algorithm Name / Version / Parameters (TID 4019), Volume (mm3),
 //!     │   per endpoint a RadScore (NUM, no units) modified by its Deep-RadScore endpoint
 //!     └ Measurement Group (TID 1501), one per endpoint: Tracking Identifier and UID, Finding =
@@ -109,7 +110,7 @@ pub fn structured_report(
     ] {
         let is_tumor = finding == codes::NEOPLASM;
         let mut items = vec![
-            text("CONTAINS", &codes::TRACKING_IDENTIFIER, &tracking),
+            text("CONTAINS", &codes::TRACKING_IDENTIFIER, &segmentation.tracking(&tracking)),
             uidref("CONTAINS", &codes::TRACKING_UID, &dicom::new_uid()?),
             code("CONTAINS", &codes::FINDING, &finding),
             segmentation.content_item(),
@@ -203,8 +204,18 @@ impl<'a> Segmentation<'a> {
     }
 
     /// Referenced Segment (an IMAGE item with ReferencedSegmentNumber) for a SEG; Region In
-    /// Space (a COMPOSITE item, the ROI named by a Tracking Identifier beside it) for an
-    /// RTSTRUCT.
+    /// Space (a COMPOSITE item referencing the structure set) for an RTSTRUCT, whose ROI the
+    /// group's Tracking Identifier names ([`Segmentation::tracking`]): a COMPOSITE item can
+    /// carry no ROI number, nor children in a Comprehensive 3D SR.
+    /// The region's Tracking Identifier: `what`, and for an RTSTRUCT the ROI number.
+    fn tracking(&self, what: &str) -> String {
+        if self.is_seg {
+            what.to_string()
+        } else {
+            format!("{what} (RTSTRUCT ROI {})", self.number)
+        }
+    }
+
     fn content_item(&self) -> Object {
         if self.is_seg {
             image(
@@ -220,10 +231,6 @@ impl<'a> Segmentation<'a> {
                 &mut item,
                 tags::REFERENCED_SOP_SEQUENCE,
                 vec![sop_reference(self.sop_class_uid, self.sop_instance_uid)],
-            );
-            children(
-                &mut item,
-                vec![text("HAS PROPERTIES", &codes::TRACKING_IDENTIFIER, &format!("ROI {}", self.number))],
             );
             item
         }
