@@ -70,13 +70,14 @@ fn uuid_uid(mut bytes: [u8; 16], version: u8) -> String {
     format!("2.25.{}", u128::from_be_bytes(bytes))
 }
 
-/// Reads the header (up to PixelData) of a CT instance of the analysed series.
-pub(crate) fn read_header(path: &Path) -> Result<Object, ExportError> {
+/// Reads the header (up to PixelData) of a source instance; `what` names it in errors (the
+/// reader's own message would name the file, whose path may name the patient).
+pub(crate) fn read_header(path: &Path, what: &'static str) -> Result<Object, ExportError> {
     OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .open_file(path)
         .map(FileDicomObject::into_inner)
-        .map_err(|e| ExportError::SourceHeader(e.to_string()))
+        .map_err(|_| ExportError::SourceHeader(what))
 }
 
 /// A string attribute of a header, trimmed (`None` when absent or empty).

@@ -15,7 +15,7 @@
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::FileDicomObject;
+use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use super::dicom::{self, put_seq, put_str, Common, Object};
 use super::{font, Algorithm, ExportError};
@@ -167,14 +167,17 @@ pub fn render_key_image(analysis: &Analysis, algorithm: &Algorithm) -> Result<Rg
 }
 
 /// The key image of `analysis` as a Secondary Capture, a Part 10 file.
-pub fn key_image(analysis: &Analysis, algorithm: &Algorithm) -> Result<FileDicomObject<Object>, ExportError> {
+pub fn key_image(
+    analysis: &Analysis,
+    algorithm: &Algorithm,
+) -> Result<FileDicomObject<InMemDicomObject>, ExportError> {
     let image = render_key_image(analysis, algorithm)?;
     let provenance = &analysis.provenance;
     let slice = provenance
         .ct_slices
         .get(analysis.patch.slice)
-        .ok_or_else(|| ExportError::SourceHeader("the patch slice is not in the series".into()))?;
-    let ct = dicom::read_header(&slice.path)?;
+        .ok_or_else(|| ExportError::SourceHeader("the patch slice (not in the series)"))?;
+    let ct = dicom::read_header(&slice.path, "the CT slice of the patch")?;
     let (date, time) = dicom::now();
     let sop_instance_uid = dicom::new_uid()?;
     let series_uid = dicom::new_uid()?;

@@ -40,9 +40,10 @@ pub enum ExportError {
     /// The study's tumor came from a label map file, which has no DICOM identity to reference.
     #[error("the tumor mask is a label map, not a DICOM SEG or RTSTRUCT; DICOM results reference their segmentation")]
     NoDicomSegmentation,
-    /// The header of a CT slice or of the segmentation could not be read again.
-    #[error("cannot read a source instance's header: {0}")]
-    SourceHeader(String),
+    /// The header of the CT slice or of the segmentation could not be read again, or lacks what
+    /// the results copy (the message names the instance by its role, never by its path).
+    #[error("cannot use the header of {0}")]
+    SourceHeader(&'static str),
     /// The operating system's random generator failed (new UIDs).
     #[error("no random numbers for new UIDs: {0}")]
     Random(String),
@@ -123,7 +124,7 @@ pub fn write_dicom_dir(
     algorithm: &Algorithm,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, ExportError> {
-    let write = |name: &str, obj: dicom_object::FileDicomObject<dicom::Object>| {
+    let write = |name: &str, obj: dicom_object::FileDicomObject<dicom_object::InMemDicomObject>| {
         let mut bytes = Vec::new();
         obj.write_all(&mut bytes).map_err(|e| ExportError::Encode(e.to_string()))?;
         let path = dir.join(name);

@@ -24,7 +24,7 @@
 
 use dicom_core::VR;
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::FileDicomObject;
+use dicom_object::{FileDicomObject, InMemDicomObject};
 
 use super::codes::{self, Code};
 use super::dicom::{self, code_item, put_seq, put_str, Common, Object};
@@ -44,7 +44,7 @@ pub const SR_SERIES_DESCRIPTION: &str = "AI result";
 pub fn structured_report(
     analysis: &Analysis,
     algorithm: &Algorithm,
-) -> Result<FileDicomObject<Object>, ExportError> {
+) -> Result<FileDicomObject<InMemDicomObject>, ExportError> {
     let report = &analysis.report;
     let provenance = &analysis.provenance;
     let predictions = report.predictions.as_ref().ok_or(ExportError::NoPredictions)?;
@@ -52,11 +52,11 @@ pub fn structured_report(
     let patch_slice = provenance
         .ct_slices
         .get(analysis.patch.slice)
-        .ok_or_else(|| ExportError::SourceHeader("the patch slice is not in the series".into()))?;
-    let ct = dicom::read_header(&patch_slice.path)?;
-    let seg_header = dicom::read_header(segmentation.path)?;
+        .ok_or_else(|| ExportError::SourceHeader("the patch slice (not in the series)"))?;
+    let ct = dicom::read_header(&patch_slice.path, "the CT slice of the patch")?;
+    let seg_header = dicom::read_header(segmentation.path, "the segmentation")?;
     let seg_series = dicom::text(&seg_header, tags::SERIES_INSTANCE_UID)
-        .ok_or_else(|| ExportError::SourceHeader("the segmentation has no SeriesInstanceUID".into()))?;
+        .ok_or_else(|| ExportError::SourceHeader("the segmentation (no SeriesInstanceUID)"))?;
 
     let (date, time) = dicom::now();
     let sop_instance_uid = dicom::new_uid()?;
@@ -149,9 +149,8 @@ pub fn structured_report(
         regions.push(container("CONTAINS", &codes::MEASUREMENT_GROUP, Some("1501"), items));
     }
 
-    let mut library_image =
-        image("CONTAINS", None, uids::CT_IMAGE_STORAGE, &patch_slice.sop_instance_uid, None);
-    library_image.remove_element(tags::CONCEPT_NAME_CODE_SEQUENCE);
+    // TID 1601 Image Library Entry: an IMAGE item without a concept name.
+    let library_image = image("CONTAINS", None, uids::CT_IMAGE_STORAGE, &patch_slice.sop_instance_uid, None);
     let content = vec![
         code("HAS CONCEPT MOD", &codes::LANGUAGE, &codes::ENGLISH_US),
         code("HAS OBS CONTEXT", &codes::OBSERVER_TYPE, &codes::DEVICE),
@@ -248,10 +247,16 @@ fn algorithm_identification(algorithm: &Algorithm) -> Vec<Object> {
 
 /// A content item's common part: relationship, value type and concept name.
 fn item(relationship: &str, value_type: &str, concept: &Code) -> Object {
+    let mut obj = unnamed_item(relationship, value_type);
+    put_seq(&mut obj, tags::CONCEPT_NAME_CODE_SEQUENCE, vec![code_item(concept)]);
+    obj
+}
+
+/// A content item without a concept name.
+fn unnamed_item(relationship: &str, value_type: &str) -> Object {
     let mut obj = Object::new_empty();
     put_str(&mut obj, tags::RELATIONSHIP_TYPE, VR::CS, relationship);
     put_str(&mut obj, tags::VALUE_TYPE, VR::CS, value_type);
-    put_seq(&mut obj, tags::CONCEPT_NAME_CODE_SEQUENCE, vec![code_item(concept)]);
     obj
 }
 
@@ -322,7 +327,10 @@ fn image(
     instance: &str,
     segment: Option<u32>,
 ) -> Object {
-    let mut obj = item(relationship, "IMAGE", concept.unwrap_or(&codes::IMAGE_LIBRARY));
+    let mut obj = match concept {
+        Some(concept) => item(relationship, "IMAGE", concept),
+        None => unnamed_item(relationship, "IMAGE"),
+    };
     let mut reference = sop_reference(class, instance);
     if let Some(segment) = segment {
         reference.put(dicom_core::DataElement::new(
