@@ -176,7 +176,7 @@ pub fn key_image(
     let slice = provenance
         .ct_slices
         .get(analysis.patch.slice)
-        .ok_or_else(|| ExportError::SourceHeader("the patch slice (not in the series)"))?;
+        .ok_or(ExportError::SourceHeader("the patch slice (not in the series)"))?;
     let ct = dicom::read_header(&slice.path, "the CT slice of the patch")?;
     let (date, time) = dicom::now();
     let sop_instance_uid = dicom::new_uid()?;

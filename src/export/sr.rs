@@ -52,11 +52,11 @@ pub fn structured_report(
     let patch_slice = provenance
         .ct_slices
         .get(analysis.patch.slice)
-        .ok_or_else(|| ExportError::SourceHeader("the patch slice (not in the series)"))?;
+        .ok_or(ExportError::SourceHeader("the patch slice (not in the series)"))?;
     let ct = dicom::read_header(&patch_slice.path, "the CT slice of the patch")?;
     let seg_header = dicom::read_header(segmentation.path, "the segmentation")?;
     let seg_series = dicom::text(&seg_header, tags::SERIES_INSTANCE_UID)
-        .ok_or_else(|| ExportError::SourceHeader("the segmentation (no SeriesInstanceUID)"))?;
+        .ok_or(ExportError::SourceHeader("the segmentation (no SeriesInstanceUID)"))?;
 
     let (date, time) = dicom::now();
     let sop_instance_uid = dicom::new_uid()?;
