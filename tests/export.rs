@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use dicom_dictionary_std::tags;
 use radscored::export::{self, Algorithm};
 use radscored::model::bundle::Endpoint;
 use radscored::model::deep::DeepConfig;
@@ -85,6 +86,34 @@ fn check_results(kind: MaskKind, reference: &str) {
     assert!(sr_problems.is_empty(), "dciodvfy on the SR:\n{}", sr_problems.join("\n"));
     let image_problems = dciodvfy_problems(key_image, |_| false);
     assert!(image_problems.is_empty(), "dciodvfy on the key image:\n{}", image_problems.join("\n"));
+
+    // Both in the CT's study and patient, each in a new series of its own, labelled as AI output.
+    let ct_dir = shared("fixtures/dicom/lung2-crop/ct");
+    let ct_file = std::fs::read_dir(&ct_dir).unwrap().next().unwrap().unwrap().path();
+    let ct = dicom_object::open_file(&ct_file).unwrap();
+    let attr = |obj: &dicom_object::DefaultDicomObject, tag| {
+        obj.element(tag).unwrap().to_str().unwrap().trim_end_matches('\0').trim().to_string()
+    };
+    let sr_obj = dicom_object::open_file(sr).unwrap();
+    let image_obj = dicom_object::open_file(key_image).unwrap();
+    for obj in [&sr_obj, &image_obj] {
+        for tag in [tags::STUDY_INSTANCE_UID, tags::PATIENT_ID, tags::PATIENT_NAME, tags::ACCESSION_NUMBER] {
+            assert_eq!(attr(obj, tag), attr(&ct, tag), "{tag}");
+        }
+        assert_ne!(attr(obj, tags::SERIES_INSTANCE_UID), attr(&ct, tags::SERIES_INSTANCE_UID));
+        assert!(attr(obj, tags::SOP_INSTANCE_UID).starts_with("2.25."));
+    }
+    assert_ne!(attr(&sr_obj, tags::SERIES_INSTANCE_UID), attr(&image_obj, tags::SERIES_INSTANCE_UID));
+    assert_eq!(attr(&sr_obj, tags::SERIES_DESCRIPTION), "AI result");
+    assert!(attr(&image_obj, tags::SERIES_DESCRIPTION).starts_with("AI output"));
+    assert_eq!(attr(&image_obj, tags::BURNED_IN_ANNOTATION), "YES");
+    assert!(attr(&image_obj, tags::IMAGE_TYPE).starts_with("DERIVED"));
+    assert_eq!(attr(&image_obj, tags::PHOTOMETRIC_INTERPRETATION), "RGB");
+    let rendered = export::render_key_image(&analysis, &algorithm).unwrap();
+    assert_eq!(attr(&image_obj, tags::ROWS), rendered.height.to_string());
+    assert_eq!(attr(&image_obj, tags::COLUMNS), rendered.width.to_string());
+    let pixels = image_obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
+    assert_eq!(pixels.len(), rendered.pixels.len());
 
     let tree = tool("dsrdump", &["+Pl"], sr);
     println!("{tree}");

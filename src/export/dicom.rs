@@ -190,7 +190,11 @@ pub(crate) fn into_file(obj: Object) -> Result<FileDicomObject<Object>, ExportEr
 
 /// Today's date and time (UTC) as DICOM DA and TM.
 pub(crate) fn now() -> (String, String) {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    date_time(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// DA and TM of `secs` seconds after 1970-01-01 00:00:00 UTC.
+fn date_time(secs: u64) -> (String, String) {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
@@ -212,6 +216,13 @@ pub(crate) fn now() -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_proleptic_gregorian() {
+        assert_eq!(date_time(0), ("19700101".into(), "000000".into()));
+        assert_eq!(date_time(951_782_400 + 3_723), ("20000229".into(), "010203".into()));
+        assert_eq!(date_time(1_798_761_599), ("20261231".into(), "235959".into()));
+    }
 
     #[test]
     fn uids_are_2_25_uuids_of_at_most_64_characters() {
