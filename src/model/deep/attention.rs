@@ -24,6 +24,7 @@
 //! patch for display.
 
 use super::{DeepError, DeepOutputs, PATCH_SIDE};
+use crate::model::bundle::Endpoint;
 
 /// ONNX output holding the last feature maps, `[1, channels, side, side]`.
 pub const FEATURE_MAPS_OUTPUT: &str = "feature_maps";
@@ -34,6 +35,8 @@ pub const CAM_WEIGHTS_OUTPUT: &str = "cam_weights";
 pub const ATTENTION_OUTPUTS: [&str; 2] = [FEATURE_MAPS_OUTPUT, CAM_WEIGHTS_OUTPUT];
 /// Channels of the last feature maps: DenseNet121's final dense block ends with 1024.
 pub const FEATURE_CHANNELS: usize = 1024;
+/// Side of the last feature maps for a 160-pixel patch: DenseNet121 halves it five times.
+pub const FEATURE_GRID_SIDE: usize = PATCH_SIDE / 32;
 
 /// The mean log-odds CAM of all heads on the network's last feature grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +46,9 @@ pub struct AttentionMap {
 }
 
 impl AttentionMap {
-    /// The map from a run's `feature_maps` and `cam_weights` outputs; `None` when the network
-    /// has neither, an error when their shapes disagree or a value is not finite.
+    /// The map from a run's `feature_maps` and `cam_weights` outputs; `None` unless the run has
+    /// both, an error when their sizes are not those of 1024 square maps and of two rows of 1024
+    /// weights per endpoint, or a value is not finite.
     pub fn from_outputs(outputs: &DeepOutputs) -> Result<Option<AttentionMap>, DeepError> {
         let (Some(maps), Some(weights)) = (outputs.get(FEATURE_MAPS_OUTPUT), outputs.get(CAM_WEIGHTS_OUTPUT))
         else {
@@ -59,10 +63,10 @@ impl AttentionMap {
         let cells = maps.len() / channels;
         let side = (cells as f64).sqrt().round() as usize;
         if maps.len() % channels != 0 || side * side != cells || side == 0 {
-            return Err(bad_size(FEATURE_MAPS_OUTPUT, channels * 25, maps.len()));
+            return Err(bad_size(FEATURE_MAPS_OUTPUT, channels * FEATURE_GRID_SIDE.pow(2), maps.len()));
         }
         if weights.is_empty() || weights.len() % (2 * channels) != 0 {
-            return Err(bad_size(CAM_WEIGHTS_OUTPUT, 2 * channels * 10, weights.len()));
+            return Err(bad_size(CAM_WEIGHTS_OUTPUT, 2 * channels * Endpoint::ALL.len(), weights.len()));
         }
         let endpoints = weights.len() / (2 * channels);
         if let Some((output, &value)) = [(FEATURE_MAPS_OUTPUT, maps), (CAM_WEIGHTS_OUTPUT, weights)]
@@ -152,6 +156,29 @@ mod tests {
         assert_eq!(up.len(), PATCH_SIDE * PATCH_SIDE);
         assert_eq!(up[0], 0.0);
         assert_eq!(up[PATCH_SIDE * PATCH_SIDE - 1], 1.0);
+    }
+
+    #[test]
+    fn sizes_and_values_are_checked() {
+        let run = |maps: Vec<f32>, weights: Vec<f32>| {
+            let outputs = DeepOutputs::new(vec![
+                (FEATURE_MAPS_OUTPUT.into(), maps),
+                (CAM_WEIGHTS_OUTPUT.into(), weights),
+            ]);
+            AttentionMap::from_outputs(&outputs).unwrap_err().to_string()
+        };
+        let weights = vec![0.0; 2 * FEATURE_CHANNELS];
+        assert_eq!(
+            run(vec![0.0; FEATURE_CHANNELS * 3], weights.clone()),
+            "output 'feature_maps' has 3072 values, 25600 expected"
+        );
+        assert_eq!(
+            run(vec![0.0; FEATURE_CHANNELS], vec![0.0; 5]),
+            "output 'cam_weights' has 5 values, 20480 expected"
+        );
+        let mut maps = vec![0.0; FEATURE_CHANNELS];
+        maps[7] = f32::NAN;
+        assert_eq!(run(maps, weights), "output 'feature_maps' holds NaN, not a finite number");
     }
 
     #[test]
