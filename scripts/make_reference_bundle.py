@@ -8,7 +8,10 @@ What it writes (paths relative to the bundle folder):
                           shared backbone and ten small heads, one per endpoint. Each head is the
                           paper's two FC layers (1024 -> 10 -> 2, Xavier-uniform weights, zero
                           bias); the graph outputs `features_<EP>` (the 10 penultimate features
-                          x1..x10) and `logits_<EP>` for every endpoint. Generated, not committed.
+                          x1..x10) and `logits_<EP>` for every endpoint, and for the attention
+                          map `feature_maps` (the last feature maps, 1024 x 5 x 5) and
+                          `cam_weights` (each head's fc2 . fc1, 2 x 1024 per endpoint).
+                          Generated, not committed.
   classifiers/<EP>.json   the paper's combined classifier of each endpoint, copied unchanged from
                           ../shared/refdata/deepradscore/models/<EP>/deep_3D_peritumoral.json
   radiomics-params.yaml   the PyRadiomics parameter file the RadScores are defined on, a copy of
@@ -76,6 +79,9 @@ BN_SIZE = 4
 BN_EPS = 1e-5
 DEEP_FEATURES = 10  # x1..x10: the penultimate FC layer of the paper
 CLASSES = 2
+FEATURE_MAPS = "feature_maps"  # 1x1024x5x5: the ReLU after norm5, what the global pool averages
+CAM_WEIGHTS = "cam_weights"  # 20x1024: fc2.weight @ fc1.weight of each head, endpoint by endpoint
+FEATURE_MAP_SIDE = PATCH_SIDE // 32  # four stride-2 steps and three transitions halve 160 five times
 
 # Well within what ONNX Runtime 1.22 (scripts/setup.sh) reads; every operator used here is stable
 # since opset 13, and pinning both keeps the bytes independent of the onnx package's defaults.
@@ -166,6 +172,7 @@ def densenet121_with_heads():
             channels //= 2
     assert channels == 1024, channels
     x = g.relu(g.bn(x, "features.norm5", channels))
+    g.nodes.append(helper.make_node("Identity", [x], [FEATURE_MAPS], name=FEATURE_MAPS))
     x = g.node("GlobalAveragePool", [x], "gap")
     pooled = g.node("Flatten", [x], "flatten", axis=1)
 
@@ -175,6 +182,18 @@ def densenet121_with_heads():
         logits = g.linear(feats, f"heads.{ep}.fc2", DEEP_FEATURES, CLASSES, f"logits_{ep}")
         outputs.append(helper.make_tensor_value_info(feats, TensorProto.FLOAT, ["batch", DEEP_FEATURES]))
         outputs.append(helper.make_tensor_value_info(logits, TensorProto.FLOAT, ["batch", CLASSES]))
+    # The attention map's inputs (src/model/deep/attention.rs): the last feature maps, which the
+    # global average pool reduces, and each head's weights on the pooled features, fc2 · fc1
+    # (the heads have no activation between their FC layers, so they are linear in the pooled
+    # features), stacked per endpoint: cam_weights[2·e + c] is class c of ENDPOINTS[e].
+    products = []
+    for ep in ENDPOINTS:
+        out = f"heads.{ep}.cam_weights"
+        g.nodes.append(helper.make_node("MatMul", [f"heads.{ep}.fc2.weight", f"heads.{ep}.fc1.weight"], [out], name=out))
+        products.append(out)
+    g.nodes.append(helper.make_node("Concat", products, [CAM_WEIGHTS], name=CAM_WEIGHTS, axis=0))
+    outputs.append(helper.make_tensor_value_info(FEATURE_MAPS, TensorProto.FLOAT, ["batch", channels, FEATURE_MAP_SIDE, FEATURE_MAP_SIDE]))
+    outputs.append(helper.make_tensor_value_info(CAM_WEIGHTS, TensorProto.FLOAT, [len(ENDPOINTS) * CLASSES, channels]))
 
     inp = helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", CHANNELS, PATCH_SIDE, PATCH_SIDE])
     graph = helper.make_graph(g.nodes, "densenet121_deepradscore_reference", [inp], outputs, g.inits)

@@ -4,7 +4,8 @@
 #   - Debian packages: a C compiler (libdeflate is built by its crate), python3 with venv, GNU
 #     time (peak memory in `radscored bench`), dcmtk (storescu, echoscu, storescp, dcmdump: the
 #     real DICOM peers of the network tests), mosquitto and mosquitto-clients (MQTT tests),
-#     openssl (a throwaway CA for the MQTT TLS test)
+#     openssl (a throwaway CA for the MQTT TLS test), dicom3tools (dciodvfy) and dcmtk's dsrdump,
+#     the validators of the DICOM results
 #   - .venv-ref/: Python reference tools (PyRadiomics, pydicom, scipy, PyWavelets, onnx,
 #     onnxruntime) used only as oracles in tests and as the peer in benchmarks, never by the
 #     product's Python-free run time; the one exception is the ONNX Runtime shared library
@@ -26,6 +27,7 @@ command -v storescu >/dev/null || missing+=(dcmtk) # DICOM network peers of the 
 [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto) # MQTT tests: a real broker
 command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients) # MQTT tests: subscriber
 command -v openssl >/dev/null || missing+=(openssl) # MQTT TLS test: a throwaway CA
+command -v dciodvfy >/dev/null || missing+=(dicom3tools) # validates the SR and key image
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -8,6 +8,7 @@
 //!   workers, MQTT publisher, systemd notifications;
 //! - [`study`]: one function from a study to a typed report, used by the command line and the
 //!   daemon alike;
+//! - [`export`]: the DICOM results back to PACS (structured report, key image);
 //! - [`evaluation`]: classifiers on labelled test sets (AUC, DeLong, ROC plot), apart from the
 //!   prediction path;
 //! - [`model`]: model bundles, RadScores, the deep network, the classifiers, predictions;

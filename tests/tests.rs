@@ -66,6 +66,9 @@ mod gpu;
 /// MQTT publishing against real mosquitto: PUBACK, outage, will, embedded broker, schemas.
 mod publish;
 
+/// DICOM results: structured report and key image validated by dciodvfy and dsrdump, the
+/// attention map against an independent class activation map.
+mod export;
 /// The CUDA kernels' code compiled for the CPU by `cc` and run thread by thread, against the
 /// CPU builders (no GPU needed).
 mod gpu_kernels_on_cpu;

@@ -1,5 +1,7 @@
 //! `radscored analyze`: a study folder (CT series + SEG/RTSTRUCT) in, a report out: a short
-//! summary for a person at a terminal, or the JSON report (`--format json`, `--out FILE`).
+//! summary for a person at a terminal, or the JSON report (`--format json`, `--out FILE`); with
+//! a model bundle also the DICOM results (`--dicom-out DIR`: structured report and key image)
+//! and the key image as PNG (`--png FILE`).
 //!
 //! With a model bundle the extraction settings are the bundle's; `--params` and `--ring-mm` are
 //! accepted only when they equal them (they are free with `--no-predict`).
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::environment;
+use crate::export::{self, Algorithm};
 use crate::model::predict::Predictor;
 use crate::pseudonym::SiteKey;
 use crate::radiomics::{self, params};
@@ -64,6 +67,12 @@ pub struct AnalyzeArgs {
     /// $RADSCORED_SITE_KEY, $STATE_DIRECTORY/site.key or ~/.local/state/radscored/site.key).
     #[arg(long)]
     pub site_key: Option<PathBuf>,
+    /// Write the DICOM results (structured report and key image, `.dcm`) into this folder.
+    #[arg(long, conflicts_with = "no_predict")]
+    pub dicom_out: Option<PathBuf>,
+    /// Write the key image as PNG to this file.
+    #[arg(long, conflicts_with = "no_predict")]
+    pub png: Option<PathBuf>,
     /// Threads a region's image types may use.
     #[arg(long, default_value = "1")]
     pub threads: NonZeroUsize,
@@ -72,9 +81,22 @@ pub struct AnalyzeArgs {
 /// Runs `radscored analyze`.
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     let analyzer = analyzer(&args)?;
-    let report = analyzer
-        .analyze(StudyInput::Folder(args.study_dir.clone()))
+    let analysis = analyzer
+        .analyze_for_export(StudyInput::Folder(args.study_dir.clone()))
         .with_context(|| format!("cannot analyze {}", args.study_dir.display()))?;
+    if let Some(predictor) = analyzer.predictor() {
+        let algorithm = Algorithm::of(predictor.bundle());
+        if let Some(dir) = &args.dicom_out {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            export::write_dicom_dir(&analysis, &algorithm, dir)
+                .with_context(|| format!("cannot write the DICOM results into {}", dir.display()))?;
+        }
+        if let Some(path) = &args.png {
+            let png = export::render_key_image(&analysis, &algorithm)?.png()?;
+            std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    let report = analysis.report;
     let json = || serde_json::to_string_pretty(&report).map(|text| text + "\n");
     match (&args.out, args.format) {
         (Some(path), _) => {

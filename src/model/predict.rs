@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use super::bundle::{Bundle, BundleError, Endpoint};
 use super::classifier::{Classifier, ClassifierError, ClassifierModel, DECISION_THRESHOLD};
-use super::deep::{DeepConfig, DeepError, DeepNet, DeepOutputs, HuPatch, OrtRuntime, DEEP_FEATURES};
+use super::deep::{
+    AttentionMap, DeepConfig, DeepError, DeepNet, DeepOutputs, HuPatch, OrtRuntime, ATTENTION_OUTPUTS,
+    DEEP_FEATURES,
+};
 use super::radscore::{Contribution, RadScoreError, RadScoreValue};
 use crate::error_code::ErrorCode;
 use crate::radiomics::FeatureVector;
@@ -144,7 +147,8 @@ impl Predictor {
         let mut networks: BTreeMap<String, Box<dyn DeepNet>> = BTreeMap::new();
         for (key, spec) in bundle.networks() {
             let outputs = bundle.network_outputs(key);
-            networks.insert(key.to_string(), Box::new(runtime.network(spec, &outputs)?));
+            let network = runtime.network_with_optional(spec, &outputs, &ATTENTION_OUTPUTS)?;
+            networks.insert(key.to_string(), Box::new(network));
         }
         Predictor::with_networks(bundle, networks)
     }
@@ -204,12 +208,29 @@ impl Predictor {
         ring: &FeatureVector,
         patch: &HuPatch,
     ) -> Result<Predictions, PredictError> {
+        self.predict_with_attention(tumor, ring, patch).map(|(predictions, _)| predictions)
+    }
+
+    /// As [`Predictor::predict`], with the deep network's attention map over the patch when
+    /// the bundle's network provides its inputs (the first network that does).
+    pub fn predict_with_attention(
+        &self,
+        tumor: &FeatureVector,
+        ring: &FeatureVector,
+        patch: &HuPatch,
+    ) -> Result<(Predictions, Option<AttentionMap>), PredictError> {
         let mut outputs: BTreeMap<String, DeepOutputs> = BTreeMap::new();
         for (key, net) in &self.networks {
             // A panic in another thread's run leaves the network as it was before that call
             // (runs hold no state between calls), so a poisoned lock is still usable.
             let mut net = net.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             outputs.insert(key.clone(), net.run(patch)?);
+        }
+        let mut attention = None;
+        for outputs in outputs.values() {
+            if attention.is_none() {
+                attention = AttentionMap::from_outputs(outputs)?;
+            }
         }
         let mut endpoints = BTreeMap::new();
         for (endpoint, model) in self.bundle.endpoints() {
@@ -249,12 +270,13 @@ impl Predictor {
                 },
             );
         }
-        Ok(Predictions {
+        let predictions = Predictions {
             bundle: self.bundle.name().to_string(),
             label: self.bundle.label().to_string(),
             providers: self.providers.clone(),
             endpoints,
-        })
+        };
+        Ok((predictions, attention))
     }
 }
 

@@ -68,6 +68,11 @@ pub struct Study {
     pub series_uid: String,
     /// StudyInstanceUID (patient-linked: hash it before it leaves the machine).
     pub study_uid: String,
+    /// FrameOfReferenceUID of the CT series (for the DICOM results; never in the report).
+    pub frame_of_reference_uid: String,
+    /// The CT slices in volume order: `slices[k]` is slice `k` (SOPInstanceUID and file; for the
+    /// DICOM results, never in the report).
+    pub slices: Vec<ingest::Slice>,
     /// Where the tumor mask came from.
     pub mask_source: MaskSource,
     /// Time spent in each step.
@@ -116,6 +121,8 @@ pub fn load(input: StudyInput, selector: &MaskSelector) -> Result<Study, StudyEr
         tumor,
         series_uid: volume.series_uid,
         study_uid: volume.study_uid,
+        frame_of_reference_uid: volume.frame_of_reference_uid,
+        slices: volume.slices,
         mask_source,
         timings: LoadTimings { scan, volume: volume_time, mask: mask_time },
     })

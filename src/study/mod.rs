@@ -8,6 +8,8 @@
 //! - [`options`]: how to analyse: the mask selector and the extraction settings, pinned by the
 //!   model bundle when there is one;
 //! - [`report`]: the report types, their JSON form and the terminal summary;
+//! - [`provenance`]: what the DICOM results need beside the report (UIDs, the patch view),
+//!   returned by [`Analyzer::analyze_for_export`] and never part of the report;
 //! - [`AnalyzeError`] (`error.rs`): why a study could not be analysed, with a stable code.
 //!
 //! An [`Analyzer`] is built once per process (settings, site key, predictor, thread pool) and
@@ -20,6 +22,7 @@
 mod error;
 pub mod load;
 pub mod options;
+pub mod provenance;
 pub mod report;
 
 use std::time::{Duration, Instant};
@@ -35,6 +38,7 @@ use crate::roi::{self, Patch};
 pub use error::AnalyzeError;
 pub use load::{load, LoadTimings, Study, StudyInput};
 pub use options::{AnalyzeOptions, Extraction, PAPER_PARAMS};
+pub use provenance::{Analysis, PatchView, Provenance};
 pub use report::{features_json, Report, Timings};
 
 /// A study's regions and their features: everything the model stage needs.
@@ -141,18 +145,37 @@ impl Analyzer {
 
     /// Analyses one study: its regions, their features and, with a predictor, the ten endpoints.
     pub fn analyze(&self, input: StudyInput) -> Result<Report, AnalyzeError> {
+        self.analyze_for_export(input).map(|analysis| analysis.report)
+    }
+
+    /// As [`Analyzer::analyze`], with what the DICOM results need besides the report: the
+    /// study's provenance (UIDs, kept out of the report) and the patch with its overlays.
+    pub fn analyze_for_export(&self, input: StudyInput) -> Result<Analysis, AnalyzeError> {
         let started = Instant::now();
         let features = self.features(input)?;
         let t = Instant::now();
-        let predictions = match &self.predictor {
+        let (predictions, attention) = match &self.predictor {
             Some(p) => {
                 let patch_hu = HuPatch::new(features.patch.values_hu.clone()).map_err(PredictError::from)?;
-                Some(p.predict(&features.tumor_features, &features.ring_features, &patch_hu)?)
+                let (predictions, attention) =
+                    p.predict_with_attention(&features.tumor_features, &features.ring_features, &patch_hu)?;
+                (Some(predictions), attention)
             }
-            None => None,
+            None => (None, None),
         };
         let model_ms = ms(t.elapsed());
-        Ok(report::build(self, features, predictions, model_ms, ms(started.elapsed())))
+        let study = &features.study;
+        let provenance = Provenance {
+            study_uid: study.study_uid.clone(),
+            ct_series_uid: study.series_uid.clone(),
+            frame_of_reference_uid: study.frame_of_reference_uid.clone(),
+            ct_slices: study.slices.clone(),
+            mask: study.mask_source.clone(),
+            ring_radius_mm: self.options.extraction.ring_radius_mm,
+        };
+        let patch = PatchView::new(&features.patch, &study.tumor, &features.ring, attention);
+        let report = report::build(self, features, predictions, model_ms, ms(started.elapsed()));
+        Ok(Analysis { report, provenance, patch })
     }
 }
 

@@ -5,10 +5,12 @@
 //! - [`DeepNet`]: the boundary trait, one patch in, the network's named outputs out;
 //! - [`OrtRuntime`] / [`OrtNet`] (in `onnx`): its ONNX Runtime implementation, TensorRT or CUDA
 //!   when the runtime has them, the CPU otherwise;
-//! - [`PatchPreprocessing`] (in `preprocess`): the bundle's recipe from HU to network input.
+//! - [`PatchPreprocessing`] (in `preprocess`): the bundle's recipe from HU to network input;
+//! - [`AttentionMap`] (in `attention`): the heads' class activation map over the patch.
 //!
 //! A patch is row-major (`values[y · 160 + x]`), in HU, the slice as the roi stage cut it.
 
+mod attention;
 mod onnx;
 mod preprocess;
 
@@ -16,6 +18,9 @@ use std::path::PathBuf;
 
 use crate::error_code::ErrorCode;
 
+pub use attention::{
+    AttentionMap, ATTENTION_OUTPUTS, CAM_WEIGHTS_OUTPUT, FEATURE_CHANNELS, FEATURE_MAPS_OUTPUT,
+};
 pub use onnx::{Accelerator, DeepConfig, NetworkSpec, OrtNet, OrtRuntime, ORT_DYLIB_ENV};
 pub use preprocess::{HuWindow, Normalise, PatchPreprocessing, PreprocessingError};
 

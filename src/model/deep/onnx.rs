@@ -182,6 +182,17 @@ impl OrtRuntime {
     /// Loads a network whose runs return `outputs` (in that order), on the first accelerator
     /// that starts, else on the CPU; TensorRT engines are cached in the configured cache folder.
     pub fn network(&self, spec: &NetworkSpec, outputs: &[String]) -> Result<OrtNet, DeepError> {
+        self.network_with_optional(spec, outputs, &[])
+    }
+
+    /// As [`OrtRuntime::network`], and runs also return those of `optional` the network has
+    /// (after `outputs`, in the order given).
+    pub fn network_with_optional(
+        &self,
+        spec: &NetworkSpec,
+        outputs: &[String],
+        optional: &[&str],
+    ) -> Result<OrtNet, DeepError> {
         let trt_cache = self
             .cache_dir
             .as_ref()
@@ -236,12 +247,18 @@ impl OrtRuntime {
                 });
             }
         }
+        let mut outputs = outputs.to_vec();
+        for name in optional {
+            if session.outputs.iter().any(|o| o.name == *name) && !outputs.iter().any(|o| o == name) {
+                outputs.push(name.to_string());
+            }
+        }
         tracing::info!(network = %spec.onnx.display(), providers = ?providers, "Deep network ready.");
         Ok(OrtNet {
             session,
             input: spec.input.clone(),
             preprocessing: spec.preprocessing.clone(),
-            outputs: outputs.to_vec(),
+            outputs,
             providers,
         })
     }
