@@ -49,3 +49,9 @@ mod model_deep;
 
 /// `radscored bench` as a process: both tools run, ratios and peak memory printed.
 mod bench_cli;
+
+/// Every documented command and format as a process, from a folder other than the repository.
+mod cli_process;
+
+/// Exact explanations of all seven classifier types: terms sum to the output, closed forms agree.
+mod explain;
