@@ -342,3 +342,26 @@ fn the_site_key_file_is_private_and_refused_when_open() {
     assert!(err.contains("is open to group or others (mode 0644)"), "{err}");
     assert!(err.contains(&format!("chmod 600 {}", key_file.display())), "{err}");
 }
+
+/// A ring thinner than the smallest voxel spacing (0.627 mm in-plane for lung2-crop) or larger
+/// than the image (61 slices of 5 mm) is refused with its reason; the paper's 3 mm passes.
+#[test]
+fn ring_radii_the_grid_cannot_hold_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("site.key");
+    let study = shared("fixtures/dicom/lung2-crop");
+    for (ring, reason) in [
+        ("0.5", "a 0.5 mm ring is thinner than the smallest voxel spacing, 0.6269531 mm"),
+        ("400", "a 400 mm ring is larger than the image, whose largest extent is 305 mm"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_radscored"))
+            .args(["analyze", study.to_str().unwrap(), "--no-predict", "--ring-mm", ring, "--site-key"])
+            .arg(&key_file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--ring-mm {ring}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(reason), "{err}");
+        assert!(err.trim_end().ends_with("choose another --ring-mm"), "{err}");
+    }
+}

@@ -98,6 +98,7 @@ impl Analyzer {
     pub fn features(&self, input: StudyInput) -> Result<StudyFeatures, AnalyzeError> {
         let options = &self.options;
         let study = load(input, &options.mask)?;
+        options.extraction.check_ring(&study.ct.geometry)?;
         let mut timings = Timings {
             scan_ms: ms(study.timings.scan),
             volume_ms: ms(study.timings.volume),
