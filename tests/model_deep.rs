@@ -18,7 +18,7 @@ use crate::util::{repo, shared};
 
 /// Largest |ours − oracle| allowed on any deep feature (values up to about 10), per oracle, at the
 /// level each reaches: onnxruntime-python runs the same kernels on the same runtime (achieved: 0,
-/// bit for bit; allowed: a few float32 ulps at 4), onnx's ReferenceEvaluator computes in numpy
+/// bit for bit; allowed: about two float32 ulps at 10), onnx's ReferenceEvaluator computes in numpy
 /// with other summation orders (achieved: 4.3e-6 to 4.8e-6 over random patches; allowed ten times that).
 const TOLERANCES: [(&str, f32); 2] = [("onnxruntime", 2e-6), ("reference_evaluator", 5e-5)];
 /// The label the reference bundle must carry.
