@@ -365,3 +365,42 @@ fn ring_radii_the_grid_cannot_hold_are_refused() {
         assert!(err.trim_end().ends_with("choose another --ring-mm"), "{err}");
     }
 }
+
+/// `analyze --labelmap` meets PyRadiomics' `geometryTolerance` from `--params`: a label map whose
+/// origin is 1e-3 mm off the CT grid is refused by default with a message naming the setting, and
+/// accepted with `geometryTolerance: 0.01` (relative to the spacing, as PyRadiomics has it).
+#[test]
+fn labelmap_geometry_tolerance_comes_from_the_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("site.key");
+    let label = image::read(&shared("fixtures/dicom/lung2-crop/label.nrrd")).unwrap();
+    let mut geometry = label.geometry;
+    geometry.origin_mm[0] += 1e-3;
+    let shifted = dir.path().join("shifted.nrrd");
+    image::nrrd::write_raw(&shifted, &image::Image { geometry, voxels: label.voxels }).unwrap();
+    let params = dir.path().join("tolerant.yaml");
+    let paper =
+        std::fs::read_to_string(crate::util::repo().join("firmware-config/radiomics-paper.yaml")).unwrap();
+    assert!(paper.contains("setting:\n"), "the paper's file has a setting section");
+    std::fs::write(&params, paper.replace("setting:\n", "setting:\n  geometryTolerance: 0.01\n")).unwrap();
+    let study = shared("fixtures/dicom/lung2-crop");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_radscored"))
+            .args(["analyze", study.to_str().unwrap(), "--no-predict", "--format", "json", "--labelmap"])
+            .arg(&shifted)
+            .arg("--site-key")
+            .arg(&key_file)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("(geometryTolerance 0.000001) is not on the ct grid"), "{err}");
+    assert!(err.contains("origin"), "{err}");
+    let out = run(&["--params", params.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["tumor"]["voxels"], 24_644);
+}

@@ -161,7 +161,7 @@ fn label_maps_must_share_the_ct_grid() {
     let other = MaskSelector { kind: MaskKind::LabelMap(label_path("lung2-crop")), region: None };
     let (error, message) = roi_failure(dir.path(), &other);
     assert!(matches!(error, RoiError::Geometry { .. }), "{message}");
-    assert!(message.contains("label.nrrd is not on the ct grid"), "{message}");
+    assert!(message.contains("label.nrrd (geometryTolerance 0.000001) is not on the ct grid"), "{message}");
     let wrong_label =
         MaskSelector { kind: MaskKind::LabelMap(label_path("lung1")), region: Some(RegionRef::Number(2)) };
     assert!(roi_failure(dir.path(), &wrong_label).1.contains("no region number 2; available: 1"));
