@@ -225,6 +225,25 @@ fn analyze_out_writes_the_report_from_any_folder() {
     }
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("demonstration weights, not for clinical use"), "announced on stderr: {err}");
+
+    // The report documents itself: version, then the demonstration notice, before anything else.
+    let keys: Vec<&String> = report.as_object().unwrap().keys().collect();
+    assert_eq!(keys[..2], ["radscored_version", "notice"]);
+    assert_eq!(report["notice"], "model bundle 'reference': demonstration weights, not for clinical use");
+    let predictions = &report["predictions"];
+    assert_eq!(predictions["bundle_sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(predictions["endpoints"]["LVI"]["name"], "lymphovascular invasion");
+    assert_eq!(predictions["endpoints"]["PD1_L1"]["name"], "PD-1/PD-L1 expression");
+    for field in ["z", "share", "explanation"] {
+        assert!(
+            predictions["legend"].as_object().unwrap().keys().any(|k| k == field),
+            "legend lacks {field}"
+        );
+    }
+    for (stage, ms) in report["timings"].as_object().unwrap() {
+        let ms = ms.as_f64().unwrap();
+        assert_eq!((ms * 10.0).round() / 10.0, ms, "{stage}: {ms} ms is not rounded to 0.1 ms");
+    }
 }
 
 #[test]
