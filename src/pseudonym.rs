@@ -5,7 +5,8 @@
 //! study_key = hex(HMAC-SHA256(site_key, StudyInstanceUID))[..32]
 //! ```
 //! The site key is 32 random bytes kept in a file readable by the service alone (created with mode
-//! 0600 on first use). Without the key, the UID cannot be recovered or confirmed from the study
+//! 0600 on first use); a key file that group or others may read or write is refused, with the
+//! `chmod` that fixes it. Without the key, the UID cannot be recovered or confirmed from the study
 //! key; with it, the site can re-identify its own studies.
 
 use std::io::Write;
@@ -38,10 +39,36 @@ pub enum PseudonymError {
         /// Bytes found.
         found: usize,
     },
+    /// The key file grants its group or others some access.
+    #[error(
+        "site key {path} is open to group or others (mode {mode:04o}); anyone who reads it can \
+         re-identify studies: run `chmod 600 {path}`"
+    )]
+    TooOpen {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// The system random source failed.
     #[error("no random source to create a site key: {0}")]
     Random(String),
 }
+
+impl crate::error_code::ErrorCode for PseudonymError {
+    fn code(&self) -> &'static str {
+        match self {
+            PseudonymError::Io { .. } => "site_key_unreadable",
+            PseudonymError::BadLength { .. } => "site_key_bad_length",
+            PseudonymError::TooOpen { .. } => "site_key_too_open",
+            PseudonymError::Random(_) => "no_random_source",
+        }
+    }
+}
+
+/// Permission bits of group and others, none of which a key file may have.
+#[cfg(unix)]
+const GROUP_OTHER_BITS: u32 = 0o077;
 
 /// The secret that keys study pseudonyms on one box.
 #[derive(Clone)]
@@ -60,10 +87,19 @@ impl SiteKey {
     }
 
     /// Reads the key file, creating it with fresh random bytes (mode 0600) when it does not exist.
+    /// An existing file that group or others may access is refused ([`PseudonymError::TooOpen`]).
     pub fn load_or_create(path: &Path) -> Result<SiteKey, PseudonymError> {
         let io = |source| PseudonymError::Io { path: path.into(), source };
         match std::fs::read(path) {
             Ok(bytes) => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o7777;
+                    if mode & GROUP_OTHER_BITS != 0 {
+                        return Err(PseudonymError::TooOpen { path: path.into(), mode });
+                    }
+                }
                 let found = bytes.len();
                 let key: [u8; SITE_KEY_BYTES] =
                     bytes.try_into().map_err(|_| PseudonymError::BadLength { path: path.into(), found })?;
@@ -138,5 +174,24 @@ mod tests {
         }
         std::fs::write(&path, b"short").unwrap();
         assert!(SiteKey::load_or_create(&path).unwrap_err().to_string().contains("has 5 bytes"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_others_may_read_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.key");
+        SiteKey::load_or_create(&path).unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = SiteKey::load_or_create(&path).unwrap_err();
+            assert!(matches!(err, PseudonymError::TooOpen { mode: m, .. } if m == mode), "{err}");
+            let text = err.to_string();
+            assert!(text.contains(&format!("(mode {mode:04o})")), "{text}");
+            assert!(text.ends_with(&format!("run `chmod 600 {}`", path.display())), "{text}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        SiteKey::load_or_create(&path).unwrap();
     }
 }

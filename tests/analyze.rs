@@ -129,14 +129,48 @@ fn predictions_follow_the_bundle_for_all_ten_endpoints() {
             }
             assert!((score - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{endpoint} {region}");
         }
-        if let (Some(terms), Some(intercept)) =
-            (&p.contributions.classifier_terms, p.contributions.classifier_intercept)
-        {
-            let logit: f64 = terms.values().sum::<f64>() + intercept;
-            let from_p = (p.probability / (1.0 - p.probability)).ln();
-            assert!((logit - from_p).abs() < 1e-6 * logit.abs().max(1.0), "{endpoint}: {logit} vs {from_p}");
-        }
     }
+    // The classifier recomputed from the report's RadScores and deep features by the reference
+    // data's numpy formulas (tests/oracle/classifier_proba.py), not by the product's classifier.
+    let rows: Vec<serde_json::Value> = predictions
+        .endpoints
+        .iter()
+        .map(|(endpoint, p)| {
+            let classifier = manifest["endpoints"][endpoint.as_str()]["classifier"]["path"].as_str().unwrap();
+            let mut x = vec![p.radscore_tumor, p.radscore_ring];
+            x.extend_from_slice(&p.deep_features);
+            serde_json::json!({ "model": bundle_dir.join(classifier), "x": x })
+        })
+        .collect();
+    let oracle = classifier_oracle(&rows);
+    assert_eq!(oracle.len(), 10, "the oracle scored every endpoint");
+    let mut worst = 0.0f64;
+    for ((endpoint, p), expected) in predictions.endpoints.iter().zip(&oracle) {
+        let d = (p.probability - expected).abs();
+        worst = worst.max(d);
+        assert!(d <= 1e-12, "{endpoint} ({}): probability {}, numpy {expected}", p.classifier, p.probability);
+    }
+    println!("fused probabilities against the numpy classifiers: 10 endpoints, worst |difference| {worst:e}");
+}
+
+/// `tests/oracle/classifier_proba.py` on rows `{"model": PATH, "x": [..]}`: P(class 1) of each.
+pub fn classifier_oracle(rows: &[serde_json::Value]) -> Vec<f64> {
+    use std::io::Write;
+    let python = crate::util::repo().join(".venv-ref/bin/python");
+    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
+    let mut child = Command::new(&python)
+        .arg(crate::util::repo().join("tests/oracle/classifier_proba.py"))
+        .arg(crate::util::deepradscore_refdata().join("scripts"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(rows).unwrap().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "classifier_proba.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let values: Vec<String> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    values.iter().map(|v| v.parse().expect("a float")).collect()
 }
 
 /// The reference bundle pins the paper's setting: its canonical settings hash is that of the
@@ -197,7 +231,8 @@ fn the_command_refuses_settings_the_bundle_was_not_fitted_on() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = String::from_utf8(out.stdout).unwrap();
     assert!(
-        summary.starts_with("model bundle 'reference': demonstration weights, not for clinical use"),
+        summary.starts_with("model bundle 'reference' (sha256 ")
+            && summary.lines().next().unwrap().ends_with("demonstration weights, not for clinical use"),
         "{summary}"
     );
     for endpoint in ["LVI", "PI", "T4", "EGFR", "KRAS", "ALK", "TP53", "PIK3CA", "ROS1", "PD1_L1"] {
@@ -243,4 +278,129 @@ fn one_predictor_serves_several_threads() {
     for p in together {
         assert_eq!(p, alone);
     }
+}
+
+/// The report's study and series keys equal HMAC-SHA256 computed by Python's `hmac` (not the
+/// product's crate) under the same fixed key over the StudyInstanceUID and SeriesInstanceUID that
+/// pydicom reads from the CT files: a key over another UID, or another MAC, fails.
+#[test]
+fn study_key_equals_python_hmac_of_the_study_uid() {
+    const SCRIPT: &str = r#"
+import hmac, hashlib, os, sys
+import pydicom
+ct = sys.argv[1]
+ds = pydicom.dcmread(os.path.join(ct, sorted(os.listdir(ct))[0]), stop_before_pixels=True)
+key = bytes([42] * 32)
+for uid in (ds.StudyInstanceUID, ds.SeriesInstanceUID):
+    print(hmac.new(key, str(uid).encode("ascii"), hashlib.sha256).hexdigest()[:32])
+"#;
+    let python = crate::util::repo().join(".venv-ref/bin/python");
+    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
+    let dir = shared("fixtures/dicom/lung2-crop");
+    let out = Command::new(&python).arg("-c").arg(SCRIPT).arg(dir.join("ct")).output().expect("python runs");
+    assert!(out.status.success(), "python hmac failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let expected: Vec<&str> = text.lines().collect();
+    assert_eq!(expected.len(), 2, "{text}");
+    let report = analyze(&dir, &AnalyzeOptions::paper(), &key());
+    assert_eq!(report.study_key, expected[0], "study key");
+    assert_eq!(report.series_key, expected[1], "series key");
+}
+
+/// `SiteKey` as the command uses it: a key file created by `analyze` has mode 0600 and keys the
+/// report like Python's `hmac` over its bytes; a key file others may read is refused with the fix.
+#[test]
+fn the_site_key_file_is_private_and_refused_when_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("state/site.key");
+    let study = shared("fixtures/dicom/lung2-crop");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_radscored"))
+            .args(["analyze", study.to_str().unwrap(), "--no-predict", "--format", "json", "--site-key"])
+            .arg(&key_file)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let script = "import hmac, hashlib, sys\nkey = open(sys.argv[1], 'rb').read()\n\
+                  print(hmac.new(key, sys.argv[2].encode(), hashlib.sha256).hexdigest()[:32])";
+    let uid = crate::study_fixture::fixture_json("lung2-crop")["study_uid"].as_str().unwrap().to_string();
+    let python = crate::util::repo().join(".venv-ref/bin/python");
+    let hmac = Command::new(&python).arg("-c").arg(script).arg(&key_file).arg(&uid).output().unwrap();
+    assert!(hmac.status.success(), "{}", String::from_utf8_lossy(&hmac.stderr));
+    assert_eq!(report["study_key"].as_str().unwrap(), String::from_utf8(hmac.stdout).unwrap().trim());
+
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("is open to group or others (mode 0644)"), "{err}");
+    assert!(err.contains(&format!("chmod 600 {}", key_file.display())), "{err}");
+}
+
+/// A ring thinner than the smallest voxel spacing (0.627 mm in-plane for lung2-crop) or larger
+/// than the image (61 slices of 5 mm) is refused with its reason; the paper's 3 mm passes.
+#[test]
+fn ring_radii_the_grid_cannot_hold_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("site.key");
+    let study = shared("fixtures/dicom/lung2-crop");
+    for (ring, reason) in [
+        ("0.5", "a 0.5 mm ring is thinner than the smallest voxel spacing, 0.6269531 mm"),
+        ("400", "a 400 mm ring is larger than the image, whose largest extent is 305 mm"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_radscored"))
+            .args(["analyze", study.to_str().unwrap(), "--no-predict", "--ring-mm", ring, "--site-key"])
+            .arg(&key_file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--ring-mm {ring}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(reason), "{err}");
+        assert!(err.trim_end().ends_with("choose another --ring-mm"), "{err}");
+    }
+}
+
+/// `analyze --labelmap` meets PyRadiomics' `geometryTolerance` from `--params`: a label map whose
+/// origin is 1e-3 mm off the CT grid is refused by default with a message naming the setting, and
+/// accepted with `geometryTolerance: 0.01` (relative to the spacing, as PyRadiomics has it).
+#[test]
+fn labelmap_geometry_tolerance_comes_from_the_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("site.key");
+    let label = image::read(&shared("fixtures/dicom/lung2-crop/label.nrrd")).unwrap();
+    let mut geometry = label.geometry;
+    geometry.origin_mm[0] += 1e-3;
+    let shifted = dir.path().join("shifted.nrrd");
+    image::nrrd::write_raw(&shifted, &image::Image { geometry, voxels: label.voxels }).unwrap();
+    let params = dir.path().join("tolerant.yaml");
+    let paper =
+        std::fs::read_to_string(crate::util::repo().join("firmware-config/radiomics-paper.yaml")).unwrap();
+    assert!(paper.contains("setting:\n"), "the paper's file has a setting section");
+    std::fs::write(&params, paper.replace("setting:\n", "setting:\n  geometryTolerance: 0.01\n")).unwrap();
+    let study = shared("fixtures/dicom/lung2-crop");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_radscored"))
+            .args(["analyze", study.to_str().unwrap(), "--no-predict", "--format", "json", "--labelmap"])
+            .arg(&shifted)
+            .arg("--site-key")
+            .arg(&key_file)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("(geometryTolerance 0.000001) is not on the ct grid"), "{err}");
+    assert!(err.contains("origin"), "{err}");
+    let out = run(&["--params", params.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["tumor"]["voxels"], 24_644);
 }

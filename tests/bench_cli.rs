@@ -11,12 +11,17 @@ fn bench(extra: &[&str]) -> std::process::Output {
     let mask = shared("refdata/pyradiomics/brain1_label.nrrd");
     let python = repo().join(".venv-ref/bin/python");
     assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
+    // From another folder: the peer script and its Python are found from the binary's install root.
+    let cwd = tempfile::tempdir().unwrap();
+    let params = repo().join("firmware-config/radiomics-paper.yaml");
     Command::new(env!("CARGO_BIN_EXE_radscored"))
-        .current_dir(repo())
+        .current_dir(cwd.path())
         .arg("bench")
         .arg(image)
         .arg(mask)
-        .args(["--params", "firmware-config/radiomics-paper.yaml", "--name", "brain1"])
+        .arg("--params")
+        .arg(params)
+        .args(["--name", "brain1"])
         .args(extra)
         .output()
         .expect("run radscored bench")

@@ -36,14 +36,15 @@ fn evaluate_prints_rows_summary_and_draws_the_roc() {
         "--roc",
         roc.to_str().unwrap(),
     ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{summary}");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let (rows, summary) = stdout.split_once("\n\n").expect("blank line before the summary");
-
-    let mut lines = rows.lines();
-    assert_eq!(lines.next(), Some("index,disease,proba"));
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // stdout is pure CSV: a header and one row of three cells per table row, nothing else.
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["index", "disease", "proba"]);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
+    assert!(records.iter().all(|r| r.len() == 3 && r[2].parse::<f64>().is_ok()));
+    let rows: Vec<Vec<&str>> = records.iter().map(|r| r.iter().collect()).collect();
     assert_eq!(rows.len(), 153);
     // the first rows against the reference probabilities, printed at full precision
     let mut expected = csv::Reader::from_path(dir.join("expected_proba/PI/3D_peritumoral.csv")).unwrap();
@@ -54,10 +55,11 @@ fn evaluate_prints_rows_summary_and_draws_the_roc() {
         assert_eq!(rows[row][1], &rec[2]);
         let p: f64 = rows[row][2].parse().unwrap();
         let want: f64 = rec[3].parse().unwrap();
-        assert!((p - want).abs() <= 1e-9, "row {row}: {p} vs {want}");
+        // Full precision on both sides: the model_reference tolerance applies.
+        assert!((p - want).abs() <= 5e-12, "row {row}: {p} vs {want}");
     }
 
-    let auc_line = summary.lines().find(|l| l.starts_with("# auc: ")).expect(summary);
+    let auc_line = summary.lines().find(|l| l.starts_with("# auc: ")).expect(&summary);
     let auc: f64 = auc_line["# auc: ".len()..].split(' ').next().unwrap().parse().unwrap();
     assert!((auc - expected_auc("PI", "3D_peritumoral")).abs() <= 1e-6, "{auc_line}");
     assert!(auc_line.contains("DeLong 95% CI"), "{auc_line}");
@@ -67,9 +69,37 @@ fn evaluate_prints_rows_summary_and_draws_the_roc() {
         assert!(summary.contains(key), "{key} missing in\n{summary}");
     }
 
+    assert!(summary.contains("# model: PI 3D_peritumoral ("), "{summary}");
+    assert!(summary.contains("tpr ") && summary.contains("fpr "), "operating point in\n{summary}");
+
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&roc).unwrap()));
     let reader = decoder.read_info().expect("a valid PNG");
     assert_eq!(reader.info().size(), (560, 560));
+}
+
+#[test]
+fn a_roc_file_of_another_format_is_refused_before_scoring() {
+    let dir = deepradscore_refdata();
+    let tmp = tempfile::tempdir().unwrap();
+    let model = dir.join("models/PI/3D_peritumoral.json");
+    let table = dir.join("test/PI/3D_peritumoral.csv");
+    for name in ["roc.svg", "roc.pdf", "roc"] {
+        let roc = tmp.path().join(name);
+        let out = radscored(&[
+            "evaluate",
+            "--classifier",
+            model.to_str().unwrap(),
+            "--table",
+            table.to_str().unwrap(),
+            "--roc",
+            roc.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(out.stdout.is_empty(), "{name}: nothing scored");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("written as PNG; name the file *.png"), "{stderr}");
+        assert!(!roc.exists());
+    }
 }
 
 #[test]

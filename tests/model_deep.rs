@@ -16,8 +16,11 @@ use radscored::model::deep::{
 
 use crate::util::{repo, shared};
 
-/// Largest |ours − reference| allowed on any network output (issue 5).
-const TOLERANCE: f32 = 1e-4;
+/// Largest |ours − oracle| allowed on any deep feature (values up to about 10), per oracle, at the
+/// level each reaches: onnxruntime-python runs the same kernels on the same runtime (achieved: 0,
+/// bit for bit; allowed: about two float32 ulps at 10), onnx's ReferenceEvaluator computes in numpy
+/// with other summation orders (achieved: 4.3e-6 to 4.8e-6 over random patches; allowed ten times that).
+const TOLERANCES: [(&str, f32); 2] = [("onnxruntime", 2e-6), ("reference_evaluator", 5e-5)];
 /// The label the reference bundle must carry.
 const DEMO_LABEL: &str = "demonstration weights, not for clinical use";
 /// Timed forward passes after one warm-up.
@@ -144,11 +147,16 @@ fn densenet_matches_independent_evaluation() {
     assert!(run.status.success(), "reference evaluation failed: {}", String::from_utf8_lossy(&run.stderr));
     let oracles: BTreeMap<String, BTreeMap<String, Vec<f32>>> = serde_json::from_slice(&run.stdout).unwrap();
 
-    for (oracle, values) in &oracles {
+    let names: Vec<&String> = oracles.keys().collect();
+    assert_eq!(names, TOLERANCES.map(|(name, _)| name), "both oracles ran");
+    for (oracle, tolerance) in TOLERANCES {
+        let values = &oracles[oracle];
         let mut worst = (0.0f32, String::new());
+        let mut compared = 0;
         for (name, ours) in ours.iter() {
-            let reference = &values[name];
+            let reference = values.get(name).unwrap_or_else(|| panic!("{oracle} has no output {name}"));
             assert_eq!(ours.len(), reference.len(), "{oracle} {name}: length");
+            compared += ours.len();
             for (i, (a, b)) in ours.iter().zip(reference).enumerate() {
                 let d = (a - b).abs();
                 if d > worst.0 {
@@ -156,8 +164,10 @@ fn densenet_matches_independent_evaluation() {
                 }
             }
         }
-        println!("deep vs {oracle}: worst |difference| {:e} ({})", worst.0, worst.1);
-        assert!(worst.0 <= TOLERANCE, "deep vs {oracle}: {}", worst.1);
+        // The ten deep features of every endpoint.
+        assert_eq!(compared, Endpoint::ALL.len() * DEEP_FEATURES, "{oracle}: values compared");
+        println!("deep vs {oracle}: {compared} values, worst |difference| {:e} ({})", worst.0, worst.1);
+        assert!(worst.0 <= tolerance, "deep vs {oracle}: {} (allowed {tolerance:e})", worst.1);
     }
     for (endpoint, model) in bundle.endpoints() {
         let features = ours.features(&model.deep.output).unwrap();

@@ -17,8 +17,10 @@ use serde::Deserialize;
 
 use crate::util::deepradscore_refdata;
 
-/// Largest |p1(radscored) − p1(reference)| accepted (issue 5).
-const PROBA_TOLERANCE: f64 = 1e-9;
+/// Largest |p1(radscored) − p1(reference)| accepted: the file prints full float64 precision and
+/// the formulas are the same, so only evaluation order differs (achieved: 6.0e-13 for SVC, whose
+/// libsvm coupling iterates; 3e-15 or less for the other types).
+const PROBA_TOLERANCE: f64 = 5e-12;
 /// Largest |AUC(radscored) − AUC(expected_auc.csv)| accepted; the file rounds to 6 decimals.
 const AUC_TOLERANCE: f64 = 1e-6;
 

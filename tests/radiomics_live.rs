@@ -8,10 +8,7 @@ use std::process::Command;
 use radscored::image;
 use radscored::radiomics::{self, params};
 
-use crate::util::{rel_diff, repo, shared};
-
-const RELATIVE_TOLERANCE: f64 = 1e-6;
-const ABSOLUTE_TOLERANCE_AT_ZERO: f64 = 1e-9;
+use crate::util::{rel_diff, repo, shared, ABSOLUTE_TOLERANCE_AT_ZERO, RELATIVE_TOLERANCE};
 
 /// The paper's parameter file with another bin width, written to `dir`.
 fn params_with_bin_width(dir: &std::path::Path, width: u32) -> PathBuf {
@@ -44,6 +41,7 @@ fn check_case(image_rel: &str, mask_rel: &str, label: u32) {
     let mask = image::read(&mask_path).unwrap();
     let mut failures = Vec::new();
     let mut worst = (0.0f64, String::new());
+    let mut compared = 0;
     for (line, (params_path, width)) in
         String::from_utf8(out.stdout).unwrap().lines().zip(param_files.iter().zip(widths))
     {
@@ -59,6 +57,7 @@ fn check_case(image_rel: &str, mask_rel: &str, label: u32) {
                 continue;
             };
             let theirs = value.as_f64().unwrap_or(f64::NAN);
+            compared += 1;
             let d = rel_diff(mine, theirs);
             if d > worst.0 {
                 worst = (d, format!("bw {width} {name}"));
@@ -69,7 +68,11 @@ fn check_case(image_rel: &str, mask_rel: &str, label: u32) {
             }
         }
     }
-    println!("{image_rel} label {label}: worst relative difference {:e} ({})", worst.0, worst.1);
+    assert_eq!(compared, 851 * widths.len(), "{image_rel} label {label}: values compared");
+    println!(
+        "{image_rel} label {label}: {compared} values, worst relative difference {:e} ({})",
+        worst.0, worst.1
+    );
     assert!(
         failures.is_empty(),
         "{image_rel} label {label}: {} differ:\n{}",

@@ -161,7 +161,10 @@ fn label_maps_must_share_the_ct_grid() {
     let other = MaskSelector { kind: MaskKind::LabelMap(label_path("lung2-crop")), region: None };
     let (error, message) = roi_failure(dir.path(), &other);
     assert!(matches!(error, RoiError::Geometry { .. }), "{message}");
-    assert!(message.contains("the label map is not on the ct grid"), "{message}");
+    assert!(
+        message.contains("the label map (geometryTolerance 0.000001) is not on the ct grid"),
+        "{message}"
+    );
     let wrong_label =
         MaskSelector { kind: MaskKind::LabelMap(label_path("lung1")), region: Some(RegionRef::Number(2)) };
     assert!(roi_failure(dir.path(), &wrong_label).1.contains("no region number 2; available: 1"));
@@ -425,4 +428,60 @@ fn load_study_timings() {
         // the release-build times.
         assert!((t.scan + t.volume).as_secs_f64() < 2.0, "{study}/{ct}: {t:?}");
     }
+}
+
+/// An RTSTRUCT made with pydicom from the lung2-crop fixture (`tests/oracle/rtstruct_holes.py`)
+/// whose tumor slice holds an outer contour, a hole inside it and a separate island: the whole
+/// DICOM path (`study::load`) gives the mask that the script's own even-odd rasterisation of
+/// voxel centres gives, voxel for voxel. A union of the contours would fill the hole.
+#[test]
+fn rtstruct_holes_and_islands_follow_the_even_odd_rule() {
+    let python = crate::util::repo().join(".venv-ref/bin/python");
+    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
+    let dir = study_dir("lung2-crop", "ct", &[]);
+    let source = crate::study_fixture::files(&fixture("lung2-crop/rtstruct")).remove(0);
+    std::fs::create_dir(dir.path().join("rtstruct")).unwrap();
+    let made = dir.path().join("rtstruct/holes.dcm");
+    let out = std::process::Command::new(&python)
+        .arg(crate::util::repo().join("tests/oracle/rtstruct_holes.py"))
+        .arg(fixture("lung2-crop/ct"))
+        .arg(&source)
+        .arg(&made)
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "rtstruct_holes.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let oracle: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    let counts = &oracle["counts"];
+    for part in ["outer", "hole", "island"] {
+        assert!(counts[part].as_u64().unwrap() > 0, "the fixture's {part} covers no voxel centre: {counts}");
+    }
+    let expected: Vec<usize> =
+        oracle["inside"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+
+    let loaded = load(&dir, MaskKind::Rtstruct);
+    let geometry = &loaded.tumor.geometry;
+    let size: Vec<usize> =
+        oracle["size"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    assert_eq!(geometry.size.to_vec(), size, "the oracle's grid");
+    for (axis, origin) in oracle["origin"].as_array().unwrap().iter().enumerate() {
+        let origin = origin.as_f64().unwrap();
+        assert!(
+            (geometry.origin_mm[axis] - origin).abs() < 1e-6,
+            "slice order: origin {:?}",
+            geometry.origin_mm
+        );
+    }
+    let got = set_voxels(&loaded.tumor);
+    let missing: Vec<_> = expected.iter().filter(|v| got.binary_search(v).is_err()).collect();
+    let extra: Vec<_> = got.iter().filter(|v| expected.binary_search(v).is_err()).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{} voxels missing, {} extra (of {} expected); first missing {:?}, first extra {:?}",
+        missing.len(),
+        extra.len(),
+        expected.len(),
+        missing.first(),
+        extra.first()
+    );
+    println!("rtstruct with a hole and an island: {} voxels equal the even-odd oracle ({counts})", got.len());
 }

@@ -66,9 +66,14 @@ mod gpu;
 /// MQTT publishing against real mosquitto: PUBACK, outage, will, embedded broker, schemas.
 mod publish;
 
+/// Every documented command and format as a process, from a folder other than the repository.
+mod cli_process;
 /// DICOM results: structured report and key image validated by dciodvfy and dsrdump, the
 /// attention map against an independent class activation map.
 mod export;
 /// The CUDA kernels' code compiled for the CPU by `cc` and run thread by thread, against the
 /// CPU builders (no GPU needed).
 mod gpu_kernels_on_cpu;
+
+/// Exact explanations of all seven classifier types: terms sum to the output, closed forms agree.
+mod explain;

@@ -9,10 +9,21 @@ use radscored::radiomics::matrices::angles::AngleError;
 use radscored::radiomics::preprocess::{self, Normalisation};
 use radscored::radiomics::{discretise, params, GreyLevels, Settings, TextureSettings};
 
-/// Largest accepted relative difference from PyRadiomics.
-pub const RELATIVE_TOLERANCE: f64 = 1e-6;
+/// Largest accepted relative difference from PyRadiomics run live on the same input (the README's
+/// promise; achieved: about 3e-14 on the 851 features of the shared cases).
+pub const RELATIVE_TOLERANCE: f64 = 1e-10;
 /// Largest accepted absolute difference where PyRadiomics gives exactly 0.
-pub const ABSOLUTE_TOLERANCE_AT_ZERO: f64 = 1e-9;
+pub const ABSOLUTE_TOLERANCE_AT_ZERO: f64 = 1e-12;
+/// Relative difference that floating-point evaluation order alone may cause between two correct
+/// implementations: the floor under a baseline value's printed precision (achieved: 5e-15 over
+/// the baseline tables, but for the features of [`SENSITIVE_FEATURES`]).
+pub const ARITHMETIC_FLOOR: f64 = 1e-13;
+/// Features whose value amplifies rounding: GLCM's MCC, the square root of an eigenvalue of a
+/// non-symmetric matrix that numpy's LAPACK and radscored's solver reach by different iterations
+/// (achieved: 1.1e-12), and ClusterShade, a sum of cubes of both signs that cancel (7.2e-13).
+pub const SENSITIVE_FEATURES: [&str; 2] = ["_MCC", "_ClusterShade"];
+/// The floor for [`SENSITIVE_FEATURES`].
+pub const SENSITIVE_FLOOR: f64 = 1e-11;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -69,9 +80,12 @@ impl Baseline {
         python_literal_to_yaml(dict)
     }
 
-    /// The feature rows (`original_<class>_<Feature>`) of a column with their values.
-    pub fn features(&self, column: &str) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> = self
+    /// The feature rows (`original_<class>_<Feature>`) of a column with their values and the
+    /// largest difference each may show: the unit of the last digit it is printed with
+    /// ([`printed_unit`], twice the printing's rounding), or [`ARITHMETIC_FLOOR`] relative
+    /// ([`SENSITIVE_FLOOR`] for [`SENSITIVE_FEATURES`]) where the value is printed with nearly all of float64's digits.
+    pub fn features_printed(&self, column: &str) -> Vec<(String, f64, f64)> {
+        let mut out: Vec<(String, f64, f64)> = self
             .rows
             .iter()
             .filter(|(name, _)| name.starts_with("original_"))
@@ -80,7 +94,10 @@ impl Baseline {
                 let value = text
                     .parse::<f64>()
                     .unwrap_or_else(|_| panic!("{name}/{column}: '{text}' is not a number"));
-                (name.clone(), value)
+                let unit = printed_unit(text);
+                let sensitive = SENSITIVE_FEATURES.iter().any(|suffix| name.ends_with(suffix));
+                let floor = if sensitive { SENSITIVE_FLOOR } else { ARITHMETIC_FLOOR };
+                (name.clone(), value, unit.max(floor * value.abs()))
             })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -116,6 +133,23 @@ pub fn python_literal_to_yaml(dict: &str) -> String {
     }
     flush(&mut word, &mut out);
     out
+}
+
+/// The unit of the last digit of a number as printed: `0.9614021696232272` → 1e-16,
+/// `1.25e-05` → 1e-7, `837` → 1. Half of it is the rounding the printing made.
+pub fn printed_unit(text: &str) -> f64 {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().expect("exponent")),
+        None => (text, 0),
+    };
+    let decimals = mantissa.find('.').map_or(0, |dot| mantissa.len() - dot - 1) as i32;
+    10f64.powi(exponent - decimals)
+}
+
+/// Whether `ours` agrees with a baseline value within `allowed` (from [`Baseline::features_printed`]);
+/// two NaNs agree.
+pub fn within_printed(ours: f64, reference: f64, allowed: f64) -> bool {
+    (ours.is_nan() && reference.is_nan()) || (ours - reference).abs() <= allowed
 }
 
 /// Relative difference used by the parity tests: |a − b| / |b|, or |a − b| when b is 0.
@@ -297,15 +331,20 @@ pub fn check_texture_against_live_pyradiomics(
     let names: Vec<&str> = classes.iter().map(|&(name, _)| name).collect();
     let mut failures = Vec::new();
     let mut worst = (0.0, String::new());
+    let mut compared = 0;
     for &case in cases {
-        for (literal, reference) in literals.iter().zip(live_pyradiomics(case, &names, literals)) {
+        let runs = live_pyradiomics(case, &names, literals);
+        assert_eq!(runs.len(), literals.len(), "{case}: one PyRadiomics run per settings literal");
+        for (literal, reference) in literals.iter().zip(runs) {
             let (grey, texture) = texture_input(case, &settings_from_yaml(&python_literal_to_yaml(literal)));
+            let mut compared_here = 0;
             for &(class, compute) in classes {
                 let values = compute(&grey, &texture).unwrap_or_else(|e| panic!("{case} {literal}: {e}"));
                 for (name, value) in values {
                     let key = format!("original_{class}_{name}");
                     let expected =
                         *reference.get(&key).unwrap_or_else(|| panic!("pyradiomics gave no {key}"));
+                    compared_here += 1;
                     let d = rel_diff(value, expected);
                     if d > worst.0 || d.is_nan() {
                         worst = (d, format!("{case} {literal} {key}: {value} vs {expected}"));
@@ -315,8 +354,14 @@ pub fn check_texture_against_live_pyradiomics(
                     }
                 }
             }
+            assert_eq!(compared_here, reference.len(), "{case} {literal}: every PyRadiomics value compared");
+            assert!(compared_here > 0, "{case} {literal}: PyRadiomics gave no value");
+            compared += compared_here;
         }
     }
-    println!("{names:?} against live pyradiomics: worst difference {:e} ({})", worst.0, worst.1);
+    println!(
+        "{names:?} against live pyradiomics: {compared} values, worst difference {:e} ({})",
+        worst.0, worst.1
+    );
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }

@@ -1,13 +1,16 @@
-//! PyRadiomics-style batch extraction: a CSV of cases (`Image,Mask[,Label]`, paths relative to the
-//! CSV's folder) in, one output row per case out. A failing case gets its message in the `error`
-//! column and the batch goes on.
+//! PyRadiomics-style batch extraction: a CSV of cases (`Image,Mask[,Label]` and any other columns,
+//! paths relative to the CSV's folder) in, one output row per case out. As in PyRadiomics' batch
+//! script, every input column passes through to the output in its order (patient or case IDs
+//! included); then `Label` (when the input has none), `error` and the features. A failing case gets
+//! its message in the `error` column and the batch goes on; the caller learns how many failed.
+//! The cases file is read and checked whole before the first case runs.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::output;
-use crate::image;
-use crate::radiomics::{self, Settings};
+use crate::image::{self, Geometry, Image, Voxels};
+use crate::radiomics::{self, ExtractError, Settings};
 
 /// Why a batch could not run at all (a failing case is not a batch error).
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,17 @@ pub enum BatchError {
         /// The missing column.
         column: &'static str,
     },
+    /// A case names label 0, the background, which PyRadiomics refuses as a region.
+    #[error("cases file {path}, row {row}: label 0 is the background, not a region")]
+    BackgroundLabel {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number in the file (the header is line 1).
+        row: usize,
+    },
+    /// The parameter file enables a feature that does not exist.
+    #[error("the parameter file enables an unknown feature")]
+    Settings(#[source] ExtractError),
     /// The results file could not be written.
     #[error("cannot write results to {path}")]
     Write {
@@ -49,10 +63,23 @@ pub struct Case {
     pub mask: String,
     /// Label override, if the CSV has a `Label` column and the cell is not empty.
     pub label: Option<f64>,
+    /// Every cell of the input row, in the input's column order (passed through to the output).
+    pub cells: Vec<String>,
+}
+
+/// The cases of a batch CSV with its header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cases {
+    /// The input's column names, in order.
+    pub columns: Vec<String>,
+    /// Position of the `Label` column, if any.
+    pub label_column: Option<usize>,
+    /// One case per row.
+    pub cases: Vec<Case>,
 }
 
 /// Reads the cases of a batch CSV.
-pub fn read_cases(path: &Path) -> Result<Vec<Case>, BatchError> {
+pub fn read_cases(path: &Path) -> Result<Cases, BatchError> {
     let fail = |reason: String| BatchError::Cases { path: path.into(), reason };
     let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
     let header = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
@@ -70,13 +97,17 @@ pub fn read_cases(path: &Path) -> Result<Vec<Case>, BatchError> {
             ),
             None => None,
         };
+        if label == Some(0.0) {
+            return Err(BatchError::BackgroundLabel { path: path.into(), row: line + 2 });
+        }
         cases.push(Case {
             image: record.get(image).unwrap_or_default().trim().to_string(),
             mask: record.get(mask).unwrap_or_default().trim().to_string(),
             label,
+            cells: record.iter().map(str::to_string).collect(),
         });
     }
-    Ok(cases)
+    Ok(Cases { columns: header.iter().map(str::to_string).collect(), label_column: label, cases })
 }
 
 /// Extracts one case on `pool` (none: the calling thread); paths are resolved against `base`.
@@ -95,16 +126,54 @@ pub fn run_case(
     Ok(radiomics::extract_parallel(&image, &mask, &settings, pool)?)
 }
 
+/// Side of the synthetic cube [`check_feature_names`] extracts from, in voxels.
+const PROBE_SIDE: usize = 8;
+
+/// Refuses settings that name a feature no class has, before any case runs: the features are
+/// extracted once from a small synthetic image (a ramp with a cube of `settings.label` inside),
+/// and only an unknown-feature error counts (anything else the probe meets is a property of the
+/// probe, not of the settings).
+pub fn check_feature_names(settings: &Settings) -> Result<(), BatchError> {
+    let n = PROBE_SIDE;
+    let geometry = Geometry {
+        size: [n; 3],
+        origin_mm: [0.0; 3],
+        spacing_mm: [1.0; 3],
+        direction: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    };
+    let values: Vec<f64> = (0..n * n * n).map(|v| ((v * 37) % 101) as f64).collect();
+    let inside = |c: usize| (2..n - 2).contains(&c);
+    let mask: Vec<f64> = (0..n * n * n)
+        .map(|v| if inside(v % n) && inside(v / n % n) && inside(v / (n * n)) { settings.label } else { 0.0 })
+        .collect();
+    let image = Image { geometry, voxels: Voxels::F64(values.into()) };
+    let mask = Image { geometry, voxels: Voxels::F64(mask.into()) };
+    match radiomics::extract(&image, &mask, settings) {
+        Err(error @ ExtractError::UnknownFeature { .. }) => Err(BatchError::Settings(error)),
+        _ => Ok(()),
+    }
+}
+
+/// How a batch went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Cases in the file.
+    pub cases: usize,
+    /// Cases that failed (their message is in the `error` column).
+    pub failed: usize,
+}
+
 /// Runs every case of `cases_csv`, each on up to `threads` threads, and writes `out_csv`;
-/// `progress` is told after each case. Returns the number of failed cases.
+/// `progress` is told after each case.
 pub fn run(
     cases_csv: &Path,
     out_csv: &Path,
     settings: &Settings,
     threads: NonZeroUsize,
     mut progress: impl FnMut(usize, usize),
-) -> Result<usize, BatchError> {
-    let cases = read_cases(cases_csv)?;
+) -> Result<BatchOutcome, BatchError> {
+    let Cases { columns, label_column, cases } = read_cases(cases_csv)?;
+    check_feature_names(settings)?;
     let base = cases_csv.parent().unwrap_or(Path::new("."));
     let pool = radiomics::thread_pool(threads);
     let results: Vec<Result<radiomics::FeatureVector, String>> = cases
@@ -123,13 +192,24 @@ pub fn run(
         .unwrap_or_default();
     let write_err = |source: std::io::Error| BatchError::Write { path: out_csv.into(), source };
     let mut w = csv::Writer::from_path(out_csv).map_err(|e| write_err(e.into()))?;
-    let mut header = vec!["Image".to_string(), "Mask".into(), "Label".into(), "error".into()];
+    let mut header = columns.clone();
+    if label_column.is_none() {
+        header.push("Label".into());
+    }
+    header.push("error".into());
     header.extend(names.iter().cloned());
     w.write_record(&header).map_err(|e| write_err(e.into()))?;
     let mut failed = 0;
     for (case, result) in cases.iter().zip(&results) {
+        // The label the case ran with: its own cell, else the settings' (written into an empty
+        // Label cell, or into the added Label column).
         let label = case.label.unwrap_or(settings.label).to_string();
-        let mut row = vec![case.image.clone(), case.mask.clone(), label];
+        let mut row = case.cells.clone();
+        row.resize(columns.len(), String::new());
+        match label_column {
+            Some(at) => row[at] = label,
+            None => row.push(label),
+        }
         match result {
             Ok(features) => {
                 row.push(String::new());
@@ -144,5 +224,5 @@ pub fn run(
         w.write_record(&row).map_err(|e| write_err(e.into()))?;
     }
     w.flush().map_err(write_err)?;
-    Ok(failed)
+    Ok(BatchOutcome { cases: cases.len(), failed })
 }

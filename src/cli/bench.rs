@@ -50,9 +50,10 @@ pub struct BenchArgs {
     /// Timed runs per tool (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
-    /// Python with PyRadiomics installed.
-    #[arg(long, default_value = ".venv-ref/bin/python")]
-    pub python: PathBuf,
+    /// Python with PyRadiomics installed (default: $RADSCORED_PYTHON, else the install root's
+    /// .venv-ref/bin/python).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
     /// Name printed in the result line.
     #[arg(long, default_value = "case")]
     pub name: String,
@@ -69,7 +70,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         mask: args.mask,
         params: args.params,
         repeat: args.repeat,
-        python: args.python,
+        python: args.python.unwrap_or_else(super::environment::peer_python),
         threads: args.threads,
     };
     let r = super::benchmark::run(&plan, &settings)?;

@@ -30,7 +30,7 @@ pub struct BenchPlan {
     pub params: Option<PathBuf>,
     /// Timed runs per side.
     pub repeat: usize,
-    /// Python interpreter with PyRadiomics (the project's `.venv-ref/bin/python`).
+    /// Python interpreter with PyRadiomics (see [`super::environment::peer_python`]).
     pub python: PathBuf,
     /// Threads radscored may use per extraction (PyRadiomics always runs on one).
     pub threads: NonZeroUsize,
@@ -155,7 +155,12 @@ fn peak_memory_kib(exe: &Path, args: &[std::ffi::OsString]) -> anyhow::Result<u6
 }
 
 fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Duration, usize)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pyradiomics_peer.py");
+    let script = super::environment::peer_script();
+    anyhow::ensure!(
+        script.is_file(),
+        "PyRadiomics peer {} not found: set RADSCORED_HOME to the folder that holds scripts/ and engines/",
+        script.display()
+    );
     let params = plan.params.as_ref().map_or("-".into(), |p| p.display().to_string());
     let out = Command::new(&plan.python)
         .arg(&script)
@@ -169,7 +174,12 @@ fn run_peer(plan: &BenchPlan, image: &Path, mask: &Path) -> anyhow::Result<(Dura
         .env_remove("OPENBLAS_CORETYPE")
         .env_remove("OPENBLAS_L2_SIZE")
         .output()
-        .with_context(|| format!("running {} (run scripts/setup.sh first)", plan.python.display()))?;
+        .with_context(|| {
+            format!(
+                "running {} (pass --python or set RADSCORED_PYTHON to a Python with PyRadiomics; scripts/setup.sh makes .venv-ref)",
+                plan.python.display()
+            )
+        })?;
     if !out.status.success() {
         bail!("PyRadiomics peer failed: {}", String::from_utf8_lossy(&out.stderr));
     }

@@ -1,10 +1,17 @@
 //! Where the command line finds what it needs when no option names it: the one place that reads
 //! environment variables and looks beside the binary (the library never does).
 //!
-//! Search order of the install root (which holds `engines/` and, in a development checkout,
-//! `.venv-ref/`): `$RADSCORED_HOME`; else the nearest folder above the running binary that holds
-//! `engines/reference/manifest.toml` (a checkout's `target/release/radscored`, or an install's
-//! `/usr/lib/radscored/bin/radscored`); else the current folder.
+//! Search order of the install root (which holds `engines/`, `scripts/pyradiomics_peer.py` and,
+//! in a development checkout, `.venv-ref/`): `$RADSCORED_HOME`; else the nearest folder above the
+//! running binary that holds `engines/reference/manifest.toml` (a checkout's
+//! `target/release/radscored`, or an install's `/usr/lib/radscored/bin/radscored`, laid out by
+//! `scripts/install.sh`); else the current folder.
+//!
+//! Below the root: the default bundle `engines/reference/`; the ONNX Runtime library
+//! (`$ORT_DYLIB_PATH`, else the `onnxruntime` wheel in `.venv-ref/`); `bench`'s peer,
+//! `scripts/pyradiomics_peer.py`, run by `--python`, else `$RADSCORED_PYTHON`, else
+//! `.venv-ref/bin/python`. The site key: `--site-key`, `$RADSCORED_SITE_KEY`,
+//! `$STATE_DIRECTORY/site.key` (systemd), `~/.local/state/radscored/site.key`.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +37,19 @@ pub fn search_root() -> PathBuf {
 /// The reference bundle of the install root.
 pub fn default_bundle() -> PathBuf {
     search_root().join(REFERENCE_BUNDLE)
+}
+
+/// `bench`'s PyRadiomics peer script below the install root.
+pub fn peer_script() -> PathBuf {
+    search_root().join("scripts/pyradiomics_peer.py")
+}
+
+/// The Python that runs `bench`'s peer unless `--python` names one: `$RADSCORED_PYTHON`, else the
+/// install root's `.venv-ref/bin/python`.
+pub fn peer_python() -> PathBuf {
+    std::env::var_os("RADSCORED_PYTHON")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| search_root().join(".venv-ref/bin/python"), PathBuf::from)
 }
 
 /// The deep network's configuration: `$ORT_DYLIB_PATH` names the ONNX Runtime library, TensorRT

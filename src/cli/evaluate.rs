@@ -1,6 +1,8 @@
-//! `radscored evaluate`: scores a labelled test table, prints `index,disease,proba` CSV rows on
-//! stdout, then a summary block of `# `-prefixed lines (AUC with DeLong 95% CI, accuracy,
-//! precision, recall, F1, n), which CSV readers that skip comment lines ignore.
+//! `radscored evaluate`: scores a labelled test table and prints pure CSV on stdout
+//! (`index,disease,proba`, probabilities at full precision); the summary (AUC with DeLong 95% CI,
+//! accuracy, precision, recall, F1, n) goes to stderr as `# `-prefixed lines, so that stdout can be
+//! piped into any CSV reader. `--roc` draws the ROC curve in the format its extension names
+//! (`.png`); other extensions are refused before anything is computed.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -8,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::evaluation::evaluate::{evaluate, Evaluation};
-use crate::evaluation::roc_plot::write_roc_png;
+use crate::evaluation::roc_plot::{write_roc_png, RocLabels};
 use crate::evaluation::table::LabelledTable;
 use crate::model::classifier::DECISION_THRESHOLD;
 use crate::model::{Classifier, ClassifierModel};
@@ -22,13 +24,23 @@ pub struct EvaluateArgs {
     /// Labelled test table: CSV with header index,disease,<the model's features in order>.
     #[arg(long, value_name = "TEST.csv")]
     pub table: PathBuf,
-    /// Also draw the ROC curve into this PNG file.
+    /// Also draw the ROC curve into this file; its extension names the format (.png).
     #[arg(long, value_name = "roc.png")]
     pub roc: Option<PathBuf>,
 }
 
-/// `radscored evaluate`: writes the per-row probabilities and the summary to `out`.
-pub fn run_evaluate(args: &EvaluateArgs, out: &mut impl Write) -> anyhow::Result<()> {
+/// `radscored evaluate`: writes the per-row probabilities to `out` and the summary to `summary`.
+pub fn run_evaluate(
+    args: &EvaluateArgs,
+    out: &mut impl Write,
+    summary: &mut impl Write,
+) -> anyhow::Result<()> {
+    if let Some(path) = &args.roc {
+        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if extension.as_deref() != Some("png") {
+            anyhow::bail!("--roc {}: the ROC curve is written as PNG; name the file *.png", path.display());
+        }
+    }
     let model = Classifier::from_json_file(&args.classifier)?;
     let table = LabelledTable::read_csv(&args.table, model.features())?;
     let evaluation = evaluate(&model, &table).with_context(|| {
@@ -38,18 +50,45 @@ pub fn run_evaluate(args: &EvaluateArgs, out: &mut impl Write) -> anyhow::Result
     for (row, p) in table.rows.iter().zip(&evaluation.probabilities) {
         writeln!(out, "{},{},{p}", row.index, u8::from(row.disease))?;
     }
-    write_summary(out, &model, &evaluation)?;
+    write_summary(summary, &model, &evaluation)?;
     if let Some(path) = &args.roc {
-        write_roc_png(path, &evaluation.roc, Some(&evaluation.delong))?;
+        write_roc_png(path, &evaluation.roc, &roc_labels(&model, &evaluation))?;
     }
     Ok(())
 }
 
-/// The summary block: a blank line, then `# key: value` lines.
+/// The operating point at the decision threshold: (false positive rate, true positive rate).
+fn operating_point(e: &Evaluation) -> (f64, f64) {
+    let c = &e.threshold.confusion;
+    let rate = |hits: usize, total: usize| hits as f64 / total as f64;
+    (
+        rate(c.false_positives, c.false_positives + c.true_negatives),
+        rate(c.true_positives, c.true_positives + c.false_negatives),
+    )
+}
+
+/// The ROC figure's title: model (endpoint, feature set, classifier type), AUC with its interval,
+/// n positive/negative and the operating point.
+fn roc_labels(model: &ClassifierModel, e: &Evaluation) -> RocLabels {
+    let (fpr, tpr) = operating_point(e);
+    RocLabels {
+        title: vec![
+            format!("{} {} {}", model.endpoint(), model.feature_set(), model.classifier().type_name()),
+            RocLabels::auc_line(&e.delong),
+            format!(
+                "N {} POS/{} NEG, P>{DECISION_THRESHOLD}: TPR {tpr:.3} FPR {fpr:.3}",
+                e.positives, e.negatives
+            ),
+        ],
+        operating_point: Some((fpr, tpr)),
+    }
+}
+
+/// The summary block: `# key: value` lines.
 fn write_summary(out: &mut impl Write, model: &ClassifierModel, e: &Evaluation) -> io::Result<()> {
     let t = &e.threshold;
     let c = &t.confusion;
-    writeln!(out)?;
+    let (fpr, tpr) = operating_point(e);
     writeln!(
         out,
         "# model: {} {} ({})",
@@ -61,7 +100,7 @@ fn write_summary(out: &mut impl Write, model: &ClassifierModel, e: &Evaluation) 
     writeln!(out, "# auc: {:.6} (DeLong 95% CI {:.6} to {:.6})", e.auc, e.delong.lower, e.delong.upper)?;
     writeln!(
         out,
-        "# threshold: class 1 when proba > {DECISION_THRESHOLD} (tp {}, fp {}, tn {}, fn {})",
+        "# threshold: class 1 when proba > {DECISION_THRESHOLD} (tp {}, fp {}, tn {}, fn {}; tpr {tpr:.6}, fpr {fpr:.6})",
         c.true_positives, c.false_positives, c.true_negatives, c.false_negatives
     )?;
     writeln!(out, "# accuracy: {:.6}", t.accuracy)?;

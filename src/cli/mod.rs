@@ -68,7 +68,9 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Features(args) => features::run(args),
-        Command::Evaluate(args) => run_evaluate(&args, &mut std::io::stdout().lock()),
+        Command::Evaluate(args) => {
+            run_evaluate(&args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
+        }
         Command::Bench(args) => bench::run(args),
         Command::BenchModel(args) => bench::run_model(args),
         Command::Send(args) => send::run(args),

@@ -2,9 +2,11 @@
 //!
 //! The picture: a square plot area with a light grid every 0.2, the chance diagonal (dashed), the
 //! ROC curve joining its points with straight segments (a tie across classes gives a diagonal
-//! step, as in sklearn's plots), tick labels, axis titles and, when given, a title with the AUC
-//! and its DeLong 95% interval. Text uses a built-in 5×7 pixel font (digits, a few capitals and
-//! `.-%()`), so no system font is needed.
+//! step, as in sklearn's plots), the operating point as a black square, tick labels, axis titles
+//! and up to three title lines (`radscored evaluate` names the model, endpoint and feature set,
+//! the AUC with its DeLong 95% interval, n positive/negative and the operating point). Text uses
+//! a built-in 5×7 pixel font (digits, capitals and ` .,:-_/%()>=`; lower case is drawn as upper
+//! case), so no system font is needed.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -14,16 +16,24 @@ use super::metrics::{DelongAuc, RocPoint};
 
 /// Image width and height in pixels.
 const SIZE_PX: u32 = 560;
-/// Pixel column of fpr = 0 (the plot area is square: 460 × 460 pixels).
-const PLOT_LEFT: i32 = 80;
+/// Pixel column of fpr = 0 (the plot area is square: 430 × 430 pixels).
+const PLOT_LEFT: i32 = 100;
 /// Pixel column of fpr = 1.
-const PLOT_RIGHT: i32 = 540;
+const PLOT_RIGHT: i32 = 530;
 /// Pixel row of tpr = 1.
-const PLOT_TOP: i32 = 50;
+const PLOT_TOP: i32 = 80;
 /// Pixel row of tpr = 0.
 const PLOT_BOTTOM: i32 = 510;
-/// Pixel row of the top of the title.
-const TITLE_TOP: i32 = 16;
+/// Pixel row of the top of the first title line.
+const TITLE_TOP: i32 = 8;
+/// Pixel rows from one title line to the next.
+const TITLE_PITCH: i32 = 20;
+/// Title lines that fit above the plot.
+pub const TITLE_LINES: usize = 3;
+/// Characters that fit on one title line.
+pub const TITLE_CHARS: usize = (SIZE_PX as usize) / (ADVANCE_PX as usize);
+/// Side of the operating point's square, in pixels.
+const MARKER_PX: i32 = 9;
 /// Pixels per font cell (each glyph cell is drawn as a square of this side).
 const FONT_SCALE: i32 = 2;
 /// Glyph width in font cells.
@@ -66,10 +76,26 @@ pub enum PlotError {
     },
 }
 
+/// What a ROC figure shows besides the curve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RocLabels {
+    /// Title lines, top first (at most [`TITLE_LINES`] are drawn, each cut at [`TITLE_CHARS`]).
+    pub title: Vec<String>,
+    /// The operating point (fpr, tpr) marked on the curve.
+    pub operating_point: Option<(f64, f64)>,
+}
+
+impl RocLabels {
+    /// The AUC line of a title: `AUC 0.812 (95% CI 0.741-0.883)`.
+    pub fn auc_line(d: &DelongAuc) -> String {
+        format!("AUC {:.3} (95% CI {:.3}-{:.3})", d.auc, d.lower, d.upper)
+    }
+}
+
 /// Draws the ROC curve `points` (from [`super::metrics::roc_curve`]) into an RGB PNG at `path`,
-/// titled with the AUC and its interval when `auc` is given.
-pub fn write_roc_png(path: &Path, points: &[RocPoint], auc: Option<&DelongAuc>) -> Result<(), PlotError> {
-    let canvas = render(points, auc);
+/// with the title lines and operating point of `labels`.
+pub fn write_roc_png(path: &Path, points: &[RocPoint], labels: &RocLabels) -> Result<(), PlotError> {
+    let canvas = render(points, labels);
     let file = File::create(path).map_err(|source| PlotError::Create { path: path.to_owned(), source })?;
     let encode_error = |source| PlotError::Encode { path: path.to_owned(), source };
     let mut encoder = png::Encoder::new(BufWriter::new(file), SIZE_PX, SIZE_PX);
@@ -173,7 +199,7 @@ fn text_width(text: &str) -> i32 {
     text.chars().count() as i32 * ADVANCE_PX - FONT_SCALE
 }
 
-fn render(points: &[RocPoint], auc: Option<&DelongAuc>) -> Canvas {
+fn render(points: &[RocPoint], labels: &RocLabels) -> Canvas {
     let mut c = Canvas::new();
     let ticks = [(0.0, "0"), (0.2, "0.2"), (0.4, "0.4"), (0.6, "0.6"), (0.8, "0.8"), (1.0, "1")];
     for (v, label) in ticks {
@@ -201,9 +227,18 @@ fn render(points: &[RocPoint], auc: Option<&DelongAuc>) -> Canvas {
     let y_title = "TRUE POSITIVE RATE";
     let centre_y = (PLOT_TOP + PLOT_BOTTOM) / 2;
     c.text(14, centre_y + text_width(y_title) / 2, y_title, true);
-    if let Some(d) = auc {
-        let title = format!("AUC {:.3} (95% CI {:.3}-{:.3})", d.auc, d.lower, d.upper);
-        c.text(centre_x - text_width(&title) / 2, TITLE_TOP, &title, false);
+    if let Some((fpr, tpr)) = labels.operating_point {
+        let (x, y) = to_pixel(fpr, tpr);
+        for dx in -MARKER_PX / 2..=MARKER_PX / 2 {
+            for dy in -MARKER_PX / 2..=MARKER_PX / 2 {
+                c.set(x + dx, y + dy, BLACK);
+            }
+        }
+    }
+    for (n, line) in labels.title.iter().take(TITLE_LINES).enumerate() {
+        let line: String = line.to_uppercase().chars().take(TITLE_CHARS).collect();
+        let x = (SIZE_PX as i32 - text_width(&line)) / 2;
+        c.text(x, TITLE_TOP + n as i32 * TITLE_PITCH, &line, false);
     }
     c
 }
@@ -225,20 +260,39 @@ fn glyph(c: char) -> Option<[u8; 7]> {
         '-' => [0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00],
         '%' => [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03],
         '(' => [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02],
+        '_' => [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F],
+        ',' => [0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08],
+        ':' => [0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00],
+        '/' => [0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00],
+        '>' => [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08],
+        '=' => [0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00],
         ')' => [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
         'A' => [0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
+        'B' => [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E],
         'C' => [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E],
+        'D' => [0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C],
         'E' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F],
         'F' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10],
+        'G' => [0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F],
+        'H' => [0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
         'I' => [0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E],
+        'J' => [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C],
+        'K' => [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
         'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F],
+        'M' => [0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11],
+        'N' => [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
         'O' => [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
         'P' => [0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10],
+        'Q' => [0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D],
         'R' => [0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11],
         'S' => [0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E],
         'T' => [0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
         'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
         'V' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04],
+        'W' => [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A],
+        'X' => [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11],
+        'Y' => [0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04],
+        'Z' => [0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F],
         _ => return None,
     })
 }
@@ -257,7 +311,11 @@ mod tests {
         let p = |fpr, tpr| RocPoint { fpr, tpr, threshold: 0.5 };
         let points = [p(0.0, 0.0), p(0.0, 0.5), p(0.5, 1.0), p(1.0, 1.0)];
         let auc = DelongAuc { auc: 0.875, variance: 0.03, lower: 0.5, upper: 1.0 };
-        let c = render(&points, Some(&auc));
+        let labels = RocLabels {
+            title: vec!["PI 3D_peritumoral lda".into(), RocLabels::auc_line(&auc)],
+            operating_point: Some((0.5, 1.0)),
+        };
+        let c = render(&points, &labels);
         // on the first segment (x = 0, tpr 0 → 0.5) and the middle one (slope 1)
         assert_eq!(pixel(&c, to_pixel(0.0, 0.25)), CURVE);
         assert_eq!(pixel(&c, to_pixel(0.25, 0.75)), CURVE);
@@ -268,22 +326,35 @@ mod tests {
         let band = |row: i32| 3 * row as usize * SIZE_PX as usize;
         let title_band = &c.pixels[band(TITLE_TOP)..band(TITLE_TOP + GLYPH_H * FONT_SCALE)];
         assert!(title_band.chunks(3).any(|px| px == BLACK));
+        let second =
+            &c.pixels[band(TITLE_TOP + TITLE_PITCH)..band(TITLE_TOP + TITLE_PITCH + GLYPH_H * FONT_SCALE)];
+        assert!(second.chunks(3).any(|px| px == BLACK));
+        // the operating point's square covers the curve there
+        let (x, y) = to_pixel(0.5, 1.0);
+        assert_eq!(pixel(&c, (x + MARKER_PX / 2, y + MARKER_PX / 2)), BLACK);
     }
 
     #[test]
     fn unwritable_targets_are_typed_errors() {
         let points = [RocPoint { fpr: 0.0, tpr: 0.0, threshold: 1.0 }];
-        let err = write_roc_png(Path::new("/nonexistent/dir/roc.png"), &points, None).unwrap_err();
+        let none = RocLabels::default();
+        let err = write_roc_png(Path::new("/nonexistent/dir/roc.png"), &points, &none).unwrap_err();
         assert!(matches!(err, PlotError::Create { .. }), "{err}");
         // /dev/full accepts the open but fails every write (ENOSPC).
-        let err = write_roc_png(Path::new("/dev/full"), &points, None).unwrap_err();
+        let err = write_roc_png(Path::new("/dev/full"), &points, &none).unwrap_err();
         assert!(matches!(err, PlotError::Encode { .. }), "{err}");
         assert_eq!(err.to_string(), "could not write ROC image /dev/full");
     }
 
     #[test]
     fn every_label_character_has_a_glyph() {
-        for text in ["FALSE POSITIVE RATE", "TRUE POSITIVE RATE", "AUC 0.123 (95% CI 0.456-0.789)"] {
+        let every_letter = "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG";
+        for text in [
+            "FALSE POSITIVE RATE",
+            "AUC 0.123 (95% CI 0.456-0.789)",
+            every_letter,
+            "N 9 POS/8 NEG, P>0.5: TPR_=,",
+        ] {
             for ch in text.chars().filter(|&ch| ch != ' ') {
                 assert!(glyph(ch).is_some(), "{ch}");
             }

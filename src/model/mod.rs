@@ -12,6 +12,7 @@
 //! - [`bundle`]: a model bundle's manifest, loaded and verified (sha256 of every file).
 //! - [`radscore`]: z-score and linear RadScore with per-feature contributions.
 //! - [`predict`]: all endpoints of one study, with what drove each score.
+//! - [`explain`]: exact Shapley values of any classifier's output over its inputs.
 //! - [`deep`]: the [`deep::DeepNet`] boundary and its ONNX Runtime implementation (TensorRT /
 //!   CUDA / CPU chosen at run time), with the bundle's patch preprocessing.
 #![deny(missing_docs)]
@@ -19,6 +20,7 @@
 pub mod bundle;
 pub mod classifier;
 pub mod deep;
+pub mod explain;
 pub mod predict;
 pub mod radscore;
 

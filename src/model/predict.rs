@@ -2,7 +2,9 @@
 //! ring), the ten deep features of the patch, and the endpoint's classifier over
 //! `[radscore_3D, radscore_peritumoral, x1..x10]` (the paper's feature order), with what drove
 //! the score: the RadScores' per-feature shares always, the classifier's per-input terms for the
-//! linear types (LDA, logistic regression), where the decomposition of the log-odds is exact.
+//! linear types (LDA, logistic regression), where the decomposition of the log-odds is exact, and
+//! for every type the exact Shapley values of the classifier's output against the reference input
+//! [`REFERENCE_INPUT`] ([`super::explain`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +18,7 @@ use super::deep::{
     AttentionMap, DeepConfig, DeepError, DeepNet, DeepOutputs, HuPatch, OrtRuntime, ATTENTION_OUTPUTS,
     DEEP_FEATURES,
 };
+use super::explain::{self, ExplainError, Explanation};
 use super::radscore::{Contribution, RadScoreError, RadScoreValue};
 use crate::error_code::ErrorCode;
 use crate::radiomics::FeatureVector;
@@ -50,6 +53,24 @@ pub enum PredictError {
         /// Its key under `[deep_models]`.
         key: String,
     },
+    /// The bundle's manifest could not be read to hash it.
+    #[error("cannot read the bundle manifest {path}")]
+    Manifest {
+        /// The manifest.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An endpoint's score could not be explained.
+    #[error("{endpoint} explanation: {source}")]
+    Explain {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// The cause.
+        #[source]
+        source: ExplainError,
+    },
     /// A classifier expects inputs other than the paper's twelve.
     #[error("{endpoint} classifier expects inputs {found:?}, not the paper's radscore_3D, radscore_peritumoral, x1..x10")]
     ClassifierInputs {
@@ -68,6 +89,8 @@ impl ErrorCode for PredictError {
             PredictError::Classifier(e) => e.code(),
             PredictError::RadScore { .. } => "radscore_feature_missing",
             PredictError::MissingNetwork { .. } => "bundle_network_missing",
+            PredictError::Manifest { .. } => "bundle_manifest_unreadable",
+            PredictError::Explain { .. } => "explanation_failed",
             PredictError::ClassifierInputs { .. } => "classifier_inputs_mismatch",
         }
     }
@@ -79,6 +102,7 @@ impl ErrorCode for PredictError {
 /// RadScores and classifiers run in the calling thread.
 pub struct Predictor {
     bundle: Bundle,
+    bundle_sha256: String,
     networks: BTreeMap<String, Mutex<Box<dyn DeepNet>>>,
     providers: Vec<&'static str>,
     classifiers: BTreeMap<Endpoint, ClassifierModel>,
@@ -102,11 +126,18 @@ pub struct Contributions {
     pub classifier_terms: Option<BTreeMap<String, f64>>,
     /// The linear classifier's intercept.
     pub classifier_intercept: Option<f64>,
+    /// Every type: exact Shapley values of the classifier's output against [`REFERENCE_INPUT`].
+    pub explanation: Explanation,
 }
+
+/// The input every explanation is measured from: both RadScores and all ten deep features 0.
+pub const REFERENCE_INPUT: [f64; 2 + DEEP_FEATURES] = [0.0; 2 + DEEP_FEATURES];
 
 /// One endpoint's prediction.
 #[derive(Debug, Clone, Serialize)]
 pub struct EndpointPrediction {
+    /// The endpoint's full name (the key is its short name).
+    pub name: &'static str,
     /// Probability of the positive class.
     pub probability: f64,
     /// 1 when `probability > 0.5`, else 0.
@@ -125,13 +156,28 @@ pub struct EndpointPrediction {
     pub bundle_label: String,
 }
 
+/// What the fields of a prediction mean, written into every report beside them.
+pub const LEGEND: [(&str, &str); 7] = [
+    ("probability", "P(positive) from the endpoint's classifier; label is 1 when it exceeds 0.5"),
+    ("radscore_tumor, radscore_ring", "intercept + sum of shares over the RadScore's features"),
+    ("z", "(value - mean) / std of a RadScore feature, with the bundle's mean and std"),
+    ("share", "coef * z: what the feature adds to its RadScore"),
+    ("classifier_terms", "linear classifiers: coef * input per input; with the intercept they sum to the log-odds"),
+    ("explanation", "exact Shapley values of the classifier's output (scale: log_odds or probability) against the reference input, all twelve inputs 0; reference_output + sum of terms = output"),
+    ("bundle_sha256", "sha256 of the bundle's manifest.toml, which pins every file of the bundle"),
+];
+
 /// All endpoints of one study.
 #[derive(Debug, Clone, Serialize)]
 pub struct Predictions {
     /// Bundle name.
     pub bundle: String,
+    /// sha256 of the bundle's `manifest.toml` (which pins the sha256 of every file it names).
+    pub bundle_sha256: String,
     /// Bundle label ("demonstration weights, not for clinical use" for the reference bundle).
     pub label: String,
+    /// What the fields mean ([`LEGEND`]).
+    pub legend: BTreeMap<&'static str, &'static str>,
     /// Execution providers the deep network runs on, in preference order.
     pub providers: Vec<&'static str>,
     /// One prediction per endpoint, keyed by the endpoint's short name (LVI, PI, T4, ...).
@@ -166,6 +212,7 @@ impl Predictor {
         }
         let providers = networks.values().flat_map(|n| n.providers().iter().copied()).collect();
         let networks = networks.into_iter().map(|(k, n)| (k, Mutex::new(n))).collect();
+        let bundle_sha256 = manifest_sha256(bundle.dir())?;
         let mut classifiers = BTreeMap::new();
         for (endpoint, model) in bundle.endpoints() {
             let classifier = Classifier::from_json_file(&model.classifier)?;
@@ -178,7 +225,12 @@ impl Predictor {
             }
             classifiers.insert(endpoint, classifier);
         }
-        Ok(Predictor { bundle, networks, providers, classifiers })
+        Ok(Predictor { bundle, bundle_sha256, networks, providers, classifiers })
+    }
+
+    /// sha256 of the bundle's `manifest.toml`.
+    pub fn bundle_sha256(&self) -> &str {
+        &self.bundle_sha256
     }
 
     /// Runs every network once on a patch of air, so that lazy set-up (a TensorRT engine build,
@@ -248,10 +300,13 @@ impl Predictor {
             let classifier = &self.classifiers[&endpoint];
             let probability = classifier.predict_proba(&x)?;
             let linear = classifier.contributions(&x)?;
+            let explanation = explain::explain(classifier, &x, &REFERENCE_INPUT)
+                .map_err(|source| PredictError::Explain { endpoint, source })?;
             let names = classifier.features();
             endpoints.insert(
                 endpoint.as_str().to_string(),
                 EndpointPrediction {
+                    name: endpoint_name(endpoint),
                     probability,
                     label: u8::from(probability > DECISION_THRESHOLD),
                     radscore_tumor: tumor_score.score,
@@ -265,6 +320,7 @@ impl Predictor {
                             .as_ref()
                             .map(|c| names.iter().cloned().zip(c.terms.iter().copied()).collect()),
                         classifier_intercept: linear.as_ref().map(|c| c.intercept),
+                        explanation,
                     },
                     bundle_label: self.bundle.label().to_string(),
                 },
@@ -272,12 +328,38 @@ impl Predictor {
         }
         let predictions = Predictions {
             bundle: self.bundle.name().to_string(),
+            bundle_sha256: self.bundle_sha256.clone(),
             label: self.bundle.label().to_string(),
+            legend: LEGEND.into_iter().collect(),
             providers: self.providers.clone(),
             endpoints,
         };
         Ok((predictions, attention))
     }
+}
+
+/// The paper's full name of an endpoint.
+pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::LVI => "lymphovascular invasion",
+        Endpoint::PI => "pleural invasion",
+        Endpoint::T4 => "T staging (T4)",
+        Endpoint::ALK => "ALK rearrangement",
+        Endpoint::EGFR => "EGFR mutation",
+        Endpoint::KRAS => "KRAS mutation",
+        Endpoint::PIK3CA => "PIK3CA mutation",
+        Endpoint::ROS1 => "ROS1 rearrangement",
+        Endpoint::TP53 => "TP53 mutation",
+        Endpoint::Pd1L1 => "PD-1/PD-L1 expression",
+    }
+}
+
+/// Lower-case hex sha256 of the bundle's manifest.
+fn manifest_sha256(dir: &Path) -> Result<String, PredictError> {
+    use sha2::{Digest, Sha256};
+    let path = dir.join("manifest.toml");
+    let bytes = std::fs::read(&path).map_err(|source| PredictError::Manifest { path, source })?;
+    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! NRRD / NIfTI label maps → tumor mask on the CT grid (research input, as PyRadiomics takes it).
 //!
-//! The label map must lie on the CT grid exactly (size, spacing, origin and direction within
+//! The label map must lie on the CT grid (size equal; spacing, origin and direction within the
+//! PyRadiomics setting `geometryTolerance`, by default
 //! [`GEOMETRY_TOLERANCE`](crate::image::GEOMETRY_TOLERANCE), the check PyRadiomics relies on); it
 //! is never resampled. The tumor is the voxels equal to the chosen label value; label maps carry no
 //! names, so only [`RegionRef::Number`] selects, and with no selection the map must hold exactly one
@@ -15,16 +16,20 @@ use super::{
 };
 use crate::image::{self, Geometry, Image};
 
-/// Reads the label map at `path` and returns the voxels of the chosen label as a mask on `ct`.
+/// Reads the label map at `path` and returns the voxels of the chosen label as a mask on `ct`,
+/// whose grid it must match within `geometry_tolerance` (PyRadiomics' `geometryTolerance`).
 pub fn labelmap_mask(
     path: &Path,
     ct: &Geometry,
     region: Option<&RegionRef>,
+    geometry_tolerance: f64,
 ) -> Result<(Image, MaskSource), RoiError> {
     let labels =
         image::read(path).map_err(|source| RoiError::LabelMap { path: path.to_path_buf(), source })?;
-    ct.check_same(&labels.geometry)
-        .map_err(|source| RoiError::Geometry { what: "the label map".to_owned(), source })?;
+    ct.check_same_within(&labels.geometry, geometry_tolerance).map_err(|source| RoiError::Geometry {
+        what: format!("the label map (geometryTolerance {geometry_tolerance})"),
+        source,
+    })?;
     let available: Vec<Region> = labels
         .labels()
         .into_iter()

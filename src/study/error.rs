@@ -28,6 +28,14 @@ pub enum AnalyzeError {
         #[source]
         source: ExtractError,
     },
+    /// The ring radius does not fit the CT grid.
+    #[error("a {radius_mm} mm ring is {reason}; choose another --ring-mm")]
+    RingRadius {
+        /// The radius asked for, millimetres.
+        radius_mm: f64,
+        /// Why it does not fit (names the spacing or extent).
+        reason: String,
+    },
     /// Extraction settings other than the ones the model bundle was fitted on were asked for.
     #[error(
         "model bundle '{bundle}' was fitted with other {setting}: asked for {requested}, the bundle \
@@ -53,6 +61,7 @@ impl ErrorCode for AnalyzeError {
             AnalyzeError::Predict(e) => e.code(),
             AnalyzeError::Features { source, .. } => source.code(),
             AnalyzeError::SettingsDiffer { .. } => "settings_differ_from_bundle",
+            AnalyzeError::RingRadius { .. } => "ring_radius_unusable",
         }
     }
 }

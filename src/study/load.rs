@@ -81,6 +81,15 @@ pub struct Study {
 
 /// Loads the CT series of the study and its tumor mask, as `selector` says.
 pub fn load(input: StudyInput, selector: &MaskSelector) -> Result<Study, StudyError> {
+    load_within(input, selector, crate::image::GEOMETRY_TOLERANCE)
+}
+
+/// [`load`] with the tolerance a label map's grid must meet (PyRadiomics' `geometryTolerance`).
+pub fn load_within(
+    input: StudyInput,
+    selector: &MaskSelector,
+    geometry_tolerance: f64,
+) -> Result<Study, StudyError> {
     let started = Instant::now();
     let dir = input.dir().to_path_buf();
     let series = match input {
@@ -95,7 +104,7 @@ pub fn load(input: StudyInput, selector: &MaskSelector) -> Result<Study, StudyEr
             let volume = ingest::assemble(ingest::select_ct(&dir, &series, None)?)?;
             let volume_time = started.elapsed();
             let started = Instant::now();
-            let mask = labelmap::labelmap_mask(path, &volume.image.geometry, region)?;
+            let mask = labelmap::labelmap_mask(path, &volume.image.geometry, region, geometry_tolerance)?;
             (volume, volume_time, mask, started.elapsed())
         }
         kind => {

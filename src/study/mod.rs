@@ -36,7 +36,7 @@ use crate::radiomics::{self, FeatureVector};
 use crate::roi::{self, Patch};
 
 pub use error::AnalyzeError;
-pub use load::{load, LoadTimings, Study, StudyInput};
+pub use load::{load, load_within, LoadTimings, Study, StudyInput};
 pub use options::{AnalyzeOptions, Extraction, PAPER_PARAMS};
 pub use provenance::{Analysis, PatchView, Provenance};
 pub use report::{features_json, Report, Timings};
@@ -114,7 +114,8 @@ impl Analyzer {
     /// Loads the study and computes its regions and their features.
     pub fn features(&self, input: StudyInput) -> Result<StudyFeatures, AnalyzeError> {
         let options = &self.options;
-        let study = load(input, &options.mask)?;
+        let study = load_within(input, &options.mask, options.extraction.settings.geometry_tolerance)?;
+        options.extraction.check_ring(&study.ct.geometry)?;
         let mut timings = Timings {
             scan_ms: ms(study.timings.scan),
             volume_ms: ms(study.timings.volume),

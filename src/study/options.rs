@@ -6,6 +6,7 @@
 //! request for other settings is refused ([`AnalyzeOptions::check_bundle`]) naming the setting
 //! that differs and the value the bundle requires. Without a bundle they are free.
 
+use crate::image::Geometry;
 use crate::model::bundle::Bundle;
 use crate::radiomics::{params, Settings};
 use crate::roi::{self, MaskSelector};
@@ -36,6 +37,23 @@ impl Extraction {
     /// sha256 of the canonical form of the PyRadiomics settings.
     pub fn settings_sha256(&self) -> String {
         self.settings.canonical_sha256()
+    }
+
+    /// Refuses a ring radius the CT grid cannot hold: thinner than the smallest voxel spacing (no
+    /// voxel centre outside the tumor would be that close to it: the ring would be empty), or
+    /// larger than the image's largest extent (every voxel of the image would be ring).
+    pub fn check_ring(&self, ct: &Geometry) -> Result<(), AnalyzeError> {
+        let radius_mm = self.ring_radius_mm;
+        let smallest = ct.spacing_mm.iter().copied().fold(f64::INFINITY, f64::min);
+        let extent = (0..3).map(|a| ct.size[a] as f64 * ct.spacing_mm[a]).fold(0.0, f64::max);
+        let reason = if radius_mm < smallest {
+            format!("thinner than the smallest voxel spacing, {smallest} mm: it would hold no voxel")
+        } else if radius_mm > extent {
+            format!("larger than the image, whose largest extent is {extent} mm")
+        } else {
+            return Ok(());
+        };
+        Err(AnalyzeError::RingRadius { radius_mm, reason })
     }
 }
 

@@ -1,13 +1,15 @@
 //! The report of one analysed study: its types, their JSON form (serde, the same for `analyze
 //! --format json`, the daemon's MQTT result and the tests) and the short terminal summary.
 //!
-//! Fields: `radscored_version`; `study_key` and `series_key` (keyed hashes of the Study and Series
+//! Fields: `radscored_version`; `notice` (first, when the bundle is a demonstration one);
+//! `study_key` and `series_key` (keyed hashes of the Study and Series
 //! Instance UIDs, never the UIDs); `settings` (the sha256 of the canonical PyRadiomics settings
 //! and the ring radius: the definitions the features follow); `mask` (which segment or ROI, by
 //! number and label); `geometry` (size, spacing, origin, direction of the CT grid); `tumor` and
 //! `ring` (voxels, volume in mm³, features by PyRadiomics name); `patch` (where the deep patch was
-//! cut); `predictions` (with a model bundle); `timings` (milliseconds per stage). No patient name
-//! or ID, no DICOM UID, no file path.
+//! cut); `predictions` (with a model bundle: its name, manifest sha256, label and a legend of the
+//! fields); `timings` (milliseconds per stage, to 0.1 ms: finer digits are run-to-run noise). No
+//! patient name or ID, no DICOM UID, no file path.
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -127,6 +129,9 @@ pub struct SettingsReport {
 pub struct Report {
     /// The radscored version that wrote it.
     pub radscored_version: &'static str,
+    /// Said first when the predictions come from a demonstration bundle (its label).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     /// Pseudonymous study key (keyed hash of the StudyInstanceUID).
     pub study_key: String,
     /// Pseudonymous key of the CT series analysed (keyed hash of its SeriesInstanceUID).
@@ -165,8 +170,13 @@ pub(super) fn build(
     timings.total_ms = total_ms;
     let extraction = &analyzer.options().extraction;
     let g = study.ct.geometry;
+    let notice = predictions
+        .as_ref()
+        .filter(|p| p.label.contains(DEMONSTRATION))
+        .map(|p| format!("model bundle '{}': {}", p.bundle, p.label));
     Report {
         radscored_version: env!("CARGO_PKG_VERSION"),
+        notice,
         study_key: analyzer.key().study_key(&study.study_uid),
         series_key: analyzer.key().series_key(&study.series_uid),
         backend: analyzer.backend().name(),
@@ -185,7 +195,28 @@ pub(super) fn build(
         ring: region_report(&g, &ring, &ring_features),
         patch: PatchReport { slice: patch.slice, centre: patch.centre },
         predictions,
-        timings,
+        timings: timings.rounded(),
+    }
+}
+
+/// What a demonstration bundle's label says.
+const DEMONSTRATION: &str = "not for clinical use";
+
+impl Timings {
+    /// Each time rounded to 0.1 ms.
+    fn rounded(self) -> Timings {
+        let r = |ms: f64| (ms * 10.0).round() / 10.0;
+        Timings {
+            scan_ms: r(self.scan_ms),
+            volume_ms: r(self.volume_ms),
+            mask_ms: r(self.mask_ms),
+            ring_ms: r(self.ring_ms),
+            patch_ms: r(self.patch_ms),
+            tumor_features_ms: r(self.tumor_features_ms),
+            ring_features_ms: r(self.ring_features_ms),
+            model_ms: r(self.model_ms),
+            total_ms: r(self.total_ms),
+        }
     }
 }
 
@@ -215,7 +246,7 @@ impl Report {
     pub fn summary(&self) -> String {
         let mut out = String::new();
         if let Some(p) = &self.predictions {
-            out += &format!("model bundle '{}': {}\n", p.bundle, p.label);
+            out += &format!("model bundle '{}' (sha256 {}): {}\n", p.bundle, &p.bundle_sha256[..16], p.label);
         }
         out += &format!("study {}  series {}\n", self.study_key, self.series_key);
         for (name, region) in [("tumor", &self.tumor), ("ring ", &self.ring)] {
@@ -237,11 +268,12 @@ impl Report {
                             .map_or_else(String::new, |c| format!("{} {:+.3}", c.feature, c.share))
                     };
                     out += &format!(
-                        "{endpoint:<8}  {:>11.3}  {:>5}  {} | {}\n",
+                        "{endpoint:<8}  {:>11.3}  {:>5}  {} | {}  ({})\n",
                         e.probability,
                         if e.label == 1 { "pos" } else { "neg" },
                         top(&e.contributions.radscore_tumor),
-                        top(&e.contributions.radscore_ring)
+                        top(&e.contributions.radscore_ring),
+                        e.name
                     );
                 }
             }
