@@ -109,7 +109,7 @@ fn evaluate_errors_exit_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.starts_with("error: could not read classifier file /nonexistent/model.json: "),
+        stderr.starts_with("error: classifier /nonexistent/model.json: could not read the classifier file: "),
         "{stderr}"
     );
 

@@ -77,3 +77,7 @@ mod gpu_kernels_on_cpu;
 
 /// Exact explanations of all seven classifier types: terms sum to the output, closed forms agree.
 mod explain;
+
+/// `radscored serve` end to end: storescu → result, alerts and status on a real mosquitto;
+/// SIGTERM, SIGKILL and restart; broker outage; quarantine; the disk watermark.
+mod daemon;

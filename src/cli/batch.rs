@@ -5,6 +5,7 @@
 //! its message in the `error` column and the batch goes on; the caller learns how many failed.
 //! The cases file is read and checked whole before the first case runs.
 
+use anyhow::Context;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
@@ -117,8 +118,8 @@ pub fn run_case(
     settings: &Settings,
     pool: Option<&rayon::ThreadPool>,
 ) -> anyhow::Result<radiomics::FeatureVector> {
-    let image = image::read(&base.join(&case.image))?;
-    let mask = image::read(&base.join(&case.mask))?;
+    let image = image::read(&base.join(&case.image)).with_context(|| format!("image {}", case.image))?;
+    let mask = image::read(&base.join(&case.mask)).with_context(|| format!("mask {}", case.mask))?;
     let mut settings = settings.clone();
     if let Some(label) = case.label {
         settings.label = label;

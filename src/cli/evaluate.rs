@@ -41,8 +41,10 @@ pub fn run_evaluate(
             anyhow::bail!("--roc {}: the ROC curve is written as PNG; name the file *.png", path.display());
         }
     }
-    let model = Classifier::from_json_file(&args.classifier)?;
-    let table = LabelledTable::read_csv(&args.table, model.features())?;
+    let model = Classifier::from_json_file(&args.classifier)
+        .with_context(|| format!("classifier {}", args.classifier.display()))?;
+    let table = LabelledTable::read_csv(&args.table, model.features())
+        .with_context(|| format!("table {}", args.table.display()))?;
     let evaluation = evaluate(&model, &table).with_context(|| {
         format!("could not evaluate {} on {}", args.classifier.display(), args.table.display())
     })?;
