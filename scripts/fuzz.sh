@@ -41,6 +41,7 @@ cd fuzz
 # arithmetic overflow is a crash.
 cargo fuzz build -s none -a
 summary=()
+failed=0
 for t in "${targets[@]}"; do
   log=$(mktemp)
   status=0
@@ -49,7 +50,8 @@ for t in "${targets[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
   summary+=("$t: ${execs} executions in ${seconds} s, exit ${status}, ${crashes} artifact(s)")
-  ((status == 0)) || tail -30 "$log"
+  ((status == 0)) || { tail -30 "$log"; failed=1; }
   rm -f "$log"
 done
 printf '%s\n' "${summary[@]}"
+((failed == 0)) || { echo "fuzz: a target crashed; its input is in fuzz/artifacts/" >&2; exit 1; }
