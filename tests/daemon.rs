@@ -143,6 +143,17 @@ fn study_copy(dir: &Path, n: u32, drop_slice: bool) -> Vec<PathBuf> {
     out
 }
 
+/// What `radscored status` prints for `spool` (it must succeed while the daemon runs).
+fn status(spool: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_radscored"))
+        .args(["status", "--spool"])
+        .arg(spool)
+        .output()
+        .expect("radscored status");
+    assert!(out.status.success(), "radscored status: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn json(payload: &str) -> Value {
     serde_json::from_str(payload).unwrap_or_else(|e| panic!("payload is not JSON ({e}): {payload}"))
 }
@@ -201,15 +212,10 @@ fn a_study_sent_by_storescu_is_published_with_its_alert_and_status() {
     assert_no_identity(&sub, &study);
 
     assert_eq!(daemon.stop("TERM"), Some(0), "SIGTERM exits 0:\n{}", daemon.log());
-    let status = json(&broker.retained(&format!("{TOPICS}/status")).expect("retained status"));
-    assert_eq!(status["state"], "offline");
-    let overview = Command::new(env!("CARGO_BIN_EXE_radscored"))
-        .args(["status", "--spool"])
-        .arg(daemon.spool())
-        .output()
-        .expect("radscored status");
-    let text = String::from_utf8_lossy(&overview.stdout);
-    assert!(overview.status.success() && text.contains("acknowledged"), "{text}");
+    let retained = json(&broker.retained(&format!("{TOPICS}/status")).expect("retained status"));
+    assert_eq!(retained["state"], "offline");
+    let text = status(&daemon.spool());
+    assert!(text.contains("acknowledged"), "{text}");
 }
 
 #[test]
@@ -290,12 +296,7 @@ fn a_study_that_cannot_be_analysed_is_quarantined_and_the_next_succeeds() {
     wait_for("the next study's result", Duration::from_secs(120), || {
         sub.received().iter().any(|m| m.topic.contains("/results/"))
     });
-    let overview = Command::new(env!("CARGO_BIN_EXE_radscored"))
-        .args(["status", "--spool"])
-        .arg(daemon.spool())
-        .output()
-        .expect("radscored status");
-    let text = String::from_utf8_lossy(&overview.stdout);
+    let text = status(&daemon.spool());
     assert!(text.contains("missing_slices"), "the quarantine lists its code: {text}");
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
@@ -315,4 +316,37 @@ fn below_the_disk_watermark_c_store_answers_out_of_resources() {
     let leftovers = std::fs::read_dir(daemon.spool().join("tmp")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(leftovers, 0, "no temporary file left");
     assert_eq!(daemon.stop("TERM"), Some(0));
+}
+
+/// The shipped unit's sandboxing, as `systemd-analyze security` rates it offline: at most 2.0
+/// (issue 12), with the GPU devices allowed; the socket unit binds port 104 for it.
+#[test]
+fn the_service_unit_is_sandboxed() {
+    let units = crate::util::repo().join("systemd");
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(units.join("radscored.service"))
+        .output()
+        .expect("systemd-analyze is missing (Debian's systemd package)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let level: f64 = text
+        .lines()
+        .find_map(|l| l.split("Overall exposure level for radscored.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in: {text}"));
+    assert!(level <= 2.0, "exposure {level} > 2.0:\n{text}");
+    let service = std::fs::read_to_string(units.join("radscored.service")).expect("service unit");
+    for line in [
+        "Type=notify",
+        "WatchdogSec=",
+        "StateDirectory=radscored",
+        "CacheDirectory=radscored",
+        "User=radscored",
+        "DeviceAllow=char-nvidiactl rw",
+    ] {
+        assert!(service.contains(line), "service unit lacks {line}");
+    }
+    let socket = std::fs::read_to_string(units.join("radscored.socket")).expect("socket unit");
+    assert!(socket.contains("ListenStream=104"));
 }
