@@ -2,10 +2,15 @@
 
 use std::process::ExitCode;
 
+/// Log filter without `RADSCORED_LOG`: warnings and errors, but not the embedded broker's own
+/// connection chatter (rumqttd logs every closed probe connection as an error).
+const DEFAULT_LOG: &str = "warn,rumqttd=off";
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RADSCORED_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("RADSCORED_LOG")
+                .unwrap_or_else(|_| DEFAULT_LOG.into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
