@@ -2,7 +2,8 @@
 # Load benchmark of the appliance (issue 12): N copies of a study (default 20 of the bundled
 # lung2-crop, each with its own StudyInstanceUID, rewritten by pydicom) sent by K concurrent
 # storescu processes (default 4) on loopback to a release `radscored serve` (one analysis worker,
-# one radiomics thread) that publishes to Debian's mosquitto. Checks that every study's result
+# one radiomics thread, pinned to one CPU core with taskset) that publishes to Debian's
+# mosquitto. Checks that every study's result
 # arrived, exactly once per message_id, then prints the daemon's peak RSS (GNU time) and the p50
 # and p95 latency from each study's last instance to its published result, beyond the quiet
 # period, read from the spool's journal.
@@ -52,7 +53,7 @@ bundle = "engines/reference"
 TOML
 sleep 0.5
 mosquitto_sub -h 127.0.0.1 -p "$mqtt" -t 'radscore/v1/bench/box1/results/#' -q 1 -F '%t %p' > "$work/results.txt" &
-RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu /usr/bin/time -f '%M' -o "$work/peak_kib" \
+RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu taskset -c 0 /usr/bin/time -f '%M' -o "$work/peak_kib" \
   target/release/radscored serve --config "$work/appliance.toml" 2> "$work/daemon.log" &
 daemon=$!
 until echoscu -aec RADSCORED 127.0.0.1 "$dicom" 2>/dev/null; do sleep 0.2; done
