@@ -39,11 +39,12 @@ impl Daemon {
              [dicom]\nlisten = \"127.0.0.1:{dicom_port}\"\nae_title = \"{OUR_AE}\"\nallowed_calling_aes = [\"{SCU_AE}\"]\n\n\
              [spool]\ndir = {spool:?}\n{spool_extra}\n\
              [series]\nquiet_period_s = 1\n{series_extra}\n\
-             [mqtt]\nhost = \"127.0.0.1\"\nport = {broker}\nkeepalive_s = 5\n\n[model]\nbundle = {bundle:?}\n",
+             [mqtt]\nhost = \"127.0.0.1\"\nport = {broker}\nkeepalive_s = 5\n\n[model]\nbundle = {bundle:?}\n\n{sections}\n",
             key = dir.path().join("site.key"),
             spool = dir.path().join("spool"),
             spool_extra = extra.lines().filter(|l| l.starts_with("min_free_mib")).collect::<Vec<_>>().join("\n"),
             series_extra = extra.lines().filter(|l| l.starts_with("segmentation_wait_s")).collect::<Vec<_>>().join("\n"),
+            sections = extra.split_once("\n[").map_or(String::new(), |(_, rest)| format!("[{rest}")),
         );
         std::fs::write(&config, text).expect("write the configuration");
         let mut daemon = Daemon { dir, config, dicom_port, child: None };
@@ -349,4 +350,46 @@ fn the_service_unit_is_sandboxed() {
     }
     let socket = std::fs::read_to_string(units.join("radscored.socket")).expect("socket unit");
     assert!(socket.contains("ListenStream=104"));
+}
+
+/// The daemon sends each analysed study's SR and key image to its PACS: dcmtk's storescp,
+/// stopped when the study arrives and started later; both objects still arrive.
+#[test]
+fn results_reach_a_pacs_that_was_down_when_the_study_arrived() {
+    let broker = Mosquitto::start("");
+    let pacs_dir = tempfile::tempdir().expect("temp dir");
+    let pacs_port = free_port();
+    let extra = format!(
+        "\n[export]\ndestinations = [{{ host = \"127.0.0.1\", port = {pacs_port}, called_ae = \"PACS\" }}]\nfirst_retry_s = 1\nmax_retry_s = 2\n"
+    );
+    let mut daemon = Daemon::start(broker.port, &extra);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sent = daemon.send(&study_copy(tmp.path(), 40, false));
+    assert!(sent.status.success(), "storescu: {}", String::from_utf8_lossy(&sent.stderr));
+    // Let the first attempts fail against the closed port.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(std::fs::read_dir(pacs_dir.path()).unwrap().count(), 0);
+    let mut storescp = Command::new("storescp")
+        .args(["-aet", "PACS", "-od"])
+        .arg(pacs_dir.path())
+        .arg(pacs_port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("storescp is missing: run scripts/setup.sh (dcmtk)");
+    wait_for("the SR and the key image in the PACS", Duration::from_secs(60), || {
+        std::fs::read_dir(pacs_dir.path()).map(|d| d.count()).unwrap_or(0) >= 2
+    });
+    wait_for("the export job to leave the spool", Duration::from_secs(30), || {
+        std::fs::read_dir(daemon.spool().join("exports")).map(|d| d.count()).unwrap_or(0) == 0
+    });
+    let _ = storescp.kill();
+    let _ = storescp.wait();
+    let names: Vec<String> = std::fs::read_dir(pacs_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("SR")), "a structured report: {names:?}");
+    assert!(names.iter().any(|n| n.starts_with("SC")), "a secondary capture: {names:?}");
+    assert_eq!(daemon.stop("TERM"), Some(0), "{}", daemon.log());
 }

@@ -79,6 +79,9 @@ pub struct ApplianceConfig {
     /// The model bundle and the deep network.
     #[serde(default)]
     pub model: ModelConfig,
+    /// Results back to PACS.
+    #[serde(default)]
+    pub export: super::export::ExportConfig,
 }
 
 /// `[site]`.

@@ -15,6 +15,7 @@
 //! - [`sink`]: the spool as the intake's sink;
 //! - [`tracker`]: the series tracker;
 //! - [`worker`]: the analysis workers;
+//! - [`export`]: the structured report and key image to the PACS destinations, retried;
 //! - [`service`]: systemd notifications (READY after the model is loaded and warmed, WATCHDOG,
 //!   STATUS, STOPPING).
 //!
@@ -25,6 +26,7 @@
 
 pub mod completeness;
 pub mod config;
+pub mod export;
 pub mod service;
 pub mod sink;
 pub mod tracker;
@@ -165,6 +167,7 @@ pub async fn run(
         analyzer,
         topics: topics.clone(),
         stopping: AtomicBool::new(false),
+        export: config.export.clone(),
     });
     let mut workers = Vec::new();
     for i in 0..config.analysis.workers.get() {
@@ -182,13 +185,20 @@ pub async fn run(
     let tracker_stop = CancellationToken::new();
     let tracker = tracker::Tracker {
         spool: Arc::clone(&spool),
-        topics,
+        topics: topics.clone(),
         waits: config.series.waits(),
         retention: Duration::from_secs(config.spool.retention_h.saturating_mul(3600)),
         jobs,
         in_flight,
     };
     let tracker_task = tokio::spawn(tracker.run(Arc::clone(&arrived), tracker_stop.clone()));
+    let exporter_stop = CancellationToken::new();
+    let exporter_task = tokio::spawn(export::run(
+        Arc::clone(&spool),
+        config.export.clone(),
+        topics.clone(),
+        exporter_stop.clone(),
+    ));
 
     // Intake.
     let sink: Arc<dyn InstanceSink> = Arc::new(sink::SpoolSink::new(Arc::clone(&spool), key, arrived));
@@ -245,6 +255,8 @@ pub async fn run(
         }
     });
     let _ = joined.await;
+    exporter_stop.cancel();
+    let _ = exporter_task.await;
     publisher_stop.cancel();
     if tokio::time::timeout(PUBLISH_GRACE, publisher_task).await.is_err() {
         tracing::warn!("The publisher did not stop in time; unsent messages stay in the outbox.");

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
+use super::export::{write_job, ExportConfig};
 use crate::error_code::ErrorCode;
+use crate::export::Algorithm;
 use crate::ingest::Instance;
 use crate::publish::{alert_message, result_message, PublishError, Severity, StudyRef, Topics};
 use crate::spool::{OutboxMessage, Spool, SpoolError, StateNote, StudyState, StudySummary, Transition};
@@ -36,6 +38,8 @@ pub struct Workshop {
     pub topics: Topics,
     /// Set on an orderly stop: no new study is started.
     pub stopping: AtomicBool,
+    /// Where results go besides MQTT.
+    pub export: ExportConfig,
 }
 
 /// Runs jobs from `queue` until it is closed (the sender dropped) or the workshop is stopping:
@@ -118,8 +122,19 @@ fn run_analysis(workshop: &Workshop, study: &StudySummary) -> Result<Outcome, Sp
         }
     }
     let input = StudyInput::Instances { dir: workshop.spool.dir().to_path_buf(), instances };
-    Ok(match workshop.analyzer.analyze(input) {
-        Ok(report) => Outcome::Analysed(Box::new(report)),
+    Ok(match workshop.analyzer.analyze_for_export(input) {
+        Ok(analysis) => {
+            if let Some(predictor) = workshop.analyzer.predictor() {
+                let algorithm = Algorithm::of(predictor.bundle());
+                let spool = workshop.spool.dir();
+                if let Err(error) =
+                    write_job(spool, &workshop.export, &analysis, &algorithm, study.id, study.generation)
+                {
+                    tracing::error!(study = %study.study_key, %error, "The PACS export job could not be written.");
+                }
+            }
+            Outcome::Analysed(Box::new(analysis.report))
+        }
         Err(error) => Outcome::Failed(note(&error)),
     })
 }
