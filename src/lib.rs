@@ -24,7 +24,7 @@
 //! - [`publish`]: MQTT to the console and the fleet (topics, payloads, outbox publisher,
 //!   embedded broker);
 //! - [`spool`]: the daemon's durable store (instances, job journal, MQTT outbox);
-//! - [`pseudonym`]: keyed study names; [`error_code`]: the stable code every console-facing
+//! - [`pseudonym`]: keyed study names; [`hex`]: the spelling of digests; [`error_code`]: the stable code every console-facing
 //!   error carries.
 #![deny(missing_docs)]
 
@@ -35,6 +35,7 @@ pub mod evaluation;
 pub mod export;
 pub mod gpu;
 pub mod gpu_check;
+pub mod hex;
 pub mod image;
 pub mod ingest;
 pub mod limits;

@@ -137,7 +137,7 @@ impl SiteKey {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(uid.as_bytes());
         let digest = mac.finalize().into_bytes();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex::lower_hex(&digest[..16])
     }
 }
 

@@ -8,7 +8,6 @@
 
 use std::{
     collections::BTreeMap,
-    net::TcpListener as StdListener,
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
     sync::{Arc, Mutex},
@@ -18,6 +17,7 @@ use std::{
 use dicom_core::{dicom_value, DataElement, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::{open_file, InMemDicomObject};
+
 use dicom_transfer_syntax_registry::entries::{EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN};
 use dicom_ul::{
     pdu::{PDataValue, PDataValueType},
@@ -30,6 +30,7 @@ use radscored::ingest::{
     InstanceSink, ReceivedInstance, Refusal, Stored,
 };
 
+use crate::mosquitto::free_port;
 use crate::util;
 
 /// Our SCP's AE title and the one calling AE the tests allow.
@@ -56,11 +57,6 @@ fn radscored() -> Command {
 
 fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind a loopback port").port()
 }
 
 /// The lung2-crop study: 61 CT slices, one SEG, one RTSTRUCT.

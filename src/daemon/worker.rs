@@ -150,10 +150,10 @@ fn analysed_text(report: &Report) -> String {
         Some(p) => {
             let positive: Vec<&str> =
                 p.endpoints.iter().filter(|(_, e)| e.label == 1).map(|(name, _)| name.as_str()).collect();
-            let positive = if positive.is_empty() { "none".to_owned() } else { positive.join(", ") };
+            let count = positive.len();
+            let names = if positive.is_empty() { "none".to_owned() } else { positive.join(", ") };
             format!(
-                "Deep-RadScore analysis done: tumor {volume_ml:.1} ml, {} of {} endpoints positive ({positive}); {}.",
-                p.endpoints.values().filter(|e| e.label == 1).count(),
+                "Deep-RadScore analysis done: tumor {volume_ml:.1} ml, {count} of {} endpoints positive ({names}); {}.",
                 p.endpoints.len(),
                 p.label
             )

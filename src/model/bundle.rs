@@ -274,6 +274,7 @@ pub struct Bundle {
     dir: PathBuf,
     name: String,
     label: String,
+    manifest_sha256: String,
     extraction: Extraction,
     networks: BTreeMap<String, NetworkSpec>,
     endpoints: BTreeMap<Endpoint, EndpointModel>,
@@ -411,6 +412,7 @@ impl Bundle {
             dir: dir.to_path_buf(),
             name: manifest.name,
             label: manifest.label,
+            manifest_sha256: crate::hex::sha256_hex(text.as_bytes()),
             extraction,
             networks,
             endpoints,
@@ -430,6 +432,11 @@ impl Bundle {
     /// The label every prediction carries, e.g. "demonstration weights, not for clinical use".
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// Lower-case hex sha256 of its `manifest.toml`, which pins every file of the bundle.
+    pub fn manifest_sha256(&self) -> &str {
+        &self.manifest_sha256
     }
 
     /// The extraction settings its RadScores were fitted on.
@@ -542,7 +549,7 @@ impl Loader<'_> {
 fn sha256_hex(path: &Path) -> io::Result<String> {
     let mut hasher = Sha256::new();
     io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::hex::lower_hex(&hasher.finalize()))
 }
 
 /// The classifier file must be the endpoint's combined model over [`CLASSIFIER_FEATURES`].

@@ -53,15 +53,6 @@ pub enum PredictError {
         /// Its key under `[deep_models]`.
         key: String,
     },
-    /// The bundle's manifest could not be read to hash it.
-    #[error("cannot read the bundle manifest {path}")]
-    Manifest {
-        /// The manifest.
-        path: std::path::PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
     /// An endpoint's score could not be explained.
     #[error("{endpoint} explanation: {source}")]
     Explain {
@@ -89,7 +80,6 @@ impl ErrorCode for PredictError {
             PredictError::Classifier(e) => e.code(),
             PredictError::RadScore { .. } => "radscore_feature_missing",
             PredictError::MissingNetwork { .. } => "bundle_network_missing",
-            PredictError::Manifest { .. } => "bundle_manifest_unreadable",
             PredictError::Explain { .. } => "explanation_failed",
             PredictError::ClassifierInputs { .. } => "classifier_inputs_mismatch",
         }
@@ -102,7 +92,6 @@ impl ErrorCode for PredictError {
 /// RadScores and classifiers run in the calling thread.
 pub struct Predictor {
     bundle: Bundle,
-    bundle_sha256: String,
     networks: BTreeMap<String, Mutex<Box<dyn DeepNet>>>,
     providers: Vec<&'static str>,
     classifiers: BTreeMap<Endpoint, ClassifierModel>,
@@ -212,7 +201,6 @@ impl Predictor {
         }
         let providers = networks.values().flat_map(|n| n.providers().iter().copied()).collect();
         let networks = networks.into_iter().map(|(k, n)| (k, Mutex::new(n))).collect();
-        let bundle_sha256 = manifest_sha256(bundle.dir())?;
         let mut classifiers = BTreeMap::new();
         for (endpoint, model) in bundle.endpoints() {
             let classifier = Classifier::from_json_file(&model.classifier)?;
@@ -225,12 +213,12 @@ impl Predictor {
             }
             classifiers.insert(endpoint, classifier);
         }
-        Ok(Predictor { bundle, bundle_sha256, networks, providers, classifiers })
+        Ok(Predictor { bundle, networks, providers, classifiers })
     }
 
     /// sha256 of the bundle's `manifest.toml`.
     pub fn bundle_sha256(&self) -> &str {
-        &self.bundle_sha256
+        self.bundle.manifest_sha256()
     }
 
     /// Runs every network once on a patch of air, so that lazy set-up (a TensorRT engine build,
@@ -328,7 +316,7 @@ impl Predictor {
         }
         let predictions = Predictions {
             bundle: self.bundle.name().to_string(),
-            bundle_sha256: self.bundle_sha256.clone(),
+            bundle_sha256: self.bundle.manifest_sha256().to_string(),
             label: self.bundle.label().to_string(),
             legend: LEGEND.into_iter().collect(),
             providers: self.providers.clone(),
@@ -352,14 +340,6 @@ pub fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::TP53 => "TP53 mutation",
         Endpoint::Pd1L1 => "PD-1/PD-L1 expression",
     }
-}
-
-/// Lower-case hex sha256 of the bundle's manifest.
-fn manifest_sha256(dir: &Path) -> Result<String, PredictError> {
-    use sha2::{Digest, Sha256};
-    let path = dir.join("manifest.toml");
-    let bytes = std::fs::read(&path).map_err(|source| PredictError::Manifest { path, source })?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ fn random_hex() -> Result<String, PublishError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
         .map_err(|e| PublishError::Payload { what: "alert", reason: format!("no random message id: {e}") })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::hex::lower_hex(&bytes))
 }
 
 fn to_bytes(value: &impl Serialize) -> Vec<u8> {

@@ -159,9 +159,8 @@ impl Settings {
     /// the same settings (comments, key order, defaults written out or not) have the same hash,
     /// so a result can be traced to the definitions that produced it.
     pub fn canonical_sha256(&self) -> String {
-        use sha2::{Digest, Sha256};
         let canonical =
             serde_json::to_vec(self).expect("settings serialise: plain numbers, strings and lists");
-        Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex::sha256_hex(&canonical)
     }
 }

@@ -24,8 +24,7 @@ pub fn new_instance_name() -> Result<String, SpoolError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| SpoolError::io("draw a random file name")(std::io::Error::other(e.to_string())))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{hex}.{INSTANCE_EXT}"))
+    Ok(format!("{}.{INSTANCE_EXT}", crate::hex::lower_hex(&bytes)))
 }
 
 /// Writes `bytes` durably as `spool/instances/name`.

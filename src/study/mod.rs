@@ -67,6 +67,8 @@ pub struct Analyzer {
     predictor: Option<Predictor>,
     pool: Option<rayon::ThreadPool>,
     backend: Backend,
+    /// sha256 of the canonical settings, computed once: every report carries it.
+    settings_sha256: String,
 }
 
 impl Analyzer {
@@ -82,13 +84,19 @@ impl Analyzer {
         if let Some(predictor) = &predictor {
             options.check_bundle(predictor.bundle())?;
         }
-        Ok(Analyzer { options, key, predictor, pool, backend: Backend::Cpu })
+        let settings_sha256 = options.extraction.settings_sha256();
+        Ok(Analyzer { options, key, predictor, pool, backend: Backend::Cpu, settings_sha256 })
     }
 
     /// The same analyzer computing the ring and the texture matrices on `backend` (every
     /// formula is shared, so the numbers are the CPU's; see [`crate::gpu`]).
     pub fn with_backend(self, backend: Backend) -> Analyzer {
         Analyzer { backend, ..self }
+    }
+
+    /// sha256 of the canonical form of the PyRadiomics settings studies are analysed with.
+    pub fn settings_sha256(&self) -> &str {
+        &self.settings_sha256
     }
 
     /// The compute backend of the ring and the texture matrices.

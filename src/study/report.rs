@@ -181,7 +181,7 @@ pub(super) fn build(
         series_key: analyzer.key().series_key(&study.series_uid),
         backend: analyzer.backend().name(),
         settings: SettingsReport {
-            params_sha256: extraction.settings_sha256(),
+            params_sha256: analyzer.settings_sha256().to_owned(),
             ring_radius_mm: extraction.ring_radius_mm,
         },
         mask: MaskReport::from(&study.mask_source),
