@@ -3,12 +3,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use radscored::model::Classifier;
+use radscored_fuzz::with_file;
 
 fuzz_target!(|data: &[u8]| {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("model.json");
-    std::fs::write(&path, data).expect("temporary file");
-    if let Ok(model) = Classifier::from_json_file(&path) {
+    if let Ok(model) = with_file("model.json", data, |path| Classifier::from_json_file(path)) {
         let _ = model.predict_proba(&vec![1.0; model.features().len()]);
     }
 });

@@ -3,15 +3,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use radscored_fuzz::with_file;
 
 fuzz_target!(|data: &[u8]| {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("slice.dcm");
-    std::fs::write(&path, data).expect("temporary file");
-    if let Ok(series) = radscored::ingest::scan(dir.path()) {
-        for s in &series {
-            let _ = s.ct_rejection();
+    with_file("slice.dcm", data, |path| {
+        let dir = path.parent().expect("the file's folder");
+        if let Ok(series) = radscored::ingest::scan(dir) {
+            for s in &series {
+                let _ = s.ct_rejection();
+            }
         }
-    }
-    let _ = radscored::ingest::volume::decode_slice(&path);
+        let _ = radscored::ingest::volume::decode_slice(path);
+    });
 });

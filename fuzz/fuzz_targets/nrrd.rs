@@ -2,10 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use radscored_fuzz::with_file;
 
 fuzz_target!(|data: &[u8]| {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("image.nrrd");
-    std::fs::write(&path, data).expect("temporary file");
-    let _ = radscored::image::read(&path);
+    let _ = with_file("image.nrrd", data, radscored::image::read);
 });
