@@ -13,6 +13,7 @@ use radscored::pseudonym::{SiteKey, SITE_KEY_BYTES};
 use radscored::radiomics;
 use radscored::study::{AnalyzeError, AnalyzeOptions, Analyzer, Report, StudyInput};
 
+use crate::identifiers::Identifiers;
 use crate::study_fixture::StudyDir;
 use crate::util::shared;
 
@@ -23,7 +24,10 @@ fn key() -> SiteKey {
 /// Analyses the folder `dir` with `options` and no model stage.
 fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Report {
     let analyzer = Analyzer::new(options.clone(), key.clone(), None, None).unwrap();
-    analyzer.analyze(StudyInput::Folder(dir.to_path_buf())).unwrap()
+    let report = analyzer.analyze(StudyInput::Folder(dir.to_path_buf())).unwrap();
+    Identifiers::of(&[dir]).assert_absent("the report", &serde_json::to_string(&report).unwrap());
+    Identifiers::of(&[dir]).assert_absent("the summary", &report.summary());
+    report
 }
 
 /// The reference bundle, loaded.
@@ -70,10 +74,8 @@ fn report_names_the_study_by_key_only() {
     for identity in ["FIXTURE", "LUNG2-CROP", "2.25.214489990300862449713486689898810742832", "lung2"] {
         assert!(!text.contains(identity), "report contains '{identity}'");
     }
-    // No DICOM UID of the input at all (study, series, instance, frame of reference).
-    for uid in crate::study_fixture::uids_of(&dir) {
-        assert!(!text.contains(&uid), "report contains the UID {uid}");
-    }
+    // No DICOM UID of the input at all (study, series, instance, frame of reference), no name, no path.
+    Identifiers::of(&[&dir]).assert_absent("the report", &text);
     assert_eq!(a.series_key.len(), 32);
     let other = analyze(&dir, &AnalyzeOptions::paper(), &SiteKey::from_bytes([1; SITE_KEY_BYTES]));
     assert_ne!(a.study_key, other.study_key);
@@ -103,7 +105,10 @@ fn predictions_follow_the_bundle_for_all_ten_endpoints() {
     let predictor = reference_predictor();
     let options = AnalyzeOptions::for_bundle(predictor.bundle(), Default::default());
     let analyzer = Analyzer::new(options, key(), Some(predictor), None).unwrap();
-    let report = analyzer.analyze(StudyInput::Folder(shared("fixtures/dicom/lung2-crop"))).unwrap();
+    let study = shared("fixtures/dicom/lung2-crop");
+    let report = analyzer.analyze(StudyInput::Folder(study.clone())).unwrap();
+    Identifiers::of(&[&study]).assert_absent("the report", &serde_json::to_string(&report).unwrap());
+    Identifiers::of(&[&study]).assert_absent("the summary", &report.summary());
     assert_eq!(report.settings.ring_radius_mm, 3.0);
     let predictions = report.predictions.expect("predictions with a bundle");
     assert_eq!(predictions.endpoints.len(), 10);
@@ -222,6 +227,7 @@ fn the_command_refuses_settings_the_bundle_was_not_fitted_on() {
 
     let out = run(&["--ring-mm", "4", "--no-predict", "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Identifiers::of(&[&study]).assert_absent("the report", &String::from_utf8_lossy(&out.stdout));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["settings"]["ring_radius_mm"], 4.0);
     assert!(report.get("predictions").is_none());
@@ -230,6 +236,7 @@ fn the_command_refuses_settings_the_bundle_was_not_fitted_on() {
     let out = run(&["--ring-mm", "3", "--params", paper.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = String::from_utf8(out.stdout).unwrap();
+    Identifiers::of(&[&study]).assert_absent("the summary", &summary);
     assert!(
         summary.starts_with("model bundle 'reference' (sha256 ")
             && summary.lines().next().unwrap().ends_with("demonstration weights, not for clinical use"),
@@ -325,6 +332,7 @@ fn the_site_key_file_is_private_and_refused_when_open() {
     let out = run();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    Identifiers::of(&[&study]).assert_absent("the report", &String::from_utf8_lossy(&out.stdout));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let script = "import hmac, hashlib, sys\nkey = open(sys.argv[1], 'rb').read()\n\
                   print(hmac.new(key, sys.argv[2].encode(), hashlib.sha256).hexdigest()[:32])";
@@ -401,6 +409,7 @@ fn labelmap_geometry_tolerance_comes_from_the_params() {
     assert!(err.contains("origin"), "{err}");
     let out = run(&["--params", params.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Identifiers::of(&[&study, &shifted]).assert_absent("the report", &String::from_utf8_lossy(&out.stdout));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["tumor"]["voxels"], 24_644);
 }

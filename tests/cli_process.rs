@@ -211,7 +211,9 @@ fn analyze_out_writes_the_report_from_any_folder() {
     let out = radscored(cwd.path(), &["analyze", text(&study), "--out", text(&report_path)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty(), "the report goes to the file only");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let written = std::fs::read_to_string(&report_path).unwrap();
+    crate::identifiers::Identifiers::of(&[&study]).assert_absent("the report", &written);
+    let report: serde_json::Value = serde_json::from_str(&written).unwrap();
     assert_eq!(report["tumor"]["voxels"], 24_644);
     assert_eq!(report["ring"]["voxels"], 9_324);
     assert_eq!(report["tumor"]["features"].as_object().map(|o| o.len()), Some(851));
@@ -328,7 +330,9 @@ fn install_script_lays_out_a_product_that_runs_from_anywhere() {
 
     let out = installed(Some(wheel_library()));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let written = std::fs::read_to_string(&report_path).unwrap();
+    crate::identifiers::Identifiers::of(&[&study]).assert_absent("the report", &written);
+    let report: serde_json::Value = serde_json::from_str(&written).unwrap();
     let sha = Command::new("sha256sum").arg(root.join("engines/reference/manifest.toml")).output().unwrap();
     let sha = String::from_utf8(sha.stdout).unwrap();
     assert_eq!(report["predictions"]["bundle_sha256"].as_str(), sha.split_whitespace().next());

@@ -12,7 +12,7 @@ use dicom_dictionary_std::tags;
 use serde_json::Value;
 
 use crate::mosquitto::{free_port, wait_for, Mosquitto, Subscriber};
-use crate::study_fixture::{files, fixture, rewrite, uids_of};
+use crate::study_fixture::{files, fixture, rewrite};
 
 const SCU_AE: &str = "BARSCU";
 const OUR_AE: &str = "RADSCORED";
@@ -162,15 +162,11 @@ fn json(payload: &str) -> Value {
 /// No payload or topic names a UID of the input, a patient name or a path.
 fn assert_no_identity(sub: &Subscriber, inputs: &[PathBuf]) {
     let dir = inputs[0].parent().expect("input folder");
-    let mut forbidden: Vec<String> = uids_of(dir).into_iter().collect();
-    forbidden.extend(["FIXTURE".to_owned(), dir.display().to_string()]);
+    let identifiers = crate::identifiers::Identifiers::of(&[dir]);
     for message in sub.received() {
-        for word in &forbidden {
-            assert!(
-                !message.payload.contains(word) && !message.topic.contains(word),
-                "{word} in {message:?}"
-            );
-        }
+        identifiers.assert_absent("a message's topic", &message.topic);
+        identifiers.assert_absent("a message", &message.payload);
+        assert!(!message.payload.contains("FIXTURE"), "{message:?}");
     }
 }
 
@@ -217,6 +213,9 @@ fn a_study_sent_by_storescu_is_published_with_its_alert_and_status() {
     assert_eq!(retained["state"], "offline");
     let text = status(&daemon.spool());
     assert!(text.contains("acknowledged"), "{text}");
+    let identifiers = crate::identifiers::Identifiers::of(&[tmp.path()]);
+    identifiers.assert_absent("radscored status", &text);
+    identifiers.assert_absent("the daemon's log", &daemon.log());
 }
 
 #[test]
@@ -225,7 +224,8 @@ fn kill_9_leaves_the_will_and_a_restart_finishes_the_study() {
     let sub = Subscriber::start(broker.port, &format!("{TOPICS}/#"));
     let mut daemon = Daemon::start(broker.port, "");
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sent = daemon.send(&study_copy(tmp.path(), 2, false));
+    let sent_files = study_copy(tmp.path(), 2, false);
+    let sent = daemon.send(&sent_files);
     assert!(sent.status.success(), "storescu: {}", String::from_utf8_lossy(&sent.stderr));
     // Every instance was acknowledged, so it is durable: kill before the result is out.
     daemon.stop("KILL");
@@ -242,6 +242,7 @@ fn kill_9_leaves_the_will_and_a_restart_finishes_the_study() {
         results.iter().map(|m| json(&m.payload)["message_id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids.len(), 1, "one result, however often it was sent: {results:?}");
     assert!(results.len() <= 2, "published once more at most: {}", results.len());
+    assert_no_identity(&sub, &sent_files);
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
 
@@ -299,6 +300,10 @@ fn a_study_that_cannot_be_analysed_is_quarantined_and_the_next_succeeds() {
     });
     let text = status(&daemon.spool());
     assert!(text.contains("missing_slices"), "the quarantine lists its code: {text}");
+    assert_no_identity(&sub, &files(tmp.path()));
+    let identifiers = crate::identifiers::Identifiers::of(&[tmp.path()]);
+    identifiers.assert_absent("radscored status", &text);
+    identifiers.assert_absent("the daemon's log", &daemon.log());
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
 

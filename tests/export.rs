@@ -36,7 +36,11 @@ fn analysis_with(kind: MaskKind) -> (Analysis, Algorithm) {
     let analyzer =
         Analyzer::new(options, SiteKey::from_bytes([7; SITE_KEY_BYTES]), Some(predictor), None).unwrap();
     let dir = shared("fixtures/dicom/lung2-crop");
-    (analyzer.analyze_for_export(StudyInput::Folder(dir)).unwrap(), algorithm)
+    let analysis = analyzer.analyze_for_export(StudyInput::Folder(dir.clone())).unwrap();
+    // The report travels beside the DICOM results, which carry the UIDs PACS files them by.
+    crate::identifiers::Identifiers::of(&[&dir])
+        .assert_absent("the report", &serde_json::to_string(&analysis.report).unwrap());
+    (analysis, algorithm)
 }
 
 /// Runs a tool that scripts/setup.sh installs; its stdout and stderr together.

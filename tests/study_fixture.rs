@@ -136,33 +136,3 @@ pub fn roi_reference(image: &Path, label: &Path, radius_mm: f64) -> serde_json::
     assert!(output.status.success(), "roi_reference.py failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("roi_reference.py prints JSON")
 }
-
-/// Every Study, Series, SOP Instance and Frame of Reference UID of the DICOM files below `dir`,
-/// read with dicom-object (the third-party parser).
-pub fn uids_of(dir: &Path) -> std::collections::BTreeSet<String> {
-    let mut uids = std::collections::BTreeSet::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for path in files(&d) {
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let Ok(obj) = OpenFileOptions::new().read_until(tags::PIXEL_DATA).open_file(&path) else {
-                continue;
-            };
-            for tag in [
-                tags::STUDY_INSTANCE_UID,
-                tags::SERIES_INSTANCE_UID,
-                tags::SOP_INSTANCE_UID,
-                tags::FRAME_OF_REFERENCE_UID,
-            ] {
-                if let Some(value) = obj.element(tag).ok().and_then(|e| e.to_str().ok()) {
-                    uids.insert(value.trim_end_matches('\0').to_string());
-                }
-            }
-        }
-    }
-    assert!(uids.len() >= 4, "too few UIDs found below {}", dir.display());
-    uids
-}

@@ -3,6 +3,9 @@
 /// Shared helpers: where the shared reference data is, baseline tables, the Python oracle.
 mod util;
 
+/// The identifiers of a test's input, which no report, message or log may carry.
+mod identifiers;
+
 /// Every PyRadiomics baseline column (original image) against `radiomics::extract`.
 mod radiomics_reference;
 
