@@ -3,8 +3,12 @@
 use std::process::ExitCode;
 
 /// Log filter without `RADSCORED_LOG`: warnings and errors, but not the embedded broker's own
-/// connection chatter (rumqttd logs every closed probe connection as an error).
-const DEFAULT_LOG: &str = "warn,rumqttd=off";
+/// connection chatter (rumqttd logs every closed probe connection as an error), nor dicom-rs'
+/// warnings about files it reads anyway (an unknown character set, an odd meta group): a file
+/// radscored cannot use is refused with its own error, and a run that succeeds prints no extra
+/// line. `RADSCORED_LOG=warn` shows them, each with the file it concerns.
+const DEFAULT_LOG: &str = "warn,rumqttd=off,dicom_parser=error,dicom_object=error,dicom_encoding=error,\
+                           dicom_pixeldata=error,dicom_transfer_syntax_registry=error";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

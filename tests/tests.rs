@@ -84,3 +84,6 @@ mod explain;
 /// `radscored serve` end to end: storescu → result, alerts and status on a real mosquitto;
 /// SIGTERM, SIGKILL and restart; broker outage; quarantine; the disk watermark.
 mod daemon;
+
+/// Library log lines on stderr: none on success, each with its file when asked for.
+mod logging;

@@ -68,6 +68,7 @@ impl ErrorCode for DicomFileError {
 /// Opens the DICOM file at `path` after [`prescan`]; with `header_only`, the data set is read up
 /// to (not including) PixelData.
 pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomFileError> {
+    let _span = file_span(path).entered();
     let file = std::fs::File::open(path).map_err(DicomFileError::Io)?;
     let metadata = file.metadata().map_err(DicomFileError::Io)?;
     if !metadata.is_file() {
@@ -85,6 +86,14 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
         OpenFileOptions::new()
     };
     guarded(|| options.open_file(path))?.map_err(|e| DicomFileError::Parse(Box::new(e)))
+}
+
+/// A span naming the file (its name, never the folders above it, which may name the patient) that
+/// dicom-rs' own log lines concern while it reads or decodes it; at error level, so that it is
+/// shown with any line the filter lets through.
+pub fn file_span(path: &Path) -> tracing::Span {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    tracing::error_span!("dicom_file", file = %name)
 }
 
 /// Runs `f` (a dicom-rs call) and turns a panic into [`DicomFileError::ParserPanic`].
