@@ -8,11 +8,9 @@ use serde::Deserialize;
 
 use crate::ingest::received::Acceptance;
 
-/// The transfer syntaxes the study path decodes (see `crate::ingest::volume`), and so the ones
-/// the SCP accepts by default: implicit and explicit VR little endian, RLE Lossless, JPEG
-/// Lossless (processes 14 and 14 SV1), JPEG 2000 (lossless only and lossy). Deflated explicit VR
-/// little endian is left out: this build's dicom-rs has no inflater for it.
-pub const DECODABLE_TRANSFER_SYNTAXES: [&str; 7] = crate::ingest::volume::SUPPORTED_TRANSFER_SYNTAXES;
+/// The transfer syntaxes the study path decodes, CT and segmentations alike (the one list of
+/// `crate::ingest::pixels`), and so the ones the SCP accepts by default.
+pub use crate::ingest::pixels::DECODABLE_TRANSFER_SYNTAXES;
 
 /// Largest P-DATA PDU radscored asks peers to send, by default (dcmtk's default is 16 KiB;
 /// larger PDUs mean fewer reads for CT slices).
