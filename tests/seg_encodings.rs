@@ -182,3 +182,55 @@ fn a_label_map_seg_in_a_study_folder_is_a_segmentation_and_draws_its_segment() {
         loaded.mask_source
     );
 }
+
+/// The data set of a Part-10 file: after the file meta group, whose length (0002,0000) says
+/// where it ends.
+fn data_set_of(part10: &[u8]) -> &[u8] {
+    assert_eq!(&part10[128..132], b"DICM");
+    assert_eq!(&part10[136..138], b"UL", "the file meta group starts with its group length");
+    let length = u32::from_le_bytes(part10[140..144].try_into().unwrap()) as usize;
+    &part10[144 + length..]
+}
+
+#[test]
+fn the_intake_takes_deflated_and_big_endian_instances_and_they_draw_the_tumor() {
+    use radscored::ingest::received::{self, Acceptance, Announced, Handling};
+    let v = variants();
+    let tumor = tumor_voxels();
+    for name in [
+        "binary_deflated.dcm",
+        "binary_big_endian.dcm",
+        "binary_deflated_frames.dcm",
+        "labelmap16_big_endian.dcm",
+    ] {
+        let bytes = std::fs::read(v.dir.path().join(name)).unwrap();
+        let header = dicom_object::OpenFileOptions::new()
+            .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
+            .open_file(v.dir.path().join(name))
+            .expect("dicom-rs reads the variant's header");
+        let meta = header.meta();
+        let uid = |s: &str| s.trim_end_matches('\0').to_owned();
+        let (class, instance, ts) = (
+            uid(meta.media_storage_sop_class_uid()),
+            uid(meta.media_storage_sop_instance_uid()),
+            uid(meta.transfer_syntax()),
+        );
+        let announced =
+            Announced { sop_class_uid: &class, sop_instance_uid: &instance, transfer_syntax_uid: &ts };
+        let received =
+            received::from_data_set(data_set_of(&bytes), announced, "STORESCU", &Acceptance::default())
+                .unwrap_or_else(|e| panic!("{name}: the SCP refuses it: {e}"));
+        assert_eq!(received.handling, Handling::Analyse, "{name}");
+        let stored = v.dir.path().join(format!("received_{name}"));
+        std::fs::write(&stored, &received.part10).unwrap();
+        let (mask, _) = roi::seg_mask(&stored, fixture_volume(), Some(&RegionRef::Number(1)))
+            .unwrap_or_else(|e| panic!("{name} as received: {e}"));
+        assert_eq!(set_voxels(&mask), tumor, "{name} as received");
+        let folder = received::from_part10(
+            bytes,
+            &ingest::pixels::DECODABLE_TRANSFER_SYNTAXES.map(String::from),
+            &Acceptance::default(),
+        );
+        assert!(folder.is_ok(), "{name}: the drop folder refuses it: {:?}", folder.err());
+    }
+}

@@ -29,6 +29,7 @@
 //! JPEG-LS is not decoded: see README, "Crate choices". A refusal names the encoding in words and
 //! UID ([`describe_transfer_syntax`]) and what to do.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use dicom_core::{value::PrimitiveValue, DicomValue};
@@ -243,20 +244,19 @@ pub fn decode_frame(
         let DicomValue::Primitive(value) = element.value() else {
             return Err(bad("encapsulated pixel data in a native transfer syntax".to_owned()));
         };
-        let bytes = native_bytes(value);
+        let short = || bad(format!("the pixel data holds fewer than {} frames", format.frames));
         if format.bits_allocated == 1 {
+            // The frame's bits, from the byte holding its first one.
             let first = frame * pixels;
-            if bytes.len() * 8 < first + pixels {
-                return Err(bad(format!("{} bytes hold fewer than {} frames", bytes.len(), format.frames)));
-            }
-            out.extend((first..first + pixels).map(|p| i32::from((bytes[p >> 3] >> (p & 7)) & 1)));
+            let bytes = native_range(value, first / 8, (first + pixels).div_ceil(8)).ok_or_else(short)?;
+            let shift = first % 8;
+            out.extend((shift..shift + pixels).map(|p| i32::from((bytes[p >> 3] >> (p & 7)) & 1)));
             return Ok(());
         }
         let size = pixels * (format.bits_allocated as usize / 8);
-        let data = bytes
-            .get(frame * size..(frame + 1) * size)
-            .ok_or_else(|| bad(format!("{} bytes hold fewer than {} frames", bytes.len(), format.frames)))?;
-        return samples(format, data, out);
+        let data = native_range(value, frame * size, (frame + 1) * size).ok_or_else(short)?;
+        samples(format, &data, out);
+        return Ok(());
     }
     let DicomValue::PixelSequence(sequence) = element.value() else {
         return Err(bad("native pixel data in an encapsulated transfer syntax".to_owned()));
@@ -276,7 +276,8 @@ pub fn decode_frame(
             out.extend((0..pixels).map(|p| i32::from((data[p >> 3] >> (p & 7)) & 1)));
             return Ok(());
         }
-        return samples(format, &data, out);
+        samples(format, &data, out);
+        return Ok(());
     }
     if uid == uids::RLE_LOSSLESS {
         if format.bits_allocated == 1 {
@@ -291,7 +292,8 @@ pub fn decode_frame(
             return Err(bad(format!("{} fragments for {} frames", fragments.len(), format.frames)));
         };
         let data = rle_frame(&compressed, pixels, format.bits_allocated as usize / 8).map_err(bad)?;
-        return samples(format, &data, out);
+        samples(format, &data, out);
+        return Ok(());
     }
     let Some(Codec::EncapsulatedPixelData(Some(reader), _)) =
         TransferSyntaxRegistry.get(uid).map(|ts| ts.codec())
@@ -316,20 +318,30 @@ pub fn decode_frame(
     let size = pixels * (format.bits_allocated as usize / 8);
     let data =
         data.get(..size).ok_or_else(|| bad(format!("{} bytes decoded, {size} expected", data.len())))?;
-    samples(format, data, out)
+    samples(format, data, out);
+    Ok(())
 }
 
-/// The little endian byte stream of a native PixelData value: bytes as they are, 16-bit words
-/// (how dicom-rs reads OW, in either byte order) as little endian pairs.
-fn native_bytes(value: &PrimitiveValue) -> std::borrow::Cow<'_, [u8]> {
+/// Bytes `from..to` of the little endian byte stream of a native PixelData value (`None` when it
+/// is shorter): bytes as they are, 16-bit words (how dicom-rs reads OW, in either byte order) as
+/// little endian pairs. Only the range is converted, so a frame costs its own size.
+fn native_range(value: &PrimitiveValue, from: usize, to: usize) -> Option<Cow<'_, [u8]>> {
     match value {
-        PrimitiveValue::U16(words) => words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>().into(),
-        other => other.to_bytes(),
+        PrimitiveValue::U16(words) => {
+            let pairs = words.get(from / 2..to.div_ceil(2))?;
+            let bytes: Vec<u8> = pairs.iter().flat_map(|w| w.to_le_bytes()).collect();
+            Some(Cow::Owned(bytes[from % 2..from % 2 + (to - from)].to_vec()))
+        }
+        PrimitiveValue::U8(bytes) => bytes.get(from..to).map(Cow::Borrowed),
+        other => match other.to_bytes() {
+            Cow::Borrowed(b) => b.get(from..to).map(Cow::Borrowed),
+            Cow::Owned(b) => b.get(from..to).map(|r| Cow::Owned(r.to_vec())),
+        },
     }
 }
 
 /// Appends the stored values of one frame of 8- or 16-bit little endian samples.
-fn samples(format: &PixelFormat, data: &[u8], out: &mut Vec<i32>) -> Result<(), PixelError> {
+fn samples(format: &PixelFormat, data: &[u8], out: &mut Vec<i32>) {
     let shift = format.high_bit + 1 - format.bits_stored;
     let mask = if format.bits_stored >= 32 { u32::MAX } else { (1u32 << format.bits_stored) - 1 };
     let sign_bit = 1u32 << (format.bits_stored - 1);
@@ -348,7 +360,6 @@ fn samples(format: &PixelFormat, data: &[u8], out: &mut Vec<i32>) -> Result<(), 
     } else {
         out.extend(data.chunks_exact(2).map(|b| sample(u32::from(u16::from_le_bytes([b[0], b[1]])))));
     }
-    Ok(())
 }
 
 /// Inflates one raw deflate stream of a frame of `size` bytes; more than one byte beyond (the
@@ -454,10 +465,10 @@ impl PixelDataObject for OneBitAsBytes<'_> {
     fn number_of_fragments(&self) -> Option<u32> {
         self.0.number_of_fragments()
     }
-    fn fragment(&self, fragment: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+    fn fragment(&self, fragment: usize) -> Option<Cow<'_, [u8]>> {
         self.0.fragment(fragment)
     }
-    fn offset_table(&self) -> Option<std::borrow::Cow<'_, [u32]>> {
+    fn offset_table(&self) -> Option<Cow<'_, [u32]>> {
         self.0.offset_table()
     }
     fn raw_pixel_data(&self) -> Option<RawPixelData> {
@@ -483,6 +494,17 @@ mod tests {
         for uid in DECODABLE_TRANSFER_SYNTAXES {
             assert!(transfer_syntax_name(uid).is_some(), "{uid} has no name");
         }
+    }
+
+    #[test]
+    fn native_ranges_are_little_endian_bytes_whatever_the_value_type() {
+        let words = PrimitiveValue::U16([0x0201, 0x0403, 0x0605].into());
+        assert_eq!(&*native_range(&words, 1, 4).unwrap(), [0x02, 0x03, 0x04]);
+        assert_eq!(&*native_range(&words, 0, 6).unwrap(), [1, 2, 3, 4, 5, 6]);
+        assert!(native_range(&words, 5, 7).is_none());
+        let bytes = PrimitiveValue::U8([1, 2, 3].into());
+        assert_eq!(&*native_range(&bytes, 1, 3).unwrap(), [2, 3]);
+        assert!(native_range(&bytes, 2, 4).is_none());
     }
 
     #[test]
