@@ -234,3 +234,21 @@ fn the_intake_takes_deflated_and_big_endian_instances_and_they_draw_the_tumor() 
         assert!(folder.is_ok(), "{name}: the drop folder refuses it: {:?}", folder.err());
     }
 }
+
+#[test]
+fn a_jpeg_ls_ct_slice_is_refused_naming_the_encoding_and_what_to_do() {
+    let v = variants();
+    let dir = v.dir.path().join("ct_jpegls");
+    let series = ingest::scan(&dir).expect("ct folder scans");
+    let error = ingest::assemble(ingest::select_ct(&dir, &series, None).expect("one ct series"))
+        .map(drop)
+        .expect_err("a JPEG-LS slice is not decoded");
+    let message = error.to_string();
+    assert_eq!(error.code(), "unsupported_transfer_syntax", "{message}");
+    for words in
+        ["JPEG-LS lossless (1.2.840.10008.1.2.4.80) is not read by this build", "re-send it uncompressed"]
+    {
+        assert!(message.contains(words), "{message:?} lacks {words:?}");
+    }
+    assert_eq!(error.path().and_then(|p| p.file_name()), Some(std::ffi::OsStr::new("0030.dcm")));
+}

@@ -498,11 +498,11 @@ mod tests {
 
     #[test]
     fn native_ranges_are_little_endian_bytes_whatever_the_value_type() {
-        let words = PrimitiveValue::U16([0x0201, 0x0403, 0x0605].into());
+        let words = PrimitiveValue::U16(vec![0x0201, 0x0403, 0x0605].into());
         assert_eq!(&*native_range(&words, 1, 4).unwrap(), [0x02, 0x03, 0x04]);
         assert_eq!(&*native_range(&words, 0, 6).unwrap(), [1, 2, 3, 4, 5, 6]);
         assert!(native_range(&words, 5, 7).is_none());
-        let bytes = PrimitiveValue::U8([1, 2, 3].into());
+        let bytes = PrimitiveValue::U8(vec![1, 2, 3].into());
         assert_eq!(&*native_range(&bytes, 1, 3).unwrap(), [2, 3]);
         assert!(native_range(&bytes, 2, 4).is_none());
     }

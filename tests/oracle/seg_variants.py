@@ -14,7 +14,8 @@ highdicom does not write: deflated data set, explicit VR big endian (16-bit samp
 as PS3.5 A.3 requires), deflated image frames (each frame packed and deflated here with zlib,
 raw deflate, one fragment per frame), a BINARY SEG whose frames are not a whole number of bytes
 (frames cropped to 190 x 189 pixels, away from the tumor), and plain data sets without preamble
-and file meta group. The CT series is rewritten too (big endian, deflated, one slice plain).
+and file meta group. The CT series is rewritten too (big endian, deflated, one slice plain, one
+slice JPEG-LS lossless, which this build refuses).
 
 OUT_DIR/manifest.json lists every file with what the reader must make of it: `mask` (the segment
 to draw and the number of voxels numpy counts in the source mask) or `refused` (the stable code
@@ -237,6 +238,13 @@ def main():
     for k, d in enumerate(cts):
         data = part10(d)
         (out / "ct_plain" / f"{k:04d}.dcm").write_bytes(strip_file_meta(data) if k in (0, 30) else data)
+
+    (out / "ct_jpegls").mkdir(exist_ok=True)
+    for k, d in enumerate(cts):
+        if k == 30:
+            d = pydicom.dcmread(io.BytesIO(part10(d)))
+            d.compress(JPEGLSLossless)
+        (out / "ct_jpegls" / f"{k:04d}.dcm").write_bytes(part10(d))
 
     box_ijk = {"i": [BOX[2].start, BOX[2].stop], "j": [BOX[1].start, BOX[1].stop], "k": [BOX[0].start, BOX[0].stop]}
     summary = {"tumor_voxels": tumor, "box_voxels": box, "box": box_ijk, "variants": manifest}
