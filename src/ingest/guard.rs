@@ -134,15 +134,15 @@ pub fn plain_data_set_syntax(bytes: &[u8]) -> Result<&'static str, DicomFileErro
     Ok(if explicit { uids::EXPLICIT_VR_LITTLE_ENDIAN } else { uids::IMPLICIT_VR_LITTLE_ENDIAN })
 }
 
-/// Inflates a deflated data set (raw deflate, PS3.5 A.5) into memory, within
-/// [`MAX_INFLATED_BYTES`].
-fn inflate_data_set(deflated: &[u8]) -> Result<Vec<u8>, DicomFileError> {
+/// Inflates a deflated data set (raw deflate, PS3.5 A.5) into memory, never more than `limit`
+/// bytes ([`MAX_INFLATED_BYTES`]): a longer stream is refused once the limit is passed.
+fn inflate_data_set(deflated: &[u8], limit: u64) -> Result<Vec<u8>, DicomFileError> {
     let mut inflated = Vec::new();
     flate2::read::DeflateDecoder::new(deflated)
-        .take(MAX_INFLATED_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut inflated)
         .map_err(|e| malformed(format!("the deflated data set does not inflate: {e}")))?;
-    limits::check("inflated data set bytes", inflated.len() as u64, MAX_INFLATED_BYTES)?;
+    limits::check("inflated data set bytes", inflated.len() as u64, limit)?;
     Ok(inflated)
 }
 
@@ -198,7 +198,7 @@ pub fn prescan(bytes: &[u8]) -> Result<(), DicomFileError> {
     let transfer_syntax = walker.meta_group()?;
     let transfer_syntax = transfer_syntax.trim_end_matches(['\0', ' ']);
     if transfer_syntax == uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN {
-        let inflated = inflate_data_set(&bytes[walker.pos..])?;
+        let inflated = inflate_data_set(&bytes[walker.pos..], MAX_INFLATED_BYTES)?;
         let mut walker = Walker { bytes: &inflated, pos: 0, big_endian: false, stack: Vec::new() };
         return walker.data_set(false);
     }
@@ -442,6 +442,10 @@ mod tests {
         let nested = nested(MAX_SEQUENCE_DEPTH + 1);
         let body = &nested[meta(uids::EXPLICIT_VR_LITTLE_ENDIAN).len()..];
         assert_eq!(prescan(&deflated(body)).unwrap_err().code(), "limit_exceeded");
+        let bomb = &deflated(&vec![0; 1 << 20])[meta(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN).len()..];
+        assert_eq!(inflate_data_set(bomb, 1 << 20).unwrap().len(), 1 << 20);
+        let refused = inflate_data_set(bomb, 1 << 16).unwrap_err();
+        assert_eq!(refused.to_string(), "inflated data set bytes 65537 exceeds the limit of 65536");
         let mut cut = deflated(&[0x55; 100_000]);
         cut.truncate(cut.len() - 20);
         assert_eq!(prescan(&cut).unwrap_err().code(), "malformed_dicom");

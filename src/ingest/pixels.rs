@@ -113,7 +113,8 @@ pub fn unsupported_transfer_syntax_message(uid: &str) -> String {
     let read: Vec<&str> =
         DECODABLE_TRANSFER_SYNTAXES.iter().filter_map(|u| transfer_syntax_name(u)).collect();
     format!(
-        "{} is not read by this build; re-send it uncompressed (explicit VR little endian); this build reads: {}",
+        "{} is not read by this build; re-send it uncompressed (explicit VR little endian); \
+         this build reads: {}",
         describe_transfer_syntax(uid),
         read.join(", ")
     )

@@ -1,7 +1,8 @@
 //! DICOM Segmentation (SEG) → tumor mask on the CT grid (PS3.3 A.51, C.8.20).
 //!
 //! One segment is drawn: its frames are those whose SegmentIdentificationSequence (per frame, or
-//! shared by all frames) names its SegmentNumber (every frame of a label map). Each frame is placed on the CT grid
+//! shared by all frames) names its SegmentNumber (every frame of a label map). Each frame is
+//! placed on the CT grid
 //! - by its PlanePositionSequence ImagePositionPatient, when present: the position must fall on a
 //!   voxel centre of the CT grid (within [`FRAME_POSITION_TOLERANCE`] voxel), with the same
 //!   orientation and pixel spacing as the CT; the frame may be smaller than a CT slice;

@@ -218,6 +218,12 @@ def main():
         seg = write_seg(cts, labels, "LABELMAP", ts, segments=2)
         keep(f"labelmap_{suffix}.dcm", part10(seg), drawn())
         keep(f"labelmap_{suffix}_box.dcm", part10(seg), drawn(2, box))
+    palette = hd.PaletteColorLUTTransformation.from_colors(["black", "red", "blue"])
+    coloured = write_seg(cts, labels, "LABELMAP", ExplicitVRLittleEndian, segments=2,
+                         palette_color_lut_transformation=palette)
+    assert coloured.PhotometricInterpretation == "PALETTE COLOR"
+    keep("labelmap_palette.dcm", part10(coloured), drawn())
+    keep("labelmap_palette_box.dcm", part10(coloured), drawn(2, box))
     labelmap = write_seg(cts, labels, "LABELMAP", ExplicitVRLittleEndian, segments=2)
     keep("labelmap_deflated.dcm", deflated(labelmap), drawn())
     sixteen = pydicom.dcmread(io.BytesIO(part10(labelmap)))
