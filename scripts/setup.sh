@@ -37,6 +37,7 @@ fi
 REF_PACKAGES=(
   pyradiomics-bhklab==3.1.4 numpy==2.4.6 scipy==1.17.1 SimpleITK==2.5.7 PyWavelets==1.9.0 pynrrd==1.1.3
   pydicom==3.0.2 onnx==1.19.1 onnxruntime==1.22.1 protobuf==7.36.2
+  highdicom==0.28.2 pillow==13.0.0 pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 pyjpegls==1.5.1
 )
 stamp=.venv-ref/.radscored-setup
 want="$(printf '%s\n' "${REF_PACKAGES[@]}")"
@@ -47,7 +48,7 @@ if [[ ! -x .venv-ref/bin/python || ! -f $stamp || "$(cat "$stamp")" != "$want" ]
   .venv-ref/bin/pip install -q "${REF_PACKAGES[@]}"
   printf '%s' "$want" > "$stamp"
 fi
-.venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom, onnx, onnxruntime' \
+.venv-ref/bin/python -c 'import radiomics, pywt, scipy, nrrd, pydicom, onnx, onnxruntime, highdicom, openjpeg, jpeg_ls' \
   || { echo "setup: .venv-ref is broken; delete it and rerun" >&2; exit 1; }
 
 # NVRTC of CUDA 12 (libnvrtc.so.12 from NVIDIA's wheel, no GPU or CUDA toolkit needed): the test

@@ -52,6 +52,11 @@ pub const MAX_GREY_LEVELS: usize = 4096;
 /// A gzip file that claims more voxels than this allows is refused before the buffer is made.
 pub const MAX_INFLATE_RATIO: usize = 1032;
 
+/// Largest size of a deflated DICOM data set once inflated, bytes (Deflated Explicit VR Little
+/// Endian). The largest real objects (a 512×512×2048 CT volume as one 16-bit multi-frame object)
+/// are about 1 GiB; a deflate bomb is cut off here, before it costs more memory.
+pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
+
 /// Largest and smallest Hounsfield value a CT voxel may take after rescaling. CT scanners store
 /// −1024…3071 (12 bit), extended scales reach about ±32,768; a value beyond ±65,536 HU means a
 /// wrong RescaleSlope or RescaleIntercept, not tissue.

@@ -368,6 +368,57 @@ fn rle_compressed_slices_arrive_in_their_transfer_syntax() {
     }
 }
 
+/// storescu deflates the lung2-crop study (`-xd`) or sends it big endian (`-xb`) on the fly; what
+/// arrives reads into the fixture's volume and draws the fixture's tumor (issue 10).
+#[test]
+fn deflated_and_big_endian_studies_from_storescu_read_as_the_fixture() {
+    use radscored::roi;
+    let fixture_dir = util::shared("fixtures/dicom/lung2-crop/ct");
+    let fixture_series = radscored::ingest::scan(&fixture_dir).expect("fixture scans");
+    let fixture = radscored::ingest::assemble(
+        radscored::ingest::select_ct(&fixture_dir, &fixture_series, None).expect("fixture ct"),
+    )
+    .expect("fixture volume");
+    let seg = util::shared("fixtures/dicom/lung2-crop/seg/seg.dcm");
+    let (fixture_mask, _) = roi::seg_mask(&seg, &fixture, None).expect("fixture seg");
+    for (flag, transfer_syntax) in
+        [("-xd", uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN), ("-xb", "1.2.840.10008.1.2.2")]
+    {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let sink = DirSink::new(tmp.path(), None);
+        // Only the syntax under test, so that the association cannot settle on little endian.
+        let mut config = allowlisted_config();
+        config.transfer_syntaxes = vec![transfer_syntax.to_owned()];
+        let scp = Scp::start(config, sink.clone());
+        let out = dcmtk("storescu")
+            .args(["-R", flag, "-aet", ALLOWED_SCU, "-aec", OUR_AE, "127.0.0.1", &scp.port.to_string()])
+            .args(lung2_crop_files())
+            .output()
+            .expect("run storescu");
+        assert!(out.status.success(), "storescu {flag} failed: {}", text(&out));
+        let records = sink.records();
+        assert_eq!(records.len(), 63, "{flag}");
+        assert!(
+            records.iter().all(|r| r.instance.transfer_syntax_uid == transfer_syntax),
+            "{flag}: {:?}",
+            records.iter().map(|r| r.instance.transfer_syntax_uid.clone()).collect::<Vec<_>>()
+        );
+        let series = radscored::ingest::scan(tmp.path()).expect("received files scan");
+        let volume = radscored::ingest::assemble(
+            radscored::ingest::select_ct(tmp.path(), &series, Some(&fixture.series_uid)).expect("ct series"),
+        )
+        .expect("received volume");
+        assert_eq!(volume.image.geometry, fixture.image.geometry, "{flag}");
+        assert_eq!(volume.image.voxels, fixture.image.voxels, "{flag}");
+        let received_seg = records
+            .iter()
+            .find(|r| r.instance.sop_class_uid == uids::SEGMENTATION_STORAGE)
+            .expect("the seg arrived");
+        let (mask, _) = roi::seg_mask(&received_seg.path, &volume, None).expect("received seg draws");
+        assert_eq!(mask.voxels, fixture_mask.voxels, "{flag}");
+    }
+}
+
 #[test]
 fn sink_refusal_reaches_storescu_as_out_of_resources() {
     let tmp = tempfile::tempdir().expect("temp dir");

@@ -241,7 +241,6 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         D::Io(io()).code(),
         D::Malformed(s()).code(),
         D::Limit(limit()).code(),
-        D::Deflated.code(),
         D::ParserPanic.code(),
     ]);
     let series = String::from("1.2");
@@ -281,7 +280,7 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         G::ImplausibleRescale { series: series.clone(), path: p.clone(), reason: s() }.code(),
     ]);
     assert_distinct(&[
-        O::Read { path: p.clone(), source: D::Deflated }.code(),
+        O::Read { path: p.clone(), source: D::ParserPanic }.code(),
         O::MissingAttribute { path: p.clone(), attribute: "Rows" }.code(),
         O::Unsupported { path: p.clone(), what: "x", value: s() }.code(),
         O::OtherFrameOfReference { path: p.clone(), found: s(), series: s(), expected: s() }.code(),

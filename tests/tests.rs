@@ -40,6 +40,9 @@ mod ingest;
 /// Tumor masks (SEG, RTSTRUCT, label map), ring and patch against NRRD, scipy and numpy.
 mod roi;
 
+/// SEGs in every encoding and type (highdicom, pydicom), big endian / deflated / plain CT series.
+mod seg_encodings;
+
 /// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
 mod radiomics_live;
 

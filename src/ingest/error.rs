@@ -79,7 +79,10 @@ pub enum IngestError {
         path: PathBuf,
     },
     /// A slice is encoded in a transfer syntax this build cannot decode.
-    #[error("series {series}: a slice uses unsupported transfer syntax {uid}")]
+    #[error(
+        "series {series}: a slice cannot be read: {}",
+        super::pixels::unsupported_transfer_syntax_message(uid)
+    )]
     UnsupportedTransferSyntax {
         /// The series.
         series: String,

@@ -10,12 +10,23 @@
 //! - sequences nested deeper than [`MAX_SEQUENCE_DEPTH`],
 //! - an element, item or fragment whose defined length runs past the end of the file (or past
 //!   the end of the sequence or item that holds it),
-//! - a deflated data set (PS3.5 A.5), which cannot be walked without inflating it.
+//!
+//! A deflated data set (Deflated Explicit VR Little Endian, PS3.5 A.5) is inflated into memory
+//! first, never beyond [`MAX_INFLATED_BYTES`] (a deflate bomb stops there), and the inflated data
+//! set is walked like any other; a stream that does not inflate is malformed.
+//!
+//! A file without the 128-byte preamble, `DICM` and file meta group (a plain data set, PS3.10
+//! 7.1 not followed) is read as dcmtk and pydicom read it, when its encoding can be inferred from
+//! its first element: it must be of group 0008 (every composite instance has SOPClassUID
+//! (0008,0016)), little endian; two upper-case letters of a known VR after the tag mean explicit
+//! VR little endian, anything else implicit VR little endian ([`plain_data_set_syntax`]). The
+//! pre-scan walks it the same way; anything else is refused as [`DicomFileError::NoFileMeta`].
 //!
 //! What the pre-scan does not understand it leaves to dicom-rs, which reports its own errors. The
 //! parse and the pixel decoding then run inside `catch_unwind`: should dicom-rs still panic, the
 //! file is refused as [`DicomFileError::ParserPanic`] instead of taking the process down.
 
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -23,10 +34,12 @@ use dicom_core::{
     dictionary::DataDictionary, dictionary::DataDictionaryEntry, dictionary::VirtualVr, Tag, VR,
 };
 use dicom_dictionary_std::{tags, uids, StandardDataDictionary};
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::{DefaultDicomObject, FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::error_code::ErrorCode;
-use crate::limits::{LimitExceeded, MAX_SEQUENCE_DEPTH};
+use crate::limits::{self, LimitExceeded, MAX_INFLATED_BYTES, MAX_SEQUENCE_DEPTH};
 
 /// Why a DICOM file could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +54,12 @@ pub enum DicomFileError {
     /// The file nests sequences deeper than the limit.
     #[error("{0}")]
     Limit(#[from] LimitExceeded),
-    /// The data set is deflated (not read by this build).
-    #[error("deflated DICOM data sets are not supported")]
-    Deflated,
+    /// No file meta group, and the encoding of the data set cannot be inferred.
+    #[error(
+        "no DICOM file header (preamble, DICM and file meta group) and the encoding cannot be \
+         inferred ({0}); re-send it as a DICOM file with its file meta group"
+    )]
+    NoFileMeta(&'static str),
     /// dicom-rs refused the file.
     #[error("not a readable DICOM file: {0}")]
     Parse(#[source] Box<dicom_object::ReadError>),
@@ -58,7 +74,7 @@ impl ErrorCode for DicomFileError {
             DicomFileError::Io(_) => "file_unreadable",
             DicomFileError::Malformed(_) => "malformed_dicom",
             DicomFileError::Limit(_) => "limit_exceeded",
-            DicomFileError::Deflated => "unsupported_transfer_syntax",
+            DicomFileError::NoFileMeta(_) => "unreadable_dicom",
             DicomFileError::Parse(_) => "unreadable_dicom",
             DicomFileError::ParserPanic => "dicom_parser_failure",
         }
@@ -66,7 +82,8 @@ impl ErrorCode for DicomFileError {
 }
 
 /// Opens the DICOM file at `path` after [`prescan`]; with `header_only`, the data set is read up
-/// to (not including) PixelData.
+/// to (not including) PixelData. A plain data set (no file meta group) is given the file meta
+/// group its SOP instance and the inferred transfer syntax call for.
 pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomFileError> {
     let _span = file_span(path).entered();
     let file = std::fs::File::open(path).map_err(DicomFileError::Io)?;
@@ -79,6 +96,9 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
         // truncate it meanwhile, reading the lost pages faults, as for any mapped input.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(DicomFileError::Io)?;
         prescan(&map)?;
+        if !has_file_meta(&map) {
+            return open_plain(&map);
+        }
     }
     let options = if header_only {
         OpenFileOptions::new().read_until(tags::PIXEL_DATA)
@@ -96,6 +116,45 @@ pub fn file_span(path: &Path) -> tracing::Span {
     tracing::error_span!("dicom_file", file = %name)
 }
 
+/// Whether `bytes` start with the preamble and `DICM`, or with `DICM`.
+fn has_file_meta(bytes: &[u8]) -> bool {
+    bytes.get(128..132) == Some(b"DICM") || bytes.get(..4) == Some(b"DICM")
+}
+
+/// Parses a plain data set (already pre-scanned) in its inferred transfer syntax.
+fn open_plain(bytes: &[u8]) -> Result<DefaultDicomObject, DicomFileError> {
+    let uid = plain_data_set_syntax(bytes)?;
+    let ts = TransferSyntaxRegistry.get(uid).ok_or(DicomFileError::NoFileMeta("no transfer syntax"))?;
+    let obj = guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))?
+        .map_err(|e| DicomFileError::Parse(Box::new(e)))?;
+    obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(uid))
+        .map_err(|_| DicomFileError::Malformed("a data set without SOP class or instance UID".to_owned()))
+}
+
+/// The transfer syntax of a plain data set (no file meta group), inferred from its first
+/// element as the module docs say.
+pub fn plain_data_set_syntax(bytes: &[u8]) -> Result<&'static str, DicomFileError> {
+    let head = bytes.get(..8).ok_or(DicomFileError::NoFileMeta("shorter than one element"))?;
+    if u16::from_le_bytes([head[0], head[1]]) != 0x0008 {
+        return Err(DicomFileError::NoFileMeta("the first element is not of group 0008, little endian"));
+    }
+    let vr = &head[4..6];
+    let explicit = vr.iter().all(u8::is_ascii_uppercase) && VR::from_binary([vr[0], vr[1]]).is_some();
+    Ok(if explicit { uids::EXPLICIT_VR_LITTLE_ENDIAN } else { uids::IMPLICIT_VR_LITTLE_ENDIAN })
+}
+
+/// Inflates a deflated data set (raw deflate, PS3.5 A.5) into memory, never more than `limit`
+/// bytes ([`MAX_INFLATED_BYTES`]): a longer stream is refused once the limit is passed.
+fn inflate_data_set(deflated: &[u8], limit: u64) -> Result<Vec<u8>, DicomFileError> {
+    let mut inflated = Vec::new();
+    flate2::read::DeflateDecoder::new(deflated)
+        .take(limit + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| malformed(format!("the deflated data set does not inflate: {e}")))?;
+    limits::check("inflated data set bytes", inflated.len() as u64, limit)?;
+    Ok(inflated)
+}
+
 /// Runs `f` (a dicom-rs call) and turns a panic into [`DicomFileError::ParserPanic`].
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, DicomFileError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
@@ -103,9 +162,6 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, DicomFileError> {
         DicomFileError::ParserPanic
     })
 }
-
-/// Transfer syntaxes whose data set is big endian (retired, but dicom-rs reads it).
-const BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
 
 /// Value representations with a 4-byte length in explicit VR (PS3.5 Table 7.1-1).
 const LONG_VRS: [&[u8; 2]; 13] =
@@ -143,16 +199,19 @@ pub fn prescan(bytes: &[u8]) -> Result<(), DicomFileError> {
     } else if bytes.get(..4) == Some(b"DICM") {
         4
     } else {
-        // No file meta group: dicom-rs refuses the file itself.
-        return Ok(());
+        let transfer_syntax = plain_data_set_syntax(bytes)?;
+        let mut walker = Walker { bytes, pos: 0, big_endian: false, stack: Vec::new() };
+        return walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN);
     };
     let mut walker = Walker { bytes, pos: start, big_endian: false, stack: Vec::new() };
     let transfer_syntax = walker.meta_group()?;
     let transfer_syntax = transfer_syntax.trim_end_matches(['\0', ' ']);
     if transfer_syntax == uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN {
-        return Err(DicomFileError::Deflated);
+        let inflated = inflate_data_set(&bytes[walker.pos..], MAX_INFLATED_BYTES)?;
+        let mut walker = Walker { bytes: &inflated, pos: 0, big_endian: false, stack: Vec::new() };
+        return walker.data_set(false);
     }
-    walker.big_endian = transfer_syntax == BIG_ENDIAN;
+    walker.big_endian = transfer_syntax == super::pixels::EXPLICIT_VR_BIG_ENDIAN;
     walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN)
 }
 
@@ -370,7 +429,48 @@ mod tests {
         let mut lying = file.clone();
         lying.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0, 0xF0, 0xFF, 0xFF, 0xFF]);
         assert_eq!(prescan(&lying).unwrap_err().code(), "malformed_dicom");
-        let deflated = meta(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
-        assert_eq!(prescan(&deflated).unwrap_err().code(), "unsupported_transfer_syntax");
+    }
+
+    /// `body` deflated (raw deflate) after a file meta group naming the deflated transfer syntax.
+    fn deflated(body: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = meta(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(body).unwrap();
+        out.extend(e.finish().unwrap());
+        out
+    }
+
+    #[test]
+    fn deflated_data_sets_are_inflated_and_walked() {
+        let mut body = vec![0x10, 0x00, 0x10, 0x00, b'P', b'N', 4, 0];
+        body.extend_from_slice(b"Doe^");
+        assert!(prescan(&deflated(&body)).is_ok());
+        body.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0, 0xF0, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(prescan(&deflated(&body)).unwrap_err().code(), "malformed_dicom");
+        let nested = nested(MAX_SEQUENCE_DEPTH + 1);
+        let body = &nested[meta(uids::EXPLICIT_VR_LITTLE_ENDIAN).len()..];
+        assert_eq!(prescan(&deflated(body)).unwrap_err().code(), "limit_exceeded");
+        let bomb = &deflated(&vec![0; 1 << 20])[meta(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN).len()..];
+        assert_eq!(inflate_data_set(bomb, 1 << 20).unwrap().len(), 1 << 20);
+        let refused = inflate_data_set(bomb, 1 << 16).unwrap_err();
+        assert_eq!(refused.to_string(), "inflated data set bytes 65537 exceeds the limit of 65536");
+        let mut cut = deflated(&[0x55; 100_000]);
+        cut.truncate(cut.len() - 20);
+        assert_eq!(prescan(&cut).unwrap_err().code(), "malformed_dicom");
+    }
+
+    #[test]
+    fn plain_data_sets_are_inferred_from_their_first_element() {
+        let explicit = [0x08, 0x00, 0x16, 0x00, b'U', b'I', 2, 0, b'1', 0];
+        assert_eq!(plain_data_set_syntax(&explicit).unwrap(), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert!(prescan(&explicit).is_ok());
+        let implicit = [0x08, 0x00, 0x16, 0x00, 2, 0, 0, 0, b'1', 0];
+        assert_eq!(plain_data_set_syntax(&implicit).unwrap(), uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        let big_endian = [0x00, 0x08, 0x00, 0x16, b'U', b'I', 0, 2, b'1', 0];
+        assert_eq!(prescan(&big_endian).unwrap_err().code(), "unreadable_dicom");
+        assert_eq!(prescan(b"hello, world").unwrap_err().code(), "unreadable_dicom");
+        let lying = [0x08, 0x00, 0x16, 0x00, 0xF0, 0xFF, 0xFF, 0x7F, b'1', 0];
+        assert_eq!(prescan(&lying).unwrap_err().code(), "malformed_dicom");
     }
 }

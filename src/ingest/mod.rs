@@ -10,14 +10,15 @@
 //!   [`InstanceSink`] that makes it durable; [`scp`]: the C-STORE/C-ECHO SCP; [`watch`]: the
 //!   drop folder; [`dimse`]: DIMSE command sets and statuses (shared with the export SCU).
 //!
-//! Pixel data is decoded by dicom-rs (`dicom-pixeldata`): explicit and implicit VR little endian,
-//! RLE Lossless, JPEG Lossless (processes 14 and 14 SV1) and JPEG 2000 (the pure-Rust `openjp2`
-//! port, so the build needs no C library).
+//! Pixel data of CT slices and segmentations alike is decoded by [`pixels`] (one list of
+//! transfer syntaxes: native little and big endian, deflated, RLE Lossless, JPEG Lossless, JPEG
+//! 2000 through dicom-rs' codecs, the pure-Rust `openjp2` port, so the build needs no C library).
 
 pub(crate) mod attr;
 pub mod dimse;
 mod error;
 pub mod guard;
+pub mod pixels;
 pub mod received;
 pub mod scp;
 pub mod series;

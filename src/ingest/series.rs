@@ -34,7 +34,7 @@ const AXIAL_MIN_COSINE: f64 = FRAC_1_SQRT_2;
 pub enum ObjectKind {
     /// CT Image Storage: one slice of a CT series.
     CtImage,
-    /// Segmentation Storage (DICOM SEG).
+    /// Segmentation Storage (DICOM SEG) or Label Map Segmentation Storage.
     Segmentation,
     /// RT Structure Set Storage (RTSTRUCT).
     RtStruct,
@@ -56,7 +56,7 @@ impl ObjectKind {
     fn from_sop_class(uid: &str) -> ObjectKind {
         match uid {
             uids::CT_IMAGE_STORAGE => ObjectKind::CtImage,
-            uids::SEGMENTATION_STORAGE => ObjectKind::Segmentation,
+            uids::SEGMENTATION_STORAGE | uids::LABEL_MAP_SEGMENTATION_STORAGE => ObjectKind::Segmentation,
             uids::RT_STRUCTURE_SET_STORAGE => ObjectKind::RtStruct,
             _ => ObjectKind::Other,
         }

@@ -38,9 +38,9 @@
 use std::path::PathBuf;
 
 use dicom_core::Tag;
-use dicom_dictionary_std::{tags, uids};
-use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
+use dicom_dictionary_std::tags;
 
+use super::pixels::{self, PixelError, DECODABLE_TRANSFER_SYNTAXES};
 use super::{attr, guard, IngestError, Series};
 use crate::image::{cross, Geometry, Image, Voxels};
 use crate::limits::{self, MAX_ABS_HU, MAX_ROWS_COLUMNS, MAX_SLICES};
@@ -58,17 +58,6 @@ pub const SAME_POSITION_MM: f64 = 1e-3;
 pub const IN_PLANE_TOLERANCE_MM: f64 = 0.01;
 /// Largest angle between the slice normal and the step between slices, radians (about 0.06°).
 pub const MAX_TILT_RAD: f64 = 1e-3;
-
-/// Transfer syntaxes whose pixel data this build decodes.
-pub(crate) const SUPPORTED_TRANSFER_SYNTAXES: [&str; 7] = [
-    uids::IMPLICIT_VR_LITTLE_ENDIAN,
-    uids::EXPLICIT_VR_LITTLE_ENDIAN,
-    uids::RLE_LOSSLESS,
-    uids::JPEG_LOSSLESS,
-    uids::JPEG_LOSSLESS_SV1,
-    uids::JPEG2000_LOSSLESS,
-    uids::JPEG2000,
-];
 
 /// One slice of an assembled volume.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +134,7 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
         };
         let need_float = |tag: Tag, name| attr::float(h, tag).ok_or_else(|| missing(name));
         let transfer_syntax = instance.transfer_syntax();
-        if !SUPPORTED_TRANSFER_SYNTAXES.contains(&transfer_syntax) {
+        if !DECODABLE_TRANSFER_SYNTAXES.contains(&transfer_syntax) {
             return Err(IngestError::UnsupportedTransferSyntax {
                 series: series_uid.to_owned(),
                 path: instance.path.clone(),
@@ -474,65 +463,42 @@ pub fn decode_slice(path: &std::path::Path) -> Result<Vec<i32>, IngestError> {
     Ok(out)
 }
 
-/// Decodes the stored values of the first frame of `obj` (read from `path`) into `out`.
+/// Decodes the stored values of the first frame of `obj` (read from `path`) into `out`, through
+/// the [pixel decoder](pixels) the segmentations use too.
 fn decode_stored(
     series: &str,
     path: &std::path::Path,
     obj: &dicom_object::DefaultDicomObject,
     out: &mut Vec<i32>,
 ) -> Result<(), IngestError> {
-    let pixel_err = |reason: String| IngestError::PixelData {
-        series: series.to_owned(),
-        path: path.to_path_buf(),
-        reason,
-    };
-    let read_err = |source| IngestError::Read { series: series.to_owned(), path: path.to_path_buf(), source };
-    if obj.get(tags::PIXEL_DATA).is_none() {
-        return Err(IngestError::MissingPixelData { series: series.to_owned(), path: path.to_path_buf() });
-    }
-    // Checked before decoding too, so the decoder never sees a sample size this reader refuses.
-    let bits = attr::uint(obj, tags::BITS_ALLOCATED);
-    if !matches!(bits, Some(8 | 16)) {
-        return Err(pixel_err(format!("bits allocated {} not supported", bits.unwrap_or(0))));
-    }
-    let decoded = guard::guarded(|| obj.decode_pixel_data_frame(0))
-        .map_err(read_err)?
-        .map_err(|e| pixel_err(e.to_string()))?;
-    if decoded.samples_per_pixel() != 1 {
-        return Err(pixel_err(format!("{} samples per pixel, expected 1", decoded.samples_per_pixel())));
-    }
-    let bits_stored = u32::from(decoded.bits_stored());
-    let high_bit = u32::from(decoded.high_bit());
-    let bits_allocated = u32::from(decoded.bits_allocated());
-    if !(bits_allocated == 8 || bits_allocated == 16)
-        || bits_stored == 0
-        || high_bit + 1 < bits_stored
-        || high_bit >= bits_allocated
-    {
-        return Err(pixel_err(format!(
-            "bits allocated {bits_allocated}, stored {bits_stored}, high bit {high_bit} not supported"
-        )));
-    }
-    let signed = decoded.pixel_representation() == PixelRepresentation::Signed;
-    let shift = high_bit + 1 - bits_stored;
-    let mask = (1u32 << bits_stored) - 1;
-    let sign_bit = 1u32 << (bits_stored - 1);
-    let sample = |raw: u32| -> i32 {
-        let v = (raw >> shift) & mask;
-        if signed && v & sign_bit != 0 {
-            v as i32 - (1i32 << bits_stored)
-        } else {
-            v as i32
+    let _span = guard::file_span(path).entered();
+    let series_owned = || series.to_owned();
+    let path_owned = || path.to_path_buf();
+    let to_ingest = |error: PixelError| match error {
+        PixelError::UnsupportedTransferSyntax { uid } => {
+            IngestError::UnsupportedTransferSyntax { series: series_owned(), path: path_owned(), uid }
+        }
+        PixelError::Missing => IngestError::MissingPixelData { series: series_owned(), path: path_owned() },
+        PixelError::Parser(source) => {
+            IngestError::Read { series: series_owned(), path: path_owned(), source }
+        }
+        other => {
+            IngestError::PixelData { series: series_owned(), path: path_owned(), reason: other.to_string() }
         }
     };
-    let data = decoded.data();
-    out.clear();
-    if bits_allocated == 8 {
-        out.extend(data.iter().map(|&b| sample(u32::from(b))));
-    } else {
-        out.extend(data.chunks_exact(2).map(|b| sample(u32::from(u16::from_le_bytes([b[0], b[1]])))));
+    if obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(to_ingest(PixelError::Missing));
     }
-    Ok(())
+    let format = pixels::pixel_format(obj).map_err(to_ingest)?;
+    // CT samples are 8 or 16 bits (PS3.3 C.8.2.1.1.4 allows 16 only; 8 is seen in exports).
+    if format.bits_allocated == 1 {
+        return Err(IngestError::PixelData {
+            series: series_owned(),
+            path: path_owned(),
+            reason: "bits allocated 1 not supported".to_owned(),
+        });
+    }
+    pixels::decode_frame(obj, &format, 0, out).map_err(to_ingest)
 }
 
 #[cfg(test)]

@@ -27,6 +27,16 @@ pub enum RoiError {
         #[source]
         source: DicomFileError,
     },
+    /// The segmentation's pixel data is in an encoding this build does not read, or does not
+    /// decode.
+    #[error("could not read the segmentation's pixels: {source}")]
+    Pixels {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::ingest::pixels::PixelError,
+    },
     /// An attribute the mask needs is absent or does not parse.
     #[error("the segmentation has no valid {attribute}")]
     MissingAttribute {
@@ -189,6 +199,7 @@ impl RoiError {
     pub fn path(&self) -> Option<&Path> {
         Some(match self {
             RoiError::Read { path, .. }
+            | RoiError::Pixels { path, .. }
             | RoiError::MissingAttribute { path, .. }
             | RoiError::Unsupported { path, .. }
             | RoiError::OtherFrameOfReference { path, .. }
@@ -213,6 +224,7 @@ impl ErrorCode for RoiError {
     fn code(&self) -> &'static str {
         match self {
             RoiError::Read { source, .. } => source.code(),
+            RoiError::Pixels { source, .. } => source.code(),
             RoiError::MissingAttribute { .. } => "missing_attribute",
             RoiError::Unsupported { .. } => "unsupported_segmentation",
             RoiError::OtherFrameOfReference { .. } => "other_frame_of_reference",

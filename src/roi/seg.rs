@@ -1,7 +1,8 @@
 //! DICOM Segmentation (SEG) → tumor mask on the CT grid (PS3.3 A.51, C.8.20).
 //!
 //! One segment is drawn: its frames are those whose SegmentIdentificationSequence (per frame, or
-//! shared by all frames) names its SegmentNumber. Each frame is placed on the CT grid
+//! shared by all frames) names its SegmentNumber (every frame of a label map). Each frame is
+//! placed on the CT grid
 //! - by its PlanePositionSequence ImagePositionPatient, when present: the position must fall on a
 //!   voxel centre of the CT grid (within [`FRAME_POSITION_TOLERANCE`] voxel), with the same
 //!   orientation and pixel spacing as the CT; the frame may be smaller than a CT slice;
@@ -10,12 +11,16 @@
 //!
 //! When a frame carries both, the two must agree on the slice.
 //!
-//! Pixel values (PS3.3 C.8.20.2):
+//! Pixel values (PS3.3 C.8.20.2; decoded by [`crate::ingest::pixels`], every encoding the CT path
+//! reads):
 //! ```text
-//! BINARY      BitsAllocated 1, bits packed across frames, least significant bit first:
-//!             pixel p of frame f is bit (f·rows·columns + p) of PixelData
+//! BINARY      BitsAllocated 1: the pixel is in the segment of its frame when its bit is 1
 //! FRACTIONAL  BitsAllocated 8, value v in 0..=MaximumFractionalValue (m); the voxel is in the mask
 //!             when v / m ≥ 0.5 (half occupancy or probability)
+//! LABELMAP    Label Map Segmentation Storage (1.2.840.10008.5.1.4.1.1.66.7, Supplement 243):
+//!             BitsAllocated 8 or 16, each pixel holds the SegmentNumber it belongs to (0: none);
+//!             frames carry no segment of their own; a palette (PALETTE COLOR) only colours the
+//!             numbers. The voxel is in the mask when its value is the chosen SegmentNumber
 //! ```
 //!
 //! Before anything is drawn the SEG must be in the CT's Frame of Reference and reference the CT
@@ -23,7 +28,7 @@
 
 use std::{collections::HashMap, path::Path};
 
-use dicom_dictionary_std::{tags, uids};
+use dicom_dictionary_std::tags;
 
 use super::{
     grid, reference,
@@ -34,6 +39,7 @@ use crate::{
     image::{numbers, Image},
     ingest::{
         attr::{self, Object},
+        pixels::{self, PixelError},
         volume::{ORIENTATION_TOLERANCE, PIXEL_SPACING_TOLERANCE},
         Volume,
     },
@@ -78,9 +84,11 @@ fn source_instances(frame: &Object) -> impl Iterator<Item = String> + '_ {
 }
 
 /// How the pixel values of the frames mean "in the mask".
+#[derive(Clone, Copy, PartialEq)]
 enum Encoding {
     Binary,
     Fractional { maximum: f64 },
+    LabelMap,
 }
 
 /// Draws the segment `region` (or the only one) of the SEG at `path` on the grid of `volume`.
@@ -98,11 +106,13 @@ pub fn seg_mask(
     let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
     let chosen = pick_region("the segmentation", &described.regions, region)?;
 
-    let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0');
-    if ![uids::EXPLICIT_VR_LITTLE_ENDIAN, uids::IMPLICIT_VR_LITTLE_ENDIAN].contains(&transfer_syntax) {
-        return Err(unsupported("transfer syntax", transfer_syntax.to_owned()));
-    }
-    let bits_allocated = attr::uint(&obj, tags::BITS_ALLOCATED).ok_or_else(|| missing("BitsAllocated"))?;
+    let pixel_err = |source| match source {
+        PixelError::Parser(source) => RoiError::Read { path: path.to_path_buf(), source },
+        source => RoiError::Pixels { path: path.to_path_buf(), source },
+    };
+    let _span = crate::ingest::guard::file_span(path).entered();
+    let format = pixels::pixel_format(&obj).map_err(pixel_err)?;
+    let bits_allocated = format.bits_allocated;
     let seg_type = attr::string(&obj, tags::SEGMENTATION_TYPE).ok_or_else(|| missing("SegmentationType"))?;
     let encoding = match (seg_type.as_str(), bits_allocated) {
         ("BINARY", 1) => Encoding::Binary,
@@ -111,6 +121,7 @@ pub fn seg_mask(
                 .filter(|&m| m > 0.0)
                 .ok_or_else(|| missing("MaximumFractionalValue"))?,
         },
+        ("LABELMAP", 8 | 16) => Encoding::LabelMap,
         _ => {
             return Err(unsupported(
                 "SegmentationType",
@@ -126,18 +137,8 @@ pub fn seg_mask(
     limits::check("columns", u64::from(columns), u64::from(MAX_ROWS_COLUMNS)).map_err(limit)?;
     limits::check("frames", u64::from(frames), MAX_FRAMES).map_err(limit)?;
     let (rows, columns, frames) = (rows as usize, columns as usize, frames as usize);
-    let pixels =
-        obj.get(tags::PIXEL_DATA).and_then(|e| e.to_bytes().ok()).ok_or_else(|| missing("PixelData"))?;
-    let per_frame_pixels = rows * columns;
-    let needed_bytes = match encoding {
-        Encoding::Binary => (frames * per_frame_pixels).div_ceil(8),
-        Encoding::Fractional { .. } => frames * per_frame_pixels,
-    };
-    if pixels.len() < needed_bytes {
-        return Err(unsupported(
-            "PixelData length",
-            format!("{} bytes for {frames} frames of {rows}x{columns}", pixels.len()),
-        ));
+    if obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(missing("PixelData"));
     }
     let per_frame = attr::items(&obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE);
     if per_frame.len() != frames {
@@ -149,22 +150,25 @@ pub fn seg_mask(
     let geometry = volume.image.geometry;
     let [nx, ny, _] = geometry.size;
     let mut mask = vec![0u8; geometry.voxel_count()];
+    let mut values = Vec::with_capacity(rows * columns);
     for (f, frame) in per_frame.iter().enumerate() {
-        let segment = functional_group(frame, shared, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
-            .and_then(|s| attr::uint(s, tags::REFERENCED_SEGMENT_NUMBER))
-            .ok_or_else(|| missing("ReferencedSegmentNumber"))?;
-        if segment != chosen.number {
-            continue;
+        if encoding != Encoding::LabelMap {
+            let segment = functional_group(frame, shared, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
+                .and_then(|s| attr::uint(s, tags::REFERENCED_SEGMENT_NUMBER))
+                .ok_or_else(|| missing("ReferencedSegmentNumber"))?;
+            if segment != chosen.number {
+                continue;
+            }
         }
         let [i0, j0, k] = layout.place(f, frame)?;
+        pixels::decode_frame(&obj, &format, f, &mut values).map_err(pixel_err)?;
         for r in 0..rows {
             for c in 0..columns {
-                let p = f * per_frame_pixels + r * columns + c;
+                let v = values[r * columns + c];
                 let set = match encoding {
-                    Encoding::Binary => (pixels[p >> 3] >> (p & 7)) & 1 == 1,
-                    Encoding::Fractional { maximum } => {
-                        f64::from(pixels[p]) / maximum >= FRACTIONAL_THRESHOLD
-                    }
+                    Encoding::Binary => v == 1,
+                    Encoding::Fractional { maximum } => f64::from(v) / maximum >= FRACTIONAL_THRESHOLD,
+                    Encoding::LabelMap => i64::from(v) == i64::from(chosen.number),
                 };
                 if !set {
                     continue;

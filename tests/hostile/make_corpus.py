@@ -19,9 +19,11 @@ import gzip
 import io
 import random
 import struct
+import zlib
 from pathlib import Path
 
 import pydicom
+import pydicom.encaps
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[2] / "shared"
@@ -58,6 +60,12 @@ def meta_end(data):
         length = struct.unpack("<H", data[pos + 6 : pos + 8])[0]
         pos += 8 + length
     return pos
+
+
+def data_set_start(data):
+    """Offset of the data set: after the file meta group, whose length (0002,0000) says where it ends."""
+    assert data[128:132] == b"DICM" and data[132:134] == b"\x02\x00" and data[136:138] == b"UL"
+    return 144 + struct.unpack("<I", data[140:144])[0]
 
 
 def element_offset(data, group, element):
@@ -307,6 +315,40 @@ case("classifier", "classifier", "trailing_garbage.json", model + b"\n{\"extra\"
 case("classifier", "classifier", "trailing_nul.json", model + b"\0", "classifier_not_parsable")
 case("classifier", "classifier", "deep.json", b"[" * 100000 + b"]" * 100000, "classifier_not_parsable")
 case("classifier", "classifier", "truncated.json", model[: len(model) // 2], "classifier_not_parsable")
+
+# Deflate (issue 10): the deflated data set and deflated image frames readers inflate untrusted
+# streams. A stream cut short is malformed; a frame that inflates beyond its size (a bomb: 8 MiB
+# of zeros for a 4608-byte frame) is refused before it is inflated further.
+deflated_slice = pydicom.dcmread(SLICE)
+deflated_slice.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+deflated_bytes = dicom_bytes(deflated_slice)
+deflated_start = data_set_start(deflated_bytes)
+case("deflate", "ct_slice", "ct_deflated.dcm", deflated_bytes, "ok")
+case("deflate", "ct_slice", "ct_deflated_cut.dcm", deflated_bytes[: deflated_start + (len(deflated_bytes) - deflated_start) // 2],
+     "malformed_dicom|unreadable_dicom")
+case("deflate", "ct_slice", "ct_deflated_garbage.dcm", deflated_bytes[:deflated_start] + bytes(range(256)) * 8,
+     "malformed_dicom|unreadable_dicom")
+
+# Plain data sets (no preamble, DICM or file meta group; issue 10) are inferred and pre-scanned too.
+case("deflate", "ct_slice", "ct_plain.dcm", slice_bytes[data_set_start(slice_bytes):], "ok")
+case("deflate", "ct_slice", "ct_plain_depth_5000.dcm", with_nesting(slice_bytes, 5000)[data_set_start(slice_bytes):],
+     "limit_exceeded")
+
+
+def frame_bomb(ds):
+    bomb = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = bomb.compress(bytes(8 << 20)) + bomb.flush()
+    ds.PixelData = pydicom.encaps.encapsulate([stream] * int(ds.NumberOfFrames))
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.8.1"
+
+
+bomb_ds = pydicom.dcmread(FX / "seg" / "seg.dcm")
+frame_bomb(bomb_ds)
+bomb_bytes = io.BytesIO()
+pydicom.dcmwrite(bomb_bytes, bomb_ds, implicit_vr=False, little_endian=True, force_encoding=True)
+case("deflate", "seg", "seg_frame_bomb.dcm", bomb_bytes.getvalue(), "undecodable_pixel_data")
 
 # The binary on a few cases: exit 2, one line, no panic message.
 case("nrrd", "cli_features", "nan_in_mask_cli.nrrd", float_image({inside[0]: float("nan")}), "non_finite_intensity")

@@ -8,11 +8,9 @@ use serde::Deserialize;
 
 use crate::ingest::received::Acceptance;
 
-/// The transfer syntaxes the study path decodes (see `crate::ingest::volume`), and so the ones
-/// the SCP accepts by default: implicit and explicit VR little endian, RLE Lossless, JPEG
-/// Lossless (processes 14 and 14 SV1), JPEG 2000 (lossless only and lossy). Deflated explicit VR
-/// little endian is left out: this build's dicom-rs has no inflater for it.
-pub const DECODABLE_TRANSFER_SYNTAXES: [&str; 7] = crate::ingest::volume::SUPPORTED_TRANSFER_SYNTAXES;
+/// The transfer syntaxes the study path decodes, CT and segmentations alike (the one list of
+/// `crate::ingest::pixels`), and so the ones the SCP accepts by default.
+pub use crate::ingest::pixels::DECODABLE_TRANSFER_SYNTAXES;
 
 /// Largest P-DATA PDU radscored asks peers to send, by default (dcmtk's default is 16 KiB;
 /// larger PDUs mean fewer reads for CT slices).
@@ -194,7 +192,7 @@ mod tests {
     fn only_the_ae_title_is_required_and_unknown_keys_are_errors() {
         let config: ScpConfig = toml::from_str("ae_title = \"RADSCORED\"").expect("parses");
         config.validate().expect("defaults are valid");
-        assert_eq!(config.transfer_syntaxes.len(), 7);
+        assert_eq!(config.transfer_syntaxes, DECODABLE_TRANSFER_SYNTAXES);
         assert!(toml::from_str::<ScpConfig>("ae_title = \"A\"\nport = 104").is_err());
     }
 
