@@ -252,3 +252,38 @@ fn a_jpeg_ls_ct_slice_is_refused_naming_the_encoding_and_what_to_do() {
     }
     assert_eq!(error.path().and_then(|p| p.file_name()), Some(std::ffi::OsStr::new("0030.dcm")));
 }
+
+/// The drop folder takes plain data sets (the CT slice and the SEG without preamble and file meta
+/// group, explicit and implicit VR) and keeps each in a Part-10 file whose meta group names the
+/// data set's SOP class and instance and the inferred transfer syntax, the data set's bytes
+/// unchanged; a plain big-endian data set, whose encoding cannot be inferred, is refused.
+#[test]
+fn the_drop_folder_keeps_plain_data_sets_as_part10_files() {
+    use radscored::ingest::received::{self, Acceptance, Handling};
+    let v = variants();
+    let accepted = ingest::pixels::DECODABLE_TRANSFER_SYNTAXES.map(String::from);
+    let plain_ct = v.dir.path().join("ct_plain/0030.dcm");
+    for (path, syntax) in [
+        (plain_ct, "1.2.840.10008.1.2.1"),
+        (v.dir.path().join("binary_plain_explicit.dcm"), "1.2.840.10008.1.2.1"),
+        (v.dir.path().join("binary_plain_implicit.dcm"), "1.2.840.10008.1.2"),
+    ] {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_ne!(bytes.get(128..132), Some(&b"DICM"[..]), "{path:?} is a plain data set");
+        let instance = received::from_part10(bytes.clone(), &accepted, &Acceptance::default())
+            .unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!(instance.handling, Handling::Analyse);
+        assert_eq!(instance.transfer_syntax_uid, syntax, "{path:?}");
+        assert_eq!(data_set_of(&instance.part10), &bytes[..], "{path:?}: the data set is kept as it is");
+        let file = dicom_object::OpenFileOptions::new()
+            .from_reader(&instance.part10[128..])
+            .expect("dicom-rs reads the stored file");
+        assert_eq!(file.meta().transfer_syntax().trim_end_matches('\0'), syntax);
+        assert_eq!(
+            file.meta().media_storage_sop_instance_uid().trim_end_matches('\0'),
+            instance.sop_instance_uid
+        );
+    }
+    let big_endian = std::fs::read(v.dir.path().join("binary_plain_big_endian.dcm")).unwrap();
+    assert!(received::from_part10(big_endian, &accepted, &Acceptance::default()).is_err());
+}

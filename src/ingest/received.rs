@@ -234,21 +234,7 @@ pub fn from_data_set(
         .get(announced.transfer_syntax_uid)
         .filter(|ts| !ts.is_unsupported())
         .ok_or(ParseError::TransferSyntax)?;
-    let meta = FileMetaTableBuilder::new()
-        .media_storage_sop_class_uid(announced.sop_class_uid)
-        .media_storage_sop_instance_uid(announced.sop_instance_uid)
-        .transfer_syntax(announced.transfer_syntax_uid)
-        .source_application_entity_title(calling_ae)
-        .build()
-        .map_err(|_| ParseError::FileMeta)?;
-    let mut part10 = Vec::with_capacity(PREAMBLE_LEN + 512 + data_set.len());
-    part10.extend_from_slice(&[0; PREAMBLE_LEN]);
-    part10.extend_from_slice(DICM_MAGIC);
-    meta.write(&mut part10).map_err(|_| ParseError::FileMeta)?;
-    let data_set_start = part10.len();
-    // Vec's Write never fails.
-    let _ = part10.write_all(data_set);
-
+    let (part10, data_set_start) = part10_file(data_set, announced, Some(calling_ae))?;
     guard::prescan(&part10).map_err(ParseError::DataSet)?;
     let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(&part10[data_set_start..], ts))
         .map_err(ParseError::DataSet)?
@@ -269,9 +255,38 @@ pub fn from_data_set(
     ))
 }
 
-/// Builds the instance from the bytes of a Part-10 file (the folder intake): parses the whole
-/// file, checks that the file meta group and the data set agree, and keeps the bytes as they are.
-/// `transfer_syntaxes` are the transfer syntaxes accepted.
+/// `data_set` after a preamble, `DICM` and a file meta group naming `announced` (and the calling
+/// AE as source, for an instance received by C-STORE), PS3.10 §7.1; with the offset of the data
+/// set in it.
+fn part10_file(
+    data_set: &[u8],
+    announced: Announced<'_>,
+    calling_ae: Option<&str>,
+) -> Result<(Vec<u8>, usize), ParseError> {
+    let mut meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(announced.sop_class_uid)
+        .media_storage_sop_instance_uid(announced.sop_instance_uid)
+        .transfer_syntax(announced.transfer_syntax_uid);
+    if let Some(ae) = calling_ae {
+        meta = meta.source_application_entity_title(ae);
+    }
+    let meta = meta.build().map_err(|_| ParseError::FileMeta)?;
+    let mut part10 = Vec::with_capacity(PREAMBLE_LEN + 512 + data_set.len());
+    part10.extend_from_slice(&[0; PREAMBLE_LEN]);
+    part10.extend_from_slice(DICM_MAGIC);
+    meta.write(&mut part10).map_err(|_| ParseError::FileMeta)?;
+    let data_set_start = part10.len();
+    // Vec's Write never fails.
+    let _ = part10.write_all(data_set);
+    Ok((part10, data_set_start))
+}
+
+/// Builds the instance from the bytes of a file in the drop folder: a Part-10 file is parsed in
+/// whole, its file meta group and data set must agree, and its bytes are kept as they are; a plain
+/// data set (no preamble, no file meta group, as some archives write them) is read in the transfer
+/// syntax its first element shows ([`guard::plain_data_set_syntax`], as dcmtk and pydicom infer
+/// it) and kept inside a Part-10 file whose meta group names what it holds, so that the spool
+/// holds standard files only. `transfer_syntaxes` are the transfer syntaxes accepted.
 pub fn from_part10(
     bytes: Vec<u8>,
     transfer_syntaxes: &[String],
@@ -280,7 +295,7 @@ pub fn from_part10(
     if bytes.len() < PREAMBLE_LEN + DICM_MAGIC.len()
         || &bytes[PREAMBLE_LEN..PREAMBLE_LEN + DICM_MAGIC.len()] != DICM_MAGIC
     {
-        return Err(ParseError::NotDicom);
+        return from_plain_data_set(&bytes, transfer_syntaxes, acceptance);
     }
     let meta =
         dicom_object::FileMetaTable::from_reader(&bytes[PREAMBLE_LEN..]).map_err(|_| ParseError::NotDicom)?;
@@ -301,6 +316,32 @@ pub fn from_part10(
     }
     let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
     Ok(ids.into_instance(Source::Folder, handling, ts_uid, bytes))
+}
+
+/// [`from_part10`] for a file without preamble and file meta group.
+fn from_plain_data_set(
+    bytes: &[u8],
+    transfer_syntaxes: &[String],
+    acceptance: &Acceptance,
+) -> Result<ReceivedInstance, ParseError> {
+    let ts_uid = guard::plain_data_set_syntax(bytes).map_err(|_| ParseError::NotDicom)?;
+    if !transfer_syntaxes.iter().any(|t| trim_uid(t) == ts_uid) {
+        return Err(ParseError::TransferSyntax);
+    }
+    let ts = TransferSyntaxRegistry.get(ts_uid).ok_or(ParseError::TransferSyntax)?;
+    guard::prescan(bytes).map_err(ParseError::DataSet)?;
+    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))
+        .map_err(ParseError::DataSet)?
+        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
+    let ids = Identity::read(&obj)?;
+    let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
+    let announced = Announced {
+        sop_class_uid: &ids.sop_class_uid,
+        sop_instance_uid: &ids.sop_instance_uid,
+        transfer_syntax_uid: ts_uid,
+    };
+    let (part10, _) = part10_file(bytes, announced, None)?;
+    Ok(ids.into_instance(Source::Folder, handling, ts_uid.to_owned(), part10))
 }
 
 /// The identifying attributes read from a data set.
