@@ -37,6 +37,10 @@ mod ingest;
 /// Tumor masks (SEG, RTSTRUCT, label map), ring and patch against NRRD, scipy and numpy.
 mod roi;
 
+/// Studies as sites send them (re-exported, copied, derived, localizers, truncated, MR, two SEGs):
+/// the same mask with a warning, or a refusal with its code and a message without UIDs.
+mod study_variants;
+
 /// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
 mod radiomics_live;
 
