@@ -87,7 +87,7 @@ fn load(dir: &StudyDir, kind: MaskKind) -> Study {
 
 fn roi_failure(dir: &Path, selector: &MaskSelector) -> (RoiError, String) {
     match load_study_at(dir, selector) {
-        Err(StudyError::Roi(error)) => {
+        Err(StudyError::Roi(error) | StudyError::Mask { error, .. }) => {
             let message = error.to_string();
             (error, message)
         }

@@ -239,6 +239,10 @@ fn a_contour_outside_the_scan_is_given_in_millimetres() {
     let variant = Variant::new("contour-outside");
     let (code, message) = variant.refusal();
     assert_eq!(code, "contour_off_grid", "{message}");
+    assert!(
+        message.starts_with("'rtstruct/rtstruct.dcm' (RTSTRUCT 'Fixture RTSTRUCT'): contour 1 "),
+        "{message}"
+    );
     assert!(message.contains(&format!("contour {}", outside(&variant, "moved_contour_z"))), "{message}");
     assert!(!message.contains("..") && !message.contains("voxel"), "{message}");
 }
@@ -248,6 +252,7 @@ fn a_seg_frame_outside_the_scan_is_given_in_millimetres() {
     let variant = Variant::new("frame-outside");
     let (code, message) = variant.refusal();
     assert_eq!(code, "frame_off_grid", "{message}");
+    assert!(message.starts_with("'seg/seg.dcm' (SEG 'Fixture SEG'): frame 1 "), "{message}");
     assert!(message.contains(&format!("frame {}", outside(&variant, "moved_frame_z"))), "{message}");
     assert!(!message.contains("..") && !message.contains("voxel"), "{message}");
 }

@@ -412,7 +412,7 @@ bundle = "engines/reference"
             (MINIMAL.replace("[site]", "[sight]"), "unknown field `sight`"),
             (
                 MINIMAL.replace("quiet_period_s = 2", "quiet_period_s = 2\naccept_derived = \"yes\""),
-                "series.accept_derived",
+                "accept_derived = \"yes\"\n   |                  ^^^^^\ninvalid type: string \"yes\", expected a boolean",
             ),
         ];
         for (text, expected) in cases {

@@ -2,8 +2,8 @@
 //!
 //! - [`series`]: scan a folder (or take instances already parsed), group instances by SeriesInstanceUID, classify them (CT image,
 //!   SEG, RTSTRUCT, other) and choose the CT series (axial, ORIGINAL, localizers left out);
-//! - [`qualify`]: the [`SeriesPolicy`] (derived images) and why a series is refused ([`CtRejection`]);
-//! - [`copies`]: copies of one instance counted once, conflicting ones refused;
+//! - `qualify.rs`: the [`SeriesPolicy`] (derived images) and why a series is refused ([`CtRejection`]);
+//! - `copies.rs`: copies of one instance counted once, conflicting ones refused;
 //! - [`volume`]: sort the slices along the slice normal, check the series (sizes, orientation,
 //!   tilt, gaps, spacing), rescale to HU and keep the geometry exactly;
 //! - [`guard`]: opening a DICOM file that may be hostile (structure pre-scan, panic boundary);
@@ -32,5 +32,5 @@ pub use error::IngestError;
 pub use guard::DicomFileError;
 pub use qualify::{CtRejection, SeriesPolicy};
 pub use received::{InstanceSink, ReceivedInstance, Refusal, Stored};
-pub use series::{group, scan, select_ct, why_not, Instance, ObjectKind, Series};
+pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
 pub use volume::{assemble, Slice, Volume};

@@ -55,10 +55,10 @@ impl ObjectKind {
     /// The kind in words, for messages.
     pub fn name(self) -> &'static str {
         match self {
-            ObjectKind::CtImage => "ct image",
-            ObjectKind::Segmentation => "segmentation",
-            ObjectKind::RtStruct => "rt structure set",
-            ObjectKind::Other => "other object",
+            ObjectKind::CtImage => "CT",
+            ObjectKind::Segmentation => "SEG",
+            ObjectKind::RtStruct => "RTSTRUCT",
+            ObjectKind::Other => "other",
         }
     }
 
@@ -174,11 +174,8 @@ impl Series {
     pub fn name(&self) -> String {
         let first = self.instances.first().map(|i| &i.header);
         let get = |tag| first.and_then(|h| attr::string(h, tag));
-        let modality = get(tags::MODALITY).unwrap_or_else(|| match self.instances.first().map(|i| i.kind) {
-            Some(ObjectKind::Segmentation) => "SEG".to_owned(),
-            Some(ObjectKind::RtStruct) => "RTSTRUCT".to_owned(),
-            _ => "CT".to_owned(),
-        });
+        let modality = get(tags::MODALITY)
+            .unwrap_or_else(|| self.instances.first().map_or("CT", |i| i.kind.name()).to_owned());
         let count = self.instances.len();
         let images = format!("({count} image{})", if count == 1 { "" } else { "s" });
         match (get(tags::SERIES_NUMBER), get(tags::SERIES_DESCRIPTION)) {
@@ -316,7 +313,7 @@ pub fn select_ct<'a>(
 
 /// Each series of the study with why it is not analysed, e.g. `CT series 1 'Topogram' (1 image)
 /// is a localizer (scout) series; SEG series 9 (1 image) holds no CT images`.
-pub fn why_not(series: &[Series], policy: SeriesPolicy) -> String {
+fn why_not(series: &[Series], policy: SeriesPolicy) -> String {
     if series.is_empty() {
         return "the folder holds no DICOM files".to_owned();
     }

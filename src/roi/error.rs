@@ -263,6 +263,16 @@ pub enum StudyError {
     /// The tumor mask could not be found or made.
     #[error(transparent)]
     Roi(#[from] RoiError),
+    /// The segmentation chosen could not be drawn on the CT series.
+    #[error("{object}: {error}")]
+    Mask {
+        /// The segmentation: its file inside the study folder, kind and description, e.g.
+        /// `'seg/seg.dcm' (SEG 'Segmentation')`.
+        object: String,
+        /// Why it could not be drawn (in the message, not a separate cause, so that the reason
+        /// is said once).
+        error: RoiError,
+    },
 }
 
 impl StudyError {
@@ -270,7 +280,7 @@ impl StudyError {
     pub fn path(&self) -> Option<&Path> {
         match self {
             StudyError::Ingest(e) => e.path(),
-            StudyError::Roi(e) => e.path(),
+            StudyError::Roi(e) | StudyError::Mask { error: e, .. } => e.path(),
         }
     }
 }
@@ -279,7 +289,7 @@ impl ErrorCode for StudyError {
     fn code(&self) -> &'static str {
         match self {
             StudyError::Ingest(e) => e.code(),
-            StudyError::Roi(e) => e.code(),
+            StudyError::Roi(e) | StudyError::Mask { error: e, .. } => e.code(),
         }
     }
 }

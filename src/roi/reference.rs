@@ -50,6 +50,6 @@ pub(crate) fn check_references<'v>(
             series: volume.series_name.clone(),
         });
     }
-    let names_series = described.referenced_series.iter().any(|s| *s == volume.series_uid);
+    let names_series = described.referenced_series.contains(&volume.series_uid);
     Ok((slice_of, names_series))
 }

@@ -7,10 +7,18 @@
 //!   ReferencedSeriesSequence / RTReferencedSeriesSequence, or through the instances their frames
 //!   and contours reference) and hold the region asked for. `Any` prefers SEG to RTSTRUCT when both
 //!   qualify (a folder from a planning system often carries both, drawn from the same contours).
-//!   Exactly one candidate must remain; the CT series it references is assembled and the mask
-//!   drawn on its grid, after checking Frame of Reference and instance references.
+//!   Exactly one candidate must remain (`MaskSelector::object` names one by its file); the CT
+//!   series it references is assembled and the mask drawn on its grid, after checking Frame of
+//!   Reference and instance references.
 //! - label map ([`MaskKind::LabelMap`]): the study must hold exactly one qualifying CT series,
 //!   and the label map must share its geometry.
+//!
+//! Which CT series qualify follows the [`SeriesPolicy`] (derived images refused unless accepted;
+//! localizer images always left out). When no segmentation qualifies, the refusal lists each one
+//! found and why it is not usable, then each CT series and why it is or is not usable; when every
+//! segmentation refers to one refused CT series, the refusal is that series' (its code, e.g.
+//! `derived_series`, and the option that accepts it). The study carries warnings for the report:
+//! localizer images left out, a segmentation placed by plane position on a re-exported series.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -139,9 +147,10 @@ pub fn load_within(
             let volume_time = started.elapsed();
             let started = Instant::now();
             let mask = match object.kind {
-                ObjectKind::Segmentation => seg::seg_mask(&object.path, &volume, region)?,
-                _ => rtstruct::rtstruct_mask(&object.path, &volume, region)?,
-            };
+                ObjectKind::Segmentation => seg::seg_mask(&object.path, &volume, region),
+                _ => rtstruct::rtstruct_mask(&object.path, &volume, region),
+            }
+            .map_err(|error| StudyError::Mask { object: object_name(&dir, object), error })?;
             warnings.extend(placed_by_position(object, &volume));
             (volume, volume_time, mask, mask_time + started.elapsed())
         }
@@ -193,7 +202,7 @@ fn describe(object: &Instance) -> MaskHeader {
 /// A segmentation object as a technologist knows it: its file inside the study folder, its kind
 /// and its description, e.g. `'seg/seg.dcm' (SEG 'Segmentation')`.
 fn object_name(dir: &Path, object: &Instance) -> String {
-    let kind = if object.kind == ObjectKind::Segmentation { "SEG" } else { "RTSTRUCT" };
+    let kind = object.kind.name();
     let h = &object.header;
     let description = [tags::SERIES_DESCRIPTION, tags::CONTENT_LABEL, tags::STRUCTURE_SET_LABEL]
         .into_iter()
@@ -297,8 +306,11 @@ fn choose_dicom_mask<'a>(
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
         0 => {
-            if let [(ct, reason)] = refused_series.as_slice() {
-                if passed_over.len() == 1 {
+            // Every segmentation refers to one CT series that is refused: say why, and the fix.
+            if let Some((ct, reason)) = refused_series.first() {
+                if refused_series.len() == passed_over.len()
+                    && refused_series.iter().all(|(s, _)| s.uid == ct.uid)
+                {
                     return Err(IngestError::SeriesNotUsable {
                         dir: dir.to_path_buf(),
                         series: ct.name(),

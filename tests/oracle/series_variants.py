@@ -12,6 +12,7 @@ Each variant (all, or the NAMEs given) is a study folder OUT_DIR/<name>/:
   conflict            the CT, the SEG, and in copy/ a file with one CT slice's SOP Instance UID
                       but other pixels
   derived             the CT with ImageType DERIVED\\SECONDARY\\AXIAL on every image, the SEG
+                      and the RTSTRUCT
   localizer-in-series the CT plus, in the same series, a coronal localizer image, the SEG
   localizer-series    the CT, the SEG, and a separate series of one localizer image (scout/)
   truncated-pixels    the CT with its middle file cut in its pixel data, the SEG
@@ -133,6 +134,7 @@ def derived(fixture, dst):
 
     write_ct(fixture, dst, derive)
     with_seg(fixture, dst)
+    with_rtstruct(fixture, dst)
 
 
 @variant("localizer-in-series")
