@@ -172,6 +172,19 @@ fn a_derived_series_is_refused_unless_accepted() {
 }
 
 #[test]
+fn a_series_that_is_not_axial_is_refused_with_its_orientation() {
+    let variant = Variant::new("not-axial");
+    let (code, message) = variant.refusal();
+    assert_eq!(code, "not_axial_series", "{message}");
+    assert!(message.starts_with("CT series 1 'Fixture CT' (61 images) cannot be analysed"), "{message}");
+    // Rows along +x, columns along -z: the slice normal is (0, 1, 0).
+    assert!(
+        message.contains("is not axial (slice normal (0.000, 1.000, 0.000)); send the axial series"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_localizer_in_the_series_is_left_out() {
     let variant = Variant::new("localizer-in-series");
     let study = variant.load();

@@ -59,11 +59,11 @@ impl std::fmt::Display for CtRejection {
             ),
             CtRejection::NoImageType => write!(f, "has an image without ImageType"),
             CtRejection::NoOrientation => write!(f, "has an image without a valid ImageOrientationPatient"),
-            CtRejection::NotAxial { normal } => write!(
-                f,
-                "is not axial (slice normal ({:.3}, {:.3}, {:.3})); send the axial series",
-                normal[0], normal[1], normal[2]
-            ),
+            CtRejection::NotAxial { normal } => {
+                // Rounded first, and + 0.0 turns a -0.0 into 0.0: no "-0.000" in a message.
+                let [x, y, z] = normal.map(|v| (v * 1000.0).round() / 1000.0 + 0.0);
+                write!(f, "is not axial (slice normal ({x:.3}, {y:.3}, {z:.3})); send the axial series")
+            }
         }
     }
 }
@@ -77,5 +77,27 @@ impl CtRejection {
             CtRejection::NotAxial { .. } => "not_axial_series",
             _ => "series_not_usable",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_fix_and_carry_their_code() {
+        let derived = CtRejection::Derived;
+        assert_eq!(derived.code(), "derived_series");
+        assert!(derived.to_string().contains("--accept-derived"), "{derived}");
+        let coronal = CtRejection::NotAxial { normal: [-1e-17, 1.0, 0.0] };
+        assert_eq!(coronal.code(), "not_axial_series");
+        assert!(coronal.to_string().contains("(0.000, 1.000, 0.000)"), "{coronal}");
+        assert_eq!(CtRejection::LocalizerOnly.code(), "localizer_series");
+        assert_eq!(CtRejection::LocalizerOnly.to_string(), "is a localizer (scout) series");
+        assert_eq!(
+            CtRejection::NotCt { modality: "MR".into() }.to_string(),
+            "is not a CT series (Modality MR)"
+        );
+        assert_eq!(CtRejection::Absent.code(), "series_not_usable");
     }
 }

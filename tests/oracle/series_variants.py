@@ -13,6 +13,7 @@ Each variant (all, or the NAMEs given) is a study folder OUT_DIR/<name>/:
                       but other pixels
   derived             the CT with ImageType DERIVED\\SECONDARY\\AXIAL on every image, the SEG
                       and the RTSTRUCT
+  not-axial           the CT with a coronal ImageOrientationPatient on every image, the SEG
   localizer-in-series the CT plus, in the same series, a coronal localizer image, the SEG
   localizer-series    the CT, the SEG, and a separate series of one localizer image (scout/)
   truncated-pixels    the CT with its middle file cut in its pixel data, the SEG
@@ -135,6 +136,15 @@ def derived(fixture, dst):
     write_ct(fixture, dst, derive)
     with_seg(fixture, dst)
     with_rtstruct(fixture, dst)
+
+
+@variant("not-axial")
+def not_axial(fixture, dst):
+    def coronal(ds):
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
+
+    write_ct(fixture, dst, coronal)
+    with_seg(fixture, dst)
 
 
 @variant("localizer-in-series")
