@@ -20,6 +20,9 @@ pub fn lung2_volume() -> &'static Volume {
     VOLUME.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/dicom/lung2-crop/ct");
         let series = ingest::scan(&dir).expect("lung2-crop ct fixture (../shared/fixtures) readable");
-        ingest::assemble(ingest::select_ct(&dir, &series, None, SeriesPolicy::default()).expect("one ct series")).expect("volume")
+        ingest::assemble(
+            ingest::select_ct(&dir, &series, None, SeriesPolicy::default()).expect("one ct series"),
+        )
+        .expect("volume")
     })
 }
