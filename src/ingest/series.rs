@@ -103,8 +103,8 @@ impl Instance {
     /// Reads the header of the file at `path` (up to PixelData, through the guard of hostile
     /// input). `None`, logged at debug level, when it is not DICOM; an error when it looks like
     /// DICOM (the `DICM` magic) but cannot be read, so that a truncated slice is named as
-    /// unreadable rather than reported later as a missing slice.
-    /// `dir` is the study folder, for the file's name in the message.
+    /// unreadable rather than reported later as a missing slice; `dir` is the study folder, for
+    /// the file's name in that message.
     pub fn read(dir: &Path, path: PathBuf) -> Result<Option<Instance>, IngestError> {
         match guard::open(&path, true) {
             Ok(header) => Ok(Instance::from_header(path, header)),
@@ -138,9 +138,7 @@ impl Instance {
     pub fn transfer_syntax(&self) -> &str {
         self.header.meta().transfer_syntax().trim_end_matches('\0')
     }
-}
 
-impl Instance {
     /// Whether the instance is a localizer (scout view): an ImageType value is `LOCALIZER`.
     pub fn is_localizer(&self) -> bool {
         attr::strings(&self.header, tags::IMAGE_TYPE).iter().any(|v| v == "LOCALIZER")

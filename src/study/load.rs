@@ -235,20 +235,6 @@ fn choose_dicom_mask<'a>(
     };
     let objects: Vec<&Instance> =
         series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)).collect();
-    let ct_series: Vec<&Series> =
-        series.iter().filter(|s| s.instances.iter().any(|i| i.kind == ObjectKind::CtImage)).collect();
-    let ct_listed = if ct_series.is_empty() {
-        "no CT series".to_owned()
-    } else {
-        let owned: Vec<String> = ct_series
-            .iter()
-            .map(|s| match s.ct_rejection(policy) {
-                Some(reason) => format!("{} {reason}", s.name()),
-                None => format!("{} could be analysed", s.name()),
-            })
-            .collect();
-        owned.join("; ")
-    };
     let objects: Vec<&Instance> = match file {
         None => objects,
         Some(file) => {
@@ -329,7 +315,7 @@ fn choose_dicom_mask<'a>(
             };
             Err(RoiError::NoMask {
                 dir: dir.to_path_buf(),
-                reason: format!("{found}; CT series: {ct_listed}"),
+                reason: format!("{found}; CT series: {}", ct_series_listed(series, policy)),
             }
             .into())
         }
@@ -343,6 +329,23 @@ fn choose_dicom_mask<'a>(
             }
             .into())
         }
+    }
+}
+
+/// Each CT series of the study and why it is or is not usable, for a refusal.
+fn ct_series_listed(series: &[Series], policy: SeriesPolicy) -> String {
+    let listed: Vec<String> = series
+        .iter()
+        .filter(|s| s.instances.iter().any(|i| i.kind == ObjectKind::CtImage))
+        .map(|s| match s.ct_rejection(policy) {
+            Some(reason) => format!("{} {reason}", s.name()),
+            None => format!("{} could be analysed", s.name()),
+        })
+        .collect();
+    if listed.is_empty() {
+        "no CT series".to_owned()
+    } else {
+        listed.join("; ")
     }
 }
 
