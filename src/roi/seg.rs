@@ -254,9 +254,15 @@ impl FrameLayout<'_> {
         self.check_plane(frame).map_err(off_grid)?;
         let index = grid::continuous_index(geometry, position);
         let rounded = index.map(f64::round);
-        if rounded.iter().any(|v| v.abs() > 1e9) || rounded[2] < 0.0 || rounded[2] >= geometry.size[2] as f64
-        {
+        if rounded[2] < 0.0 || rounded[2] >= geometry.size[2] as f64 {
             return Err(off_grid(grid::outside_scan("frame", position[2], geometry)));
+        }
+        if rounded[..2].iter().any(|v| v.abs() > 1e9) {
+            return Err(off_grid(format!(
+                "its position {} mm lies far outside the image, which covers {}",
+                numbers(&position),
+                grid::in_plane_extent(geometry)
+            )));
         }
         if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
             let off_mm = [0, 1, 2].map(|a| (index[a] - rounded[a]) * geometry.spacing_mm[a]);
