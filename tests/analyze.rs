@@ -255,7 +255,7 @@ fn parsed_instances_and_the_folder_give_the_same_report() {
     let analyzer = Analyzer::new(AnalyzeOptions::paper(), key(), None, None).unwrap();
     let from_folder = analyzer.analyze(StudyInput::Folder(dir.clone())).unwrap();
     let files = ["ct", "seg", "rtstruct"].iter().flat_map(|sub| crate::study_fixture::files(&dir.join(sub)));
-    let instances: Vec<Instance> = files.filter_map(|f| Instance::read(f).unwrap()).collect();
+    let instances: Vec<Instance> = files.filter_map(|f| Instance::read(&dir, f).unwrap()).collect();
     assert_eq!(instances.len(), 63, "61 CT slices, a SEG and an RTSTRUCT");
     let from_instances = analyzer.analyze(StudyInput::Instances { dir, instances }).unwrap();
     assert_eq!(without_timings(from_instances), without_timings(from_folder));

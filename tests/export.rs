@@ -32,7 +32,8 @@ fn analysis_with(kind: MaskKind) -> (Analysis, Algorithm) {
     let predictor = Predictor::load(&repo.join("engines/reference"), &DeepConfig::default(), &repo)
         .expect("reference bundle loads (scripts/setup.sh generates its network)");
     let algorithm = Algorithm::of(predictor.bundle());
-    let options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector { kind, region: None });
+    let options =
+        AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector { kind, region: None, object: None });
     let analyzer =
         Analyzer::new(options, SiteKey::from_bytes([7; SITE_KEY_BYTES]), Some(predictor), None).unwrap();
     let dir = shared("fixtures/dicom/lung2-crop");

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use radscored::error_code::ErrorCode;
 use radscored::image;
-use radscored::ingest::{self, Volume};
+use radscored::ingest::{self, SeriesPolicy, Volume};
 use radscored::model::Classifier;
 use radscored::radiomics::{extract, params, FeatureVector};
 use radscored::roi;
@@ -59,8 +59,10 @@ fn lung2_volume() -> &'static Volume {
     VOLUME.get_or_init(|| {
         let dir = shared("fixtures/dicom/lung2-crop/ct");
         let series = ingest::scan(&dir).expect("lung2-crop ct scans");
-        ingest::assemble(ingest::select_ct(&dir, &series, None).expect("one ct series"))
-            .expect("lung2-crop volume")
+        ingest::assemble(
+            ingest::select_ct(&dir, &series, None, SeriesPolicy::default()).expect("one ct series"),
+        )
+        .expect("lung2-crop volume")
     })
 }
 
@@ -102,7 +104,8 @@ fn outcome(case: &Case) -> Result<(), String> {
             let dir = tempfile::tempdir().unwrap();
             study_with(dir.path(), &case.file, &case.extra, false);
             let series = ingest::scan(dir.path()).map_err(|e| code(e.code()))?;
-            let ct = ingest::select_ct(dir.path(), &series, None).map_err(|e| code(e.code()))?;
+            let ct = ingest::select_ct(dir.path(), &series, None, SeriesPolicy::default())
+                .map_err(|e| code(e.code()))?;
             ingest::assemble(ct).map(drop).map_err(|e| code(e.code()))
         }
         "seg" => roi::seg_mask(&case.file, lung2_volume(), None).map(drop).map_err(|e| code(e.code())),
@@ -248,7 +251,17 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         G::ListDir { path: p.clone(), source: io() }.code(),
         G::NoCtSeries { dir: p.clone(), found: s() }.code(),
         G::AmbiguousCtSeries { dir: p.clone(), series: s() }.code(),
-        G::SeriesNotUsable { dir: p.clone(), series: s(), reason: s() }.code(),
+        G::SeriesNotUsable { dir: p.clone(), series: s(), reason: ingest::CtRejection::Absent }.code(),
+        G::SeriesNotUsable { dir: p.clone(), series: s(), reason: ingest::CtRejection::Derived }.code(),
+        G::SeriesNotUsable { dir: p.clone(), series: s(), reason: ingest::CtRejection::LocalizerOnly }.code(),
+        G::SeriesNotUsable {
+            dir: p.clone(),
+            series: s(),
+            reason: ingest::CtRejection::NotAxial { normal: [1.0, 0.0, 0.0] },
+        }
+        .code(),
+        G::ConflictingInstances { first_name: s(), other_name: s(), path: p.clone(), other: p.clone() }
+            .code(),
         G::Read { series: series.clone(), path: p.clone(), source: D::ParserPanic }.code(),
         G::MissingAttribute { series: series.clone(), path: p.clone(), attribute: "Rows" }.code(),
         G::MissingPixelData { series: series.clone(), path: p.clone() }.code(),
@@ -283,9 +296,9 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         O::Read { path: p.clone(), source: D::ParserPanic }.code(),
         O::MissingAttribute { path: p.clone(), attribute: "Rows" }.code(),
         O::Unsupported { path: p.clone(), what: "x", value: s() }.code(),
-        O::OtherFrameOfReference { path: p.clone(), found: s(), series: s(), expected: s() }.code(),
+        O::OtherFrameOfReference { path: p.clone(), series: s() }.code(),
         O::NotReferencingSeries { path: p.clone(), series: s() }.code(),
-        O::UnknownInstance { path: p.clone(), part: s(), sop_instance_uid: s(), series: s() }.code(),
+        O::UnknownInstance { path: p.clone(), part: s(), z_mm: None, series: s() }.code(),
         O::RegionNotFound { source_name: s(), wanted: s(), available: s() }.code(),
         O::AmbiguousRegion { source_name: s(), available: s() }.code(),
         O::FrameOffGrid { path: p.clone(), frame: 1, reason: s() }.code(),
@@ -295,7 +308,7 @@ fn every_error_variant_has_a_distinct_snake_case_code() {
         O::EmptyMask { what: s() }.code(),
         O::InvalidRadius { radius_mm: -1.0 }.code(),
         O::NoMask { dir: p.clone(), reason: s() }.code(),
-        O::AmbiguousMask { dir: p.clone(), candidates: s() }.code(),
+        O::AmbiguousMask { dir: p.clone(), candidates: s(), choose: s() }.code(),
         O::Limit { path: p.clone(), source: limit() }.code(),
     ]);
     assert_distinct(&[

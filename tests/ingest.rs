@@ -7,7 +7,7 @@ use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::{tags, uids};
 use radscored::{
     image::{self, Image, Voxels},
-    ingest::{self, IngestError, ObjectKind, Volume},
+    ingest::{self, IngestError, ObjectKind, SeriesPolicy, Volume},
 };
 
 use crate::study_fixture::{by_z, ds, fixture, fixture_json, rewrite, values, StudyDir};
@@ -15,7 +15,7 @@ use crate::study_fixture::{by_z, ds, fixture, fixture_json, rewrite, values, Stu
 /// Scans `dir`, selects its only CT series and assembles it.
 fn load(dir: &Path) -> Result<Volume, IngestError> {
     let series = ingest::scan(dir)?;
-    ingest::assemble(ingest::select_ct(dir, &series, None)?)
+    ingest::assemble(ingest::select_ct(dir, &series, None, SeriesPolicy::default())?)
 }
 
 /// Same grid within the image module's tolerance, and every voxel equal.
@@ -162,7 +162,7 @@ fn scan_groups_series_and_classifies_objects() {
     assert!(kinds.contains(&(61, ObjectKind::CtImage)));
     assert!(kinds.contains(&(1, ObjectKind::Segmentation)));
     assert!(kinds.contains(&(1, ObjectKind::RtStruct)));
-    let ct = ingest::select_ct(study.path(), &series, None).unwrap();
+    let ct = ingest::select_ct(study.path(), &series, None, SeriesPolicy::default()).unwrap();
     assert_eq!(ct.uid, fixture_json("lung2-crop")["ct_series_uid"].as_str().unwrap());
 }
 
@@ -182,6 +182,13 @@ fn failure(study: &StudyDir) -> (IngestError, String) {
 
 const LUNG2_SERIES: &str = "2.25.117019632558222095222119177641425599578";
 
+/// Whether `message` names the lung2-crop series as a technologist knows it (number,
+/// description, image count) and not by its UID.
+fn names_series(message: &str, images: usize) -> bool {
+    message.contains(&format!("CT series 1 'Fixture CT' ({images} images)"))
+        && !message.contains(LUNG2_SERIES)
+}
+
 fn name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
@@ -199,7 +206,8 @@ fn a_missing_slice_is_named_with_its_neighbours() {
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::MissingSlices { .. }), "{message}");
     assert!(message.contains("missing slice"), "{message}");
-    assert!(message.contains(LUNG2_SERIES) && at(&error, &files[29]), "{message}");
+    assert!(names_series(&message, 60) && at(&error, &files[29]), "{message}");
+    assert!(message.contains("send the complete series"), "{message}");
     assert!(!message.contains(&name(&files[31])) && message.contains("gap 10 mm"), "{message}");
 }
 
@@ -213,7 +221,7 @@ fn non_uniform_spacing_is_rejected() {
     });
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::NonUniformSpacing { .. }), "{message}");
-    assert!(message.contains("non-uniform slice spacing") && message.contains(LUNG2_SERIES), "{message}");
+    assert!(message.contains("non-uniform slice spacing") && names_series(&message, 61), "{message}");
 }
 
 #[test]
@@ -243,7 +251,7 @@ fn gantry_tilt_is_rejected() {
     let (error, message) = failure(&study);
     let IngestError::GantryTilt { angle_deg, .. } = error else { panic!("{message}") };
     assert!((angle_deg - 10.0).abs() < 1e-6, "{message}");
-    assert!(message.contains("gantry tilt") && message.contains(LUNG2_SERIES), "{message}");
+    assert!(message.contains("gantry tilt") && names_series(&message, 61), "{message}");
 }
 
 #[test]
@@ -322,26 +330,50 @@ fn a_single_slice_is_not_a_volume() {
     assert!(matches!(error, IngestError::TooFewSlices { count: 1, .. }), "{message}");
 }
 
+/// Sets ImageType of the file at `path`.
+fn set_image_type(path: &Path, values: &[&str]) {
+    rewrite(path, |obj| {
+        let image_type: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        obj.put(DataElement::new(tags::IMAGE_TYPE, VR::CS, PrimitiveValue::Strs(image_type.into())));
+    });
+}
+
 #[test]
-fn derived_and_localizer_series_are_passed_over() {
+fn derived_series_are_refused_unless_accepted() {
     let (study, files) = lung2_copy();
     for f in &files {
-        rewrite(f, |obj| {
-            let image_type = vec!["DERIVED".to_owned(), "SECONDARY".to_owned(), "AXIAL".to_owned()];
-            obj.put(DataElement::new(tags::IMAGE_TYPE, VR::CS, PrimitiveValue::Strs(image_type.into())));
-        });
+        set_image_type(f, &["DERIVED", "SECONDARY", "AXIAL"]);
     }
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::NoCtSeries { .. }), "{message}");
-    assert!(message.contains("not ORIGINAL") && message.contains(LUNG2_SERIES), "{message}");
+    assert!(message.contains("holds derived images") && names_series(&message, 61), "{message}");
+    assert!(message.contains("--accept-derived") && message.contains("accept_derived = true"), "{message}");
+    let series = ingest::scan(study.path()).unwrap();
+    let accepting = SeriesPolicy { accept_derived: true };
+    let volume =
+        ingest::assemble(ingest::select_ct(study.path(), &series, None, accepting).unwrap()).unwrap();
+    assert_eq!(volume.image.geometry.size[2], 61);
+}
 
+#[test]
+fn localizer_images_are_left_out_and_a_localizer_series_is_named() {
     let (study, files) = lung2_copy();
-    rewrite(&files[0], |obj| {
-        let image_type = vec!["ORIGINAL".to_owned(), "PRIMARY".to_owned(), "LOCALIZER".to_owned()];
-        obj.put(DataElement::new(tags::IMAGE_TYPE, VR::CS, PrimitiveValue::Strs(image_type.into())));
-    });
-    let (_, message) = failure(&study);
-    assert!(message.contains("localizer") && !message.contains(&name(&files[0])), "{message}");
+    set_image_type(&files[0], &["ORIGINAL", "PRIMARY", "LOCALIZER"]);
+    let volume = load(study.path()).expect("the localizer is left out, the rest is a series");
+    assert_eq!(volume.image.geometry.size[2], 60);
+    assert!(volume.slices.iter().all(|s| s.path != files[0]));
+    let full = load(lung2_copy().0.path()).unwrap();
+    let uids = |v: &Volume| v.slices.iter().map(|s| s.sop_instance_uid.clone()).collect::<Vec<_>>();
+    let localizer = &full.slices.iter().find(|s| name(&s.path) == name(&files[0])).unwrap().sop_instance_uid;
+    let expected: Vec<String> = uids(&full).into_iter().filter(|u| u != localizer).collect();
+    assert_eq!(uids(&volume), expected);
+    let (study, files) = lung2_copy();
+    for f in &files {
+        set_image_type(f, &["ORIGINAL", "PRIMARY", "LOCALIZER"]);
+    }
+    let (error, message) = failure(&study);
+    assert!(matches!(error, IngestError::NoCtSeries { .. }), "{message}");
+    assert!(message.contains("is a localizer (scout) series") && names_series(&message, 61), "{message}");
 }
 
 #[test]
@@ -350,9 +382,12 @@ fn a_folder_without_ct_says_so() {
     study.copy("lung2-crop/seg", "seg");
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::NoCtSeries { .. }), "{message}");
-    assert!(message.contains("no ct images"), "{message}");
+    assert!(
+        message.contains("SEG series 100 'Fixture SEG' (1 image) is not a CT series (Modality SEG)"),
+        "{message}"
+    );
     let empty = StudyDir::new();
-    assert!(failure(&empty).1.contains("no dicom files"));
+    assert!(failure(&empty).1.contains("the folder holds no DICOM files"));
 }
 
 #[test]
@@ -361,11 +396,16 @@ fn two_qualifying_series_are_ambiguous_unless_one_is_named() {
     let other = study.copy("lung1/ct", "other");
     let (error, message) = failure(&study);
     assert!(matches!(error, IngestError::AmbiguousCtSeries { .. }), "{message}");
-    assert!(message.contains("61 slices") && message.contains("48 slices"), "{message}");
+    assert!(names_series(&message, 61) && message.contains("(48 images)"), "{message}");
+    assert!(message.contains("send only the one to analyse"), "{message}");
     let series = ingest::scan(study.path()).unwrap();
-    let chosen = ingest::select_ct(study.path(), &series, Some(LUNG2_SERIES)).unwrap();
+    let chosen =
+        ingest::select_ct(study.path(), &series, Some(LUNG2_SERIES), SeriesPolicy::default()).unwrap();
     assert_eq!(chosen.ct_images().count(), 61);
     assert_eq!(other.len(), 48);
-    let missing = ingest::select_ct(study.path(), &series, Some("1.2.3")).unwrap_err().to_string();
-    assert!(missing.contains("series 1.2.3") && missing.contains("no file of this series"), "{missing}");
+    let missing = ingest::select_ct(study.path(), &series, Some("1.2.3"), SeriesPolicy::default())
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("the series asked for cannot be analysed: it is not in the study"), "{missing}");
+    assert!(!missing.contains("1.2.3"), "{missing}");
 }

@@ -9,7 +9,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::DefaultDicomObject;
 use radscored::{
     image::{self, Image, Voxels},
-    ingest,
+    ingest::{self, SeriesPolicy},
     roi::{
         self, MaskKind, MaskSelector, MaskSource, RegionRef, RoiError, StudyError, DEFAULT_RING_RADIUS_MM,
     },
@@ -42,7 +42,7 @@ fn edited_study(
 }
 
 fn selector(kind: MaskKind) -> MaskSelector {
-    MaskSelector { kind, region: None }
+    MaskSelector { kind, region: None, object: None }
 }
 
 /// The label NRRD of a fixture study.
@@ -87,7 +87,7 @@ fn load(dir: &StudyDir, kind: MaskKind) -> Study {
 
 fn roi_failure(dir: &Path, selector: &MaskSelector) -> (RoiError, String) {
     match load_study_at(dir, selector) {
-        Err(StudyError::Roi(error)) => {
+        Err(StudyError::Roi(error) | StudyError::Mask { error, .. }) => {
             let message = error.to_string();
             (error, message)
         }
@@ -141,9 +141,10 @@ fn any_prefers_the_seg_and_the_rle_series_takes_the_same_mask() {
 fn regions_are_chosen_by_name_or_number() {
     let dir = study_dir("lung2-crop", "ct", &["seg", "rtstruct"]);
     for kind in [MaskKind::Seg, MaskKind::Rtstruct] {
-        let by_name = MaskSelector { kind: kind.clone(), region: Some(RegionRef::Name("GTV-1".into())) };
+        let by_name =
+            MaskSelector { kind: kind.clone(), region: Some(RegionRef::Name("GTV-1".into())), object: None };
         assert_eq!(set_voxels(&load_study_at(dir.path(), &by_name).unwrap().tumor).len(), 24644);
-        let absent = MaskSelector { kind, region: Some(RegionRef::Number(2)) };
+        let absent = MaskSelector { kind, region: Some(RegionRef::Number(2)), object: None };
         let (error, message) = roi_failure(dir.path(), &absent);
         assert!(matches!(error, RoiError::NoMask { .. }), "{message}");
         assert!(message.contains("no region number 2; available: 1 'GTV-1'"), "{message}");
@@ -158,15 +159,19 @@ fn label_maps_must_share_the_ct_grid() {
     assert_equals_label(&loaded.tumor, "lung1");
     assert!(matches!(loaded.mask_source, MaskSource::LabelMap { label: 1, .. }));
 
-    let other = MaskSelector { kind: MaskKind::LabelMap(label_path("lung2-crop")), region: None };
+    let other =
+        MaskSelector { kind: MaskKind::LabelMap(label_path("lung2-crop")), region: None, object: None };
     let (error, message) = roi_failure(dir.path(), &other);
     assert!(matches!(error, RoiError::Geometry { .. }), "{message}");
     assert!(
         message.contains("the label map (geometryTolerance 0.000001) is not on the ct grid"),
         "{message}"
     );
-    let wrong_label =
-        MaskSelector { kind: MaskKind::LabelMap(label_path("lung1")), region: Some(RegionRef::Number(2)) };
+    let wrong_label = MaskSelector {
+        kind: MaskKind::LabelMap(label_path("lung1")),
+        region: Some(RegionRef::Number(2)),
+        object: None,
+    };
     assert!(roi_failure(dir.path(), &wrong_label).1.contains("no region number 2; available: 1"));
 }
 
@@ -213,8 +218,9 @@ fn a_seg_in_another_frame_of_reference_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::OtherFrameOfReference { .. }), "{message}");
-    assert!(message.contains("the segmentation is in frame of reference 2.25.1234"), "{message}");
-    assert!(message.contains("ct series 2.25.110383233487775859146545265911574854864"), "{message}");
+    assert!(message.contains("another patient coordinate system (frame of reference)"), "{message}");
+    assert!(message.contains("than CT series 1 'Fixture CT' (48 images)"), "{message}");
+    assert!(!message.contains("2.25."), "no UID in the message: {message}");
 }
 
 #[test]
@@ -230,7 +236,8 @@ fn an_rtstruct_roi_in_another_frame_of_reference_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Rtstruct));
     assert!(matches!(error, RoiError::OtherFrameOfReference { .. }), "{message}");
-    assert!(message.contains("the segmentation is in frame of reference 2.25.9"), "{message}");
+    assert!(message.contains("another patient coordinate system (frame of reference)"), "{message}");
+    assert!(!message.contains("2.25."), "no UID in the message: {message}");
 }
 
 #[test]
@@ -266,7 +273,11 @@ fn a_seg_frame_at_another_slice_than_it_references_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::FrameOffGrid { frame: 2, .. }), "{message}");
-    assert!(message.contains("is at slice 35 but the frame references slice 33"), "{message}");
+    // lung1's slices lie at z = -777.5 + 5k mm: frame 2 moved to slice 35, it references slice 33.
+    assert!(
+        message.contains("it lies at z = -602.5 mm but refers to the CT image at z = -612.5 mm"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -289,7 +300,14 @@ fn a_seg_frame_referencing_an_unknown_slice_is_rejected() {
     });
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::UnknownInstance { .. }), "{message}");
-    assert!(message.contains("frame 1 of the segmentation references instance 2.25.42"), "{message}");
+    assert!(
+        message.contains("frame 1 of the segmentation refers to an image that is not in CT series 1"),
+        "{message}"
+    );
+    assert!(
+        message.contains("send the CT series it was drawn on") && !message.contains("2.25."),
+        "{message}"
+    );
 }
 
 #[test]
@@ -304,14 +322,27 @@ fn a_seg_that_references_nothing_of_the_series_is_rejected() {
     // The folder search passes it over...
     let (error, message) = roi_failure(dir.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::NoMask { .. }), "{message}");
-    assert!(message.contains("seg.dcm references no usable ct series"), "{message}");
+    assert!(
+        message.contains("'seg/seg.dcm' (SEG 'Fixture SEG') refers to a series that is not in the study"),
+        "{message}"
+    );
+    assert!(
+        message.contains("CT series: CT series 1 'Fixture CT' (48 images) could be analysed"),
+        "{message}"
+    );
     // ...and drawing it on the series directly is refused.
     let series = ingest::scan(&fixture("lung1/ct")).unwrap();
-    let volume = ingest::assemble(ingest::select_ct(dir.path(), &series, None).unwrap()).unwrap();
+    let volume =
+        ingest::assemble(ingest::select_ct(dir.path(), &series, None, SeriesPolicy::default()).unwrap())
+            .unwrap();
     let error = roi::seg_mask(&copied, &volume, None).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, RoiError::NotReferencingSeries { .. }), "{message}");
-    assert!(message.contains("does not reference ct series 2.25.110383233487775859146545265911574854864"));
+    assert!(
+        message.contains("refers neither to CT series 1 'Fixture CT' (48 images) nor to any of its images"),
+        "{message}"
+    );
+    assert!(!message.contains("2.25."), "{message}");
 }
 
 #[test]
@@ -388,13 +419,31 @@ fn missing_empty_and_duplicate_segmentations_are_named() {
     let ct_only = study_dir("lung1", "ct", &[]);
     let (error, message) = roi_failure(ct_only.path(), &selector(MaskKind::Any));
     assert!(matches!(error, RoiError::NoMask { .. }), "{message}");
-    assert!(message.contains("no seg or rtstruct found"), "{message}");
+    assert!(message.contains("no SEG or RTSTRUCT found; CT series: CT series 1 'Fixture CT'"), "{message}");
 
+    // A second SEG (another SOP Instance UID: not a copy of the first) drawn on the same series.
     let twice = study_dir("lung1", "ct", &["seg"]);
-    twice.link("lung1/seg", "seg-again");
+    let again = twice.copy("lung1/seg", "seg-again");
+    rewrite(&again[0], |obj| {
+        obj.put(DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("2.25.77")));
+    });
     let (error, message) = roi_failure(twice.path(), &selector(MaskKind::Seg));
     assert!(matches!(error, RoiError::AmbiguousMask { .. }), "{message}");
-    assert!(message.contains("seg/seg.dcm") && message.contains("seg-again/seg.dcm"), "{message}");
+    assert!(
+        message.contains("'seg/seg.dcm' (SEG 'Fixture SEG'), 'seg-again/seg.dcm' (SEG 'Fixture SEG')"),
+        "{message}"
+    );
+    assert!(message.contains("choose one with analyze --segmentation FILE"), "{message}");
+    let chosen = MaskSelector { object: Some("seg-again/seg.dcm".into()), ..selector(MaskKind::Seg) };
+    let loaded = load_study_at(twice.path(), &chosen).expect("the SEG named is used");
+    assert!(
+        matches!(&loaded.mask_source, MaskSource::Seg { sop_instance_uid, .. } if sop_instance_uid == "2.25.77")
+    );
+    assert_equals_label(&loaded.tumor, "lung1");
+    let absent = MaskSelector { object: Some("nowhere.dcm".into()), ..selector(MaskKind::Seg) };
+    let (error, message) = roi_failure(twice.path(), &absent);
+    assert!(matches!(error, RoiError::NoMask { .. }), "{message}");
+    assert!(message.contains("no SEG file 'nowhere.dcm' in the study; found: 'seg/seg.dcm'"), "{message}");
 
     let (empty, _) = edited_study("lung1", "seg", |obj| {
         let len = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().len();

@@ -43,6 +43,10 @@ mod roi;
 /// SEGs in every encoding and type (highdicom, pydicom), big endian / deflated / plain CT series.
 mod seg_encodings;
 
+/// Studies as sites send them (re-exported, copied, derived, localizers, truncated, MR, two SEGs):
+/// the same mask with a warning, or a refusal with its code and a message without UIDs.
+mod study_variants;
+
 /// All 851 features (original + wavelet) against live PyRadiomics on every shared case.
 mod radiomics_live;
 

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         let dir = path.parent().expect("the file's folder");
         if let Ok(series) = radscored::ingest::scan(dir) {
             for s in &series {
-                let _ = s.ct_rejection();
+                let _ = s.ct_rejection(radscored::ingest::SeriesPolicy::default());
             }
         }
         let _ = radscored::ingest::volume::decode_slice(path);

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use radscored::ingest::{self, Volume};
+use radscored::ingest::{self, SeriesPolicy, Volume};
 
 /// Writes `data` to a fresh temporary file named `name` and runs `read` on its path.
 pub fn with_file<T>(name: &str, data: &[u8], read: impl FnOnce(&Path) -> T) -> T {
@@ -20,6 +20,9 @@ pub fn lung2_volume() -> &'static Volume {
     VOLUME.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/dicom/lung2-crop/ct");
         let series = ingest::scan(&dir).expect("lung2-crop ct fixture (../shared/fixtures) readable");
-        ingest::assemble(ingest::select_ct(&dir, &series, None).expect("one ct series")).expect("volume")
+        ingest::assemble(
+            ingest::select_ct(&dir, &series, None, SeriesPolicy::default()).expect("one ct series"),
+        )
+        .expect("volume")
     })
 }

@@ -13,6 +13,7 @@ use anyhow::Context;
 
 use super::environment;
 use crate::export::{self, Algorithm};
+use crate::ingest::SeriesPolicy;
 use crate::model::predict::Predictor;
 use crate::pseudonym::SiteKey;
 use crate::radiomics::{self, params};
@@ -51,6 +52,13 @@ pub struct AnalyzeArgs {
     /// Segment / ROI / label to use, by number or by name (default: the only one).
     #[arg(long)]
     pub region: Option<String>,
+    /// The SEG or RTSTRUCT file to use, by its path inside the study folder (default: the only
+    /// one that qualifies).
+    #[arg(long, conflicts_with = "labelmap")]
+    pub segmentation: Option<PathBuf>,
+    /// Analyse a CT series of DERIVED images (reformats, reconstructions), refused by default.
+    #[arg(long)]
+    pub accept_derived: bool,
     /// Peritumoral ring thickness, millimetres (default: the bundle's; 3 with --no-predict).
     #[arg(long)]
     pub ring_mm: Option<f64>,
@@ -122,7 +130,9 @@ fn analyzer(args: &AnalyzeArgs) -> anyhow::Result<Analyzer> {
             Ok(n) => RegionRef::Number(n),
             Err(_) => RegionRef::Name(r.clone()),
         }),
+        object: args.segmentation.clone(),
     };
+    let series = SeriesPolicy { accept_derived: args.accept_derived };
     if let Some(ring_mm) = args.ring_mm {
         if !(ring_mm > 0.0 && ring_mm.is_finite()) {
             anyhow::bail!("--ring-mm must be a positive number of millimetres, not {ring_mm}");
@@ -139,11 +149,12 @@ fn analyzer(args: &AnalyzeArgs) -> anyhow::Result<Analyzer> {
         if let Some(ring_mm) = args.ring_mm {
             extraction.ring_radius_mm = ring_mm;
         }
-        let analyzer = Analyzer::new(AnalyzeOptions { mask, extraction }, key, None, pool)?;
+        let analyzer = Analyzer::new(AnalyzeOptions { mask, series, extraction }, key, None, pool)?;
         return Ok(analyzer.with_backend(crate::gpu::detect().backend().clone()));
     }
     let predictor = load_predictor(args.bundle.as_deref())?;
     let mut options = AnalyzeOptions::for_bundle(predictor.bundle(), mask);
+    options.series = series;
     if let Some(path) = &args.params {
         options.extraction.settings = params::read(path)?;
     }

@@ -4,7 +4,7 @@
 //!
 //! Sections: `[site]` (topic segments, site key), `[dicom]` (the C-STORE SCP: listen address plus
 //! [`ScpConfig`]'s keys), `[watch]` (optional drop folder, [`WatchConfig`]), `[spool]`, `[series]`
-//! (quiet period, segmentation wait), `[analysis]` (workers, threads), `[mqtt]` (absent: the
+//! (quiet period, segmentation wait, derived series), `[analysis]` (workers, threads), `[mqtt]` (absent: the
 //! embedded broker on loopback, `[embedded_broker]`), `[model]` (bundle, deep network).
 
 use std::net::SocketAddr;
@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::ingest::scp::ScpConfig;
 use crate::ingest::watch::WatchConfig;
+use crate::ingest::SeriesPolicy;
 use crate::model::deep::{Accelerator, DeepConfig};
 use crate::publish::MqttConfig;
 
@@ -160,6 +161,17 @@ pub struct SeriesConfig {
     /// How much longer a quiet study waits for its segmentation (or its CT), seconds.
     #[serde(default = "default_segmentation_wait_s")]
     pub segmentation_wait_s: u64,
+    /// Analyse CT series of DERIVED images (reformats, reconstructions); refused by default, with
+    /// an alert naming this key. Localizer images are always left out.
+    #[serde(default)]
+    pub accept_derived: bool,
+}
+
+impl SeriesConfig {
+    /// Which CT series the analyzer accepts.
+    pub fn policy(&self) -> SeriesPolicy {
+        SeriesPolicy { accept_derived: self.accept_derived }
+    }
 }
 
 fn default_quiet_period_s() -> u64 {
@@ -174,6 +186,7 @@ impl Default for SeriesConfig {
         SeriesConfig {
             quiet_period_s: default_quiet_period_s(),
             segmentation_wait_s: default_segmentation_wait_s(),
+            accept_derived: false,
         }
     }
 }
@@ -361,6 +374,10 @@ bundle = "engines/reference"
         assert_eq!(config.analysis.workers.get(), 1);
         assert_eq!(config.mqtt.unwrap().port, 1883);
         assert!(config.watch.is_none());
+        assert_eq!(config.series.policy(), SeriesPolicy { accept_derived: false });
+        let derived =
+            parse(&MINIMAL.replace("quiet_period_s = 2", "quiet_period_s = 2\naccept_derived = true"));
+        assert_eq!(derived.unwrap().series.policy(), SeriesPolicy { accept_derived: true });
     }
 
     #[test]
@@ -393,6 +410,10 @@ bundle = "engines/reference"
             ),
             (MINIMAL.replace("id = \"bartest\"", "id = \"bar/test\""), "site:"),
             (MINIMAL.replace("[site]", "[sight]"), "unknown field `sight`"),
+            (
+                MINIMAL.replace("quiet_period_s = 2", "quiet_period_s = 2\naccept_derived = \"yes\""),
+                "accept_derived = \"yes\"\n   |                  ^^^^^\ninvalid type: string \"yes\", expected a boolean",
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(&text).unwrap_err().to_string();

@@ -122,12 +122,14 @@ pub async fn run(
             let deep = config.model.deep();
             let root = env.install_root.clone();
             let threads = config.analysis.threads;
+            let series = config.series.policy();
             let key = key.clone();
             let backend = env.backend.backend().clone();
             move || -> Result<Analyzer, DaemonError> {
                 let predictor = Predictor::load(&bundle_dir, &deep, &root)?;
                 predictor.warm_up()?;
-                let options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector::default());
+                let mut options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector::default());
+                options.series = series;
                 let pool = crate::radiomics::thread_pool(threads);
                 Ok(Analyzer::new(options, key, Some(predictor), pool)?.with_backend(backend))
             }

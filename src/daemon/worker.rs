@@ -115,7 +115,7 @@ fn run_analysis(workshop: &Workshop, study: &StudySummary) -> Result<Outcome, Sp
     let files = workshop.spool.instance_files(study.id)?;
     let mut instances = Vec::with_capacity(files.len());
     for file in files {
-        match Instance::read(file.path) {
+        match Instance::read(workshop.spool.dir(), file.path) {
             Ok(Some(instance)) => instances.push(instance),
             Ok(None) => {}
             Err(error) => return Ok(Outcome::Failed(note(&error))),

@@ -1,13 +1,14 @@
 //! The one error type of the ingest stage: why a folder yields no usable CT volume.
 //!
-//! Every variant that concerns a series names it by its SeriesInstanceUID and, where one file is
-//! at fault, keeps that file's path in a field ([`IngestError::path`]) for the command line to
-//! show; messages carry no path or folder name (either may hold a patient's name) and no patient
-//! data (names, IDs, dates).
+//! Every variant that concerns a series names it in words ([`Series::name`](super::Series::name):
+//! SeriesNumber, SeriesDescription, image count), never by a UID, and, where one file is at fault,
+//! keeps that file's path in a field ([`IngestError::path`]) for the command line to show. Messages
+//! carry no DICOM UID, no folder name and no patient data (names, IDs, dates); only an unreadable
+//! file and two conflicting copies are named, by their path inside the study folder.
 
 use std::path::{Path, PathBuf};
 
-use super::guard::DicomFileError;
+use super::{guard::DicomFileError, CtRejection};
 use crate::{error_code::ErrorCode, limits::LimitExceeded};
 
 /// Why a CT series could not be found or assembled into a volume.
@@ -24,33 +25,36 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// No CT series in the folder is axial, ORIGINAL and not a localizer.
-    #[error("no axial original ct series in the folder: {found}")]
+    #[error("no CT series in the study can be analysed: {found}")]
     NoCtSeries {
         /// The study folder.
         dir: PathBuf,
-        /// What was found instead (series UIDs and why each was passed over).
+        /// What was found instead: each series by name and why it was passed over.
         found: String,
     },
     /// Several CT series qualify and nothing says which one is meant.
-    #[error("several ct series qualify in the folder: {series}")]
+    #[error(
+        "several CT series in the study could be analysed: {series}; send only the one to analyse, \
+         or the segmentation drawn on it"
+    )]
     AmbiguousCtSeries {
         /// The study folder.
         dir: PathBuf,
-        /// The candidate series UIDs with their slice counts.
+        /// The candidate series by name (with their image counts).
         series: String,
     },
     /// The series asked for is not among the qualifying CT series of the folder.
-    #[error("series {series} is not an axial original ct series in the folder: {reason}")]
+    #[error("{series} cannot be analysed: it {reason}")]
     SeriesNotUsable {
         /// The study folder.
         dir: PathBuf,
-        /// The series asked for.
+        /// The series asked for, by name.
         series: String,
-        /// Why it does not qualify (absent, not CT, localizer, not axial, ...).
-        reason: String,
+        /// Why it does not qualify (absent, not CT, localizer, derived, not axial, ...).
+        reason: CtRejection,
     },
     /// A file of the series could not be parsed as DICOM.
-    #[error("series {series}: a file could not be read: {source}")]
+    #[error("{series}: file '{}' is unreadable ({source}); send it again", bare_name(path))]
     Read {
         /// The series.
         series: String,
@@ -61,7 +65,7 @@ pub enum IngestError {
         source: DicomFileError,
     },
     /// A slice lacks an attribute the volume needs, or holds an unparsable value.
-    #[error("series {series}: a slice has no valid {attribute}")]
+    #[error("{series}: an image has no valid {attribute}")]
     MissingAttribute {
         /// The series.
         series: String,
@@ -71,7 +75,7 @@ pub enum IngestError {
         attribute: &'static str,
     },
     /// A slice has no PixelData element.
-    #[error("series {series}: a slice has no pixel data")]
+    #[error("{series}: an image has no pixel data")]
     MissingPixelData {
         /// The series.
         series: String,
@@ -80,7 +84,7 @@ pub enum IngestError {
     },
     /// A slice is encoded in a transfer syntax this build cannot decode.
     #[error(
-        "series {series}: a slice cannot be read: {}",
+        "{series}: an image cannot be read: {}",
         super::pixels::unsupported_transfer_syntax_message(uid)
     )]
     UnsupportedTransferSyntax {
@@ -92,7 +96,7 @@ pub enum IngestError {
         uid: String,
     },
     /// The pixel samples are not single-channel 8- or 16-bit integers, or do not decode.
-    #[error("series {series}: cannot decode the pixel data of a slice: {reason}")]
+    #[error("{series}: cannot decode the pixel data of an image: {reason}")]
     PixelData {
         /// The series.
         series: String,
@@ -102,7 +106,7 @@ pub enum IngestError {
         reason: String,
     },
     /// A series of a single slice has no slice spacing.
-    #[error("series {series} has {count} slice(s); a volume needs at least 2")]
+    #[error("{series} has {count} image(s) to stack; a volume needs at least 2")]
     TooFewSlices {
         /// The series.
         series: String,
@@ -110,7 +114,7 @@ pub enum IngestError {
         count: usize,
     },
     /// Slices differ in rows, columns or pixel spacing.
-    #[error("series {series}: a slice has {what} {found}, other slices {expected}")]
+    #[error("{series}: an image has {what} {found}, the others {expected}")]
     MixedSizes {
         /// The series.
         series: String,
@@ -124,11 +128,7 @@ pub enum IngestError {
         expected: String,
     },
     /// Slices differ in ImageOrientationPatient.
-    #[error(
-        "series {series}: a slice has orientation {}, other slices {}",
-        cosines(found),
-        cosines(expected)
-    )]
+    #[error("{series}: an image has orientation {}, the others {}", cosines(found), cosines(expected))]
     MixedOrientation {
         /// The series.
         series: String,
@@ -140,7 +140,7 @@ pub enum IngestError {
         expected: Box<[f64; 6]>,
     },
     /// The slices step sideways as well as along the slice normal (a tilted gantry).
-    #[error("series {series}: gantry tilt of {angle_deg:.3} degrees")]
+    #[error("{series}: gantry tilt of {angle_deg:.3} degrees; send a series reconstructed without tilt")]
     GantryTilt {
         /// The series.
         series: String,
@@ -150,7 +150,10 @@ pub enum IngestError {
         angle_deg: f64,
     },
     /// Two slices lie at the same position along the normal.
-    #[error("series {series}: two slices lie at the same position {position_mm} mm")]
+    #[error(
+        "{series}: two different images lie at the same position ({position_mm:.2} mm along the slice \
+         normal); remove the one that does not belong (a second reconstruction?)"
+    )]
     DuplicatePosition {
         /// The series.
         series: String,
@@ -162,7 +165,9 @@ pub enum IngestError {
         position_mm: f64,
     },
     /// The gap between two neighbouring slices is a multiple of the usual step: slices are missing.
-    #[error("series {series}: missing slice(s): gap {gap_mm} mm, slice step {step_mm} mm")]
+    #[error(
+        "{series}: missing slice(s): gap {gap_mm} mm, slice step {step_mm} mm; send the complete series"
+    )]
     MissingSlices {
         /// The series.
         series: String,
@@ -176,7 +181,7 @@ pub enum IngestError {
         step_mm: f64,
     },
     /// The distance between neighbouring slices varies beyond the tolerance.
-    #[error("series {series}: non-uniform slice spacing: step {found_mm} mm, usual step {step_mm} mm")]
+    #[error("{series}: non-uniform slice spacing: step {found_mm} mm, usual step {step_mm} mm")]
     NonUniformSpacing {
         /// The series.
         series: String,
@@ -189,8 +194,10 @@ pub enum IngestError {
     },
     /// A DICOM file of the folder (it has the DICM magic) could not be read. Skipping it could
     /// drop a slice at the edge of the series unnoticed, so the folder is refused.
-    #[error("a DICOM file in the folder could not be read: {source}")]
+    #[error("file '{name}' in the study is unreadable or truncated ({source}); send it again")]
     UnreadableFile {
+        /// The file's path inside the study folder.
+        name: String,
         /// The file.
         path: PathBuf,
         /// Why.
@@ -198,7 +205,7 @@ pub enum IngestError {
         source: DicomFileError,
     },
     /// A declared size (rows, columns, slices) exceeds one of the [limits](crate::limits).
-    #[error("series {series}: {source}")]
+    #[error("{series}: {source}")]
     Limit {
         /// The series.
         series: String,
@@ -209,7 +216,7 @@ pub enum IngestError {
         source: LimitExceeded,
     },
     /// A slice's RescaleSlope is zero, or the rescaled values are no plausible Hounsfield units.
-    #[error("series {series}: implausible rescale: {reason}")]
+    #[error("{series}: implausible rescale: {reason}")]
     ImplausibleRescale {
         /// The series.
         series: String,
@@ -218,6 +225,27 @@ pub enum IngestError {
         /// What is wrong, with the values.
         reason: String,
     },
+    /// Two files carry one SOP Instance UID but different pixel data: which is right cannot be
+    /// told. (Byte-identical copies are one instance and pass.)
+    #[error(
+        "files '{first_name}' and '{other_name}' are the same image (one SOP Instance UID) with \
+         different pixels; remove the wrong one and send the study again"
+    )]
+    ConflictingInstances {
+        /// The first file's path inside the study folder.
+        first_name: String,
+        /// The other file's path inside the study folder.
+        other_name: String,
+        /// The first file.
+        path: PathBuf,
+        /// The other file.
+        other: PathBuf,
+    },
+}
+
+/// The last component of `path` (never the folders above it).
+fn bare_name(path: &Path) -> String {
+    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// Direction cosines as `(a, b, c, d, e, f)`.
@@ -244,7 +272,8 @@ impl IngestError {
             | IngestError::NonUniformSpacing { path, .. }
             | IngestError::UnreadableFile { path, .. }
             | IngestError::Limit { path, .. }
-            | IngestError::ImplausibleRescale { path, .. } => path,
+            | IngestError::ImplausibleRescale { path, .. }
+            | IngestError::ConflictingInstances { path, .. } => path,
             IngestError::MissingSlices { before, .. } => before,
             IngestError::NoCtSeries { dir, .. }
             | IngestError::AmbiguousCtSeries { dir, .. }
@@ -260,7 +289,7 @@ impl ErrorCode for IngestError {
             IngestError::ListDir { .. } => "folder_unreadable",
             IngestError::NoCtSeries { .. } => "no_ct_series",
             IngestError::AmbiguousCtSeries { .. } => "ambiguous_ct_series",
-            IngestError::SeriesNotUsable { .. } => "series_not_usable",
+            IngestError::SeriesNotUsable { reason, .. } => reason.code(),
             IngestError::Read { source, .. } | IngestError::UnreadableFile { source, .. } => source.code(),
             IngestError::MissingAttribute { .. } => "missing_attribute",
             IngestError::MissingPixelData { .. } => "missing_pixel_data",
@@ -275,6 +304,7 @@ impl ErrorCode for IngestError {
             IngestError::NonUniformSpacing { .. } => "non_uniform_slice_spacing",
             IngestError::Limit { .. } => "limit_exceeded",
             IngestError::ImplausibleRescale { .. } => "implausible_rescale",
+            IngestError::ConflictingInstances { .. } => "conflicting_instances",
         }
     }
 }

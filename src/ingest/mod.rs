@@ -1,7 +1,9 @@
 //! Ingest: from a folder of DICOM files to one CT volume in Hounsfield units.
 //!
 //! - [`series`]: scan a folder (or take instances already parsed), group instances by SeriesInstanceUID, classify them (CT image,
-//!   SEG, RTSTRUCT, other) and choose the CT series (axial, ORIGINAL, not a localizer);
+//!   SEG, RTSTRUCT, other) and choose the CT series (axial, ORIGINAL, localizers left out);
+//! - `qualify.rs`: the [`SeriesPolicy`] (derived images) and why a series is refused ([`CtRejection`]);
+//! - `copies.rs`: copies of one instance counted once, conflicting ones refused;
 //! - [`volume`]: sort the slices along the slice normal, check the series (sizes, orientation,
 //!   tilt, gaps, spacing), rescale to HU and keep the geometry exactly;
 //! - [`guard`]: opening a DICOM file that may be hostile (structure pre-scan, panic boundary);
@@ -15,10 +17,12 @@
 //! 2000 through dicom-rs' codecs, the pure-Rust `openjp2` port, so the build needs no C library).
 
 pub(crate) mod attr;
+pub(crate) mod copies;
 pub mod dimse;
 mod error;
 pub mod guard;
 pub mod pixels;
+mod qualify;
 pub mod received;
 pub mod scp;
 pub mod series;
@@ -27,6 +31,7 @@ pub mod watch;
 
 pub use error::IngestError;
 pub use guard::DicomFileError;
+pub use qualify::{CtRejection, SeriesPolicy};
 pub use received::{InstanceSink, ReceivedInstance, Refusal, Stored};
 pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
 pub use volume::{assemble, Slice, Volume};

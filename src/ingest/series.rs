@@ -8,12 +8,21 @@
 //! (`DICM`) but cannot be read refuses the folder ([`IngestError::UnreadableFile`]): passing over a
 //! broken slice could silently shorten the series.
 //!
-//! [`select_ct`] then picks the series the study path analyses. A CT series qualifies when every one
-//! of its CT Image Storage instances is
-//! - ORIGINAL: the first ImageType value is `ORIGINAL` (not `DERIVED`: no reformats, MIPs, ...);
-//! - not a localizer: no ImageType value is `LOCALIZER` (scout views);
+//! Two files holding one SOP Instance UID are one instance when their pixel data are the same
+//! bytes (a file sent twice, or copied into two sub-folders): the copy is left out. With other
+//! pixels the folder is refused ([`IngestError::ConflictingInstances`]), naming both files.
+//!
+//! [`select_ct`] then picks the series the study path analyses. Localizer images (an ImageType
+//! value `LOCALIZER`: scout views) are left out of every series; a CT series qualifies when it
+//! holds other CT Image Storage instances and every one of them is
+//! - CT: Modality `CT`;
+//! - ORIGINAL: the first ImageType value is `ORIGINAL`, or `DERIVED` (reformats, MIPs, ...) when
+//!   the [`SeriesPolicy`] accepts derived images;
 //! - axial: the slice normal (row × column direction cosines) lies within 45° of the patient's
 //!   superior axis.
+//!
+//! Messages name a series by its SeriesNumber, SeriesDescription and image count ([`Series::name`]),
+//! never by its UID.
 
 use std::{
     collections::BTreeMap,
@@ -24,7 +33,7 @@ use std::{
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::DefaultDicomObject;
 
-use super::{attr, guard, IngestError};
+use super::{attr, guard, CtRejection, IngestError, SeriesPolicy};
 
 /// Smallest |z component| of the unit slice normal for a slice to count as axial: cos 45°.
 const AXIAL_MIN_COSINE: f64 = FRAC_1_SQRT_2;
@@ -46,10 +55,10 @@ impl ObjectKind {
     /// The kind in words, for messages.
     pub fn name(self) -> &'static str {
         match self {
-            ObjectKind::CtImage => "ct image",
-            ObjectKind::Segmentation => "segmentation",
-            ObjectKind::RtStruct => "rt structure set",
-            ObjectKind::Other => "other object",
+            ObjectKind::CtImage => "CT",
+            ObjectKind::Segmentation => "SEG",
+            ObjectKind::RtStruct => "RTSTRUCT",
+            ObjectKind::Other => "other",
         }
     }
 
@@ -94,11 +103,14 @@ impl Instance {
     /// Reads the header of the file at `path` (up to PixelData, through the guard of hostile
     /// input). `None`, logged at debug level, when it is not DICOM; an error when it looks like
     /// DICOM (the `DICM` magic) but cannot be read, so that a truncated slice is named as
-    /// unreadable rather than reported later as a missing slice.
-    pub fn read(path: PathBuf) -> Result<Option<Instance>, IngestError> {
+    /// unreadable rather than reported later as a missing slice; `dir` is the study folder, for
+    /// the file's name in that message.
+    pub fn read(dir: &Path, path: PathBuf) -> Result<Option<Instance>, IngestError> {
         match guard::open(&path, true) {
             Ok(header) => Ok(Instance::from_header(path, header)),
-            Err(error) if has_dicom_magic(&path) => Err(IngestError::UnreadableFile { path, source: error }),
+            Err(error) if has_dicom_magic(&path) => {
+                Err(IngestError::UnreadableFile { name: name_in(dir, &path), path, source: error })
+            }
             Err(error) => {
                 tracing::debug!(%error, "Skipping a file that is not DICOM.");
                 Ok(None)
@@ -126,43 +138,92 @@ impl Instance {
     pub fn transfer_syntax(&self) -> &str {
         self.header.meta().transfer_syntax().trim_end_matches('\0')
     }
+
+    /// Whether the instance is a localizer (scout view): an ImageType value is `LOCALIZER`.
+    pub fn is_localizer(&self) -> bool {
+        attr::strings(&self.header, tags::IMAGE_TYPE).iter().any(|v| v == "LOCALIZER")
+    }
+
+    /// The file's path inside the study folder `dir` (its bare name when it lies elsewhere):
+    /// messages name files so, never by the folders above the study, which may name the patient.
+    pub fn name_in(&self, dir: &Path) -> String {
+        name_in(dir, &self.path)
+    }
+}
+
+/// `path` inside the study folder `dir`, else its bare file name.
+pub(crate) fn name_in(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .ok()
+        .filter(|p| !p.as_os_str().is_empty())
+        .or_else(|| path.file_name().map(Path::new))
+        .map_or_else(|| "a file".to_owned(), |p| p.display().to_string())
 }
 
 impl Series {
-    /// The CT Image Storage instances of the series.
+    /// The CT Image Storage instances a volume is made of: localizers left out.
     pub fn ct_images(&self) -> impl Iterator<Item = &Instance> {
-        self.instances.iter().filter(|i| i.kind == ObjectKind::CtImage)
+        self.instances.iter().filter(|i| i.kind == ObjectKind::CtImage && !i.is_localizer())
     }
 
-    /// Why this series is not an axial, ORIGINAL, non-localizer CT series; `None` when it is one.
-    pub fn ct_rejection(&self) -> Option<String> {
-        if self.ct_images().next().is_none() {
-            let kinds: Vec<&str> = self.instances.iter().map(|i| i.kind.name()).collect();
-            return Some(format!("no ct images ({})", kinds.join(", ")));
+    /// The series as a technologist knows it: Modality, SeriesNumber, SeriesDescription and image
+    /// count, e.g. `CT series 3 'Thorax 1.0 B31f' (61 images)`; `the CT series (61 images)`
+    /// without number and description. Never a UID.
+    pub fn name(&self) -> String {
+        let first = self.instances.first().map(|i| &i.header);
+        let get = |tag| first.and_then(|h| attr::string(h, tag));
+        let modality = get(tags::MODALITY)
+            .unwrap_or_else(|| self.instances.first().map_or("CT", |i| i.kind.name()).to_owned());
+        let count = self.instances.len();
+        let images = format!("({count} image{})", if count == 1 { "" } else { "s" });
+        match (get(tags::SERIES_NUMBER), get(tags::SERIES_DESCRIPTION)) {
+            (None, None) => format!("the {modality} series {images}"),
+            (number, description) => {
+                let mut name = format!("{modality} series");
+                if let Some(number) = number {
+                    name += &format!(" {number}");
+                }
+                if let Some(description) = description {
+                    name += &format!(" '{description}'");
+                }
+                format!("{name} {images}")
+            }
         }
-        for instance in self.ct_images() {
+    }
+
+    /// Why this series is not a CT series to analyse under `policy`; `None` when it is one.
+    pub fn ct_rejection(&self, policy: SeriesPolicy) -> Option<CtRejection> {
+        let mut ct = self.instances.iter().filter(|i| i.kind == ObjectKind::CtImage).peekable();
+        if ct.peek().is_none() {
+            return Some(
+                match self.instances.first().and_then(|i| attr::string(&i.header, tags::MODALITY)) {
+                    Some(modality) if modality != "CT" => CtRejection::NotCt { modality },
+                    _ => CtRejection::NoCtImages,
+                },
+            );
+        }
+        for instance in ct {
             let modality = attr::string(&instance.header, tags::MODALITY);
             if modality.as_deref() != Some("CT") {
-                return Some(format!("a ct image has Modality {}", modality.as_deref().unwrap_or("(none)")));
+                return Some(CtRejection::NotCt { modality: modality.unwrap_or_default() });
             }
-            let image_type = attr::strings(&instance.header, tags::IMAGE_TYPE);
-            match image_type.first().map(String::as_str) {
+        }
+        if self.ct_images().next().is_none() {
+            return Some(CtRejection::LocalizerOnly);
+        }
+        for instance in self.ct_images() {
+            match attr::strings(&instance.header, tags::IMAGE_TYPE).first().map(String::as_str) {
                 Some("ORIGINAL") => {}
-                Some(first) => return Some(format!("a slice has ImageType {first}, not ORIGINAL")),
-                None => return Some("a slice has no ImageType".to_owned()),
-            }
-            if image_type.iter().any(|v| v == "LOCALIZER") {
-                return Some("a slice is a localizer".to_owned());
+                Some("DERIVED") if policy.accept_derived => {}
+                Some("DERIVED") => return Some(CtRejection::Derived),
+                _ => return Some(CtRejection::NoImageType),
             }
             let Some(iop) = attr::float_array::<6>(&instance.header, tags::IMAGE_ORIENTATION_PATIENT) else {
-                return Some("a slice has no valid ImageOrientationPatient".to_owned());
+                return Some(CtRejection::NoOrientation);
             };
             let normal = super::volume::slice_normal(&iop);
             if normal[2].abs() < AXIAL_MIN_COSINE {
-                return Some(format!(
-                    "a slice is not axial (slice normal ({:.3}, {:.3}, {:.3}))",
-                    normal[0], normal[1], normal[2]
-                ));
+                return Some(CtRejection::NotAxial { normal });
             }
         }
         None
@@ -177,9 +238,11 @@ pub fn scan(dir: &Path) -> Result<Vec<Series>, IngestError> {
     files.sort();
     let mut instances = Vec::new();
     for path in files {
-        instances.extend(Instance::read(path)?);
+        instances.extend(Instance::read(dir, path)?);
     }
-    Ok(group(instances))
+    let mut series = group(instances);
+    super::copies::merge(dir, &mut series)?;
+    Ok(series)
 }
 
 /// Groups instances by SeriesInstanceUID; series are ordered by UID, instances by path.
@@ -212,47 +275,54 @@ fn has_dicom_magic(path: &Path) -> bool {
     start[..filled].starts_with(b"DICM") || start[128..filled.max(128)] == *b"DICM"
 }
 
-/// Chooses the CT series to analyse: the one named by `wanted` (typically the series a
-/// segmentation references), else the only qualifying series of the folder.
+/// Chooses the CT series to analyse under `policy`: the one named by `wanted` (typically the
+/// series a segmentation references), else the only qualifying series of the folder.
 pub fn select_ct<'a>(
     dir: &Path,
     series: &'a [Series],
     wanted: Option<&str>,
+    policy: SeriesPolicy,
 ) -> Result<&'a Series, IngestError> {
     if let Some(wanted) = wanted {
         let Some(found) = series.iter().find(|s| s.uid == wanted) else {
             return Err(IngestError::SeriesNotUsable {
                 dir: dir.to_path_buf(),
-                series: wanted.to_owned(),
-                reason: "no file of this series in the folder".to_owned(),
+                series: "the series asked for".to_owned(),
+                reason: CtRejection::Absent,
             });
         };
-        return match found.ct_rejection() {
+        return match found.ct_rejection(policy) {
             None => Ok(found),
-            Some(reason) => Err(IngestError::SeriesNotUsable {
-                dir: dir.to_path_buf(),
-                series: wanted.to_owned(),
-                reason,
-            }),
+            Some(reason) => {
+                Err(IngestError::SeriesNotUsable { dir: dir.to_path_buf(), series: found.name(), reason })
+            }
         };
     }
-    let candidates: Vec<&Series> = series.iter().filter(|s| s.ct_rejection().is_none()).collect();
+    let candidates: Vec<&Series> = series.iter().filter(|s| s.ct_rejection(policy).is_none()).collect();
     match candidates.as_slice() {
         [one] => Ok(one),
-        [] => {
-            let found: Vec<String> = series
-                .iter()
-                .map(|s| format!("series {}: {}", s.uid, s.ct_rejection().unwrap_or_default()))
-                .collect();
-            let found = if found.is_empty() { "no dicom files".to_owned() } else { found.join("; ") };
-            Err(IngestError::NoCtSeries { dir: dir.to_path_buf(), found })
-        }
+        [] => Err(IngestError::NoCtSeries { dir: dir.to_path_buf(), found: why_not(series, policy) }),
         several => {
-            let list: Vec<String> =
-                several.iter().map(|s| format!("{} ({} slices)", s.uid, s.ct_images().count())).collect();
+            let list: Vec<String> = several.iter().map(|s| s.name()).collect();
             Err(IngestError::AmbiguousCtSeries { dir: dir.to_path_buf(), series: list.join(", ") })
         }
     }
+}
+
+/// Each series of the study with why it is not analysed, e.g. `CT series 1 'Topogram' (1 image)
+/// is a localizer (scout) series; SEG series 9 (1 image) holds no CT images`.
+fn why_not(series: &[Series], policy: SeriesPolicy) -> String {
+    if series.is_empty() {
+        return "the folder holds no DICOM files".to_owned();
+    }
+    let listed: Vec<String> = series
+        .iter()
+        .map(|s| match s.ct_rejection(policy) {
+            Some(reason) => format!("{} {reason}", s.name()),
+            None => format!("{} could be analysed", s.name()),
+        })
+        .collect();
+    listed.join("; ")
 }
 
 /// Collects the regular files below `dir`, following no symbolic links to folders (a link back up

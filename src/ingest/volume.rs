@@ -75,6 +75,8 @@ pub struct Volume {
     pub image: Image,
     /// SeriesInstanceUID.
     pub series_uid: String,
+    /// The series in words, for messages ([`Series::name`]: number, description, image count).
+    pub series_name: String,
     /// StudyInstanceUID.
     pub study_uid: String,
     /// FrameOfReferenceUID: the patient coordinate system the geometry is in.
@@ -123,12 +125,13 @@ struct SliceHeader {
 
 /// Reads, checks and rescales the CT images of `series` into a volume.
 pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
-    let series_uid = series.uid.as_str();
+    let name = series.name();
+    let series_name = name.as_str();
     let mut headers = Vec::new();
     for instance in series.ct_images() {
         let h = &instance.header;
         let missing = |attribute| IngestError::MissingAttribute {
-            series: series_uid.to_owned(),
+            series: series_name.to_owned(),
             path: instance.path.clone(),
             attribute,
         };
@@ -136,7 +139,7 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
         let transfer_syntax = instance.transfer_syntax();
         if !DECODABLE_TRANSFER_SYNTAXES.contains(&transfer_syntax) {
             return Err(IngestError::UnsupportedTransferSyntax {
-                series: series_uid.to_owned(),
+                series: series_name.to_owned(),
                 path: instance.path.clone(),
                 uid: transfer_syntax.to_owned(),
             });
@@ -158,13 +161,13 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
         });
     }
     if headers.len() < 2 {
-        return Err(IngestError::TooFewSlices { series: series_uid.to_owned(), count: headers.len() });
+        return Err(IngestError::TooFewSlices { series: series_name.to_owned(), count: headers.len() });
     }
-    check_limits(series_uid, &headers)?;
-    check_alike(series_uid, &headers)?;
+    check_limits(series_name, &headers)?;
+    check_alike(series_name, &headers)?;
     let normal = slice_normal(&headers[0].orientation);
     headers.sort_by(|a, b| dot(a.position_mm, normal).total_cmp(&dot(b.position_mm, normal)));
-    check_positions(series_uid, &headers, normal)?;
+    check_positions(series_name, &headers, normal)?;
 
     let first = &headers[0];
     let along = |h: &SliceHeader| dot(h.position_mm, normal);
@@ -176,15 +179,16 @@ pub fn assemble(series: &Series) -> Result<Volume, IngestError> {
         spacing_mm: [first.pixel_spacing_mm[1], first.pixel_spacing_mm[0], slice_step_mm],
         direction: [row_dir, col_dir, normal],
     };
-    let voxels = read_hu(series_uid, &headers, geometry.size[0] * geometry.size[1])?;
+    let voxels = read_hu(series_name, &headers, geometry.size[0] * geometry.size[1])?;
     let header = &series.ct_images().next().expect("checked: at least two slices").header;
     Ok(Volume {
         image: Image { geometry, voxels },
-        series_uid: series_uid.to_owned(),
+        series_uid: series.uid.clone(),
+        series_name: name.clone(),
         study_uid: attr::string(header, tags::STUDY_INSTANCE_UID).unwrap_or_default(),
         frame_of_reference_uid: attr::string(header, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| {
             IngestError::MissingAttribute {
-                series: series_uid.to_owned(),
+                series: series_name.to_owned(),
                 path: first.path.clone(),
                 attribute: "FrameOfReferenceUID",
             }

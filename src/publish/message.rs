@@ -133,12 +133,13 @@ impl StudyRef<'_> {
 }
 
 /// The report fields a result message carries (besides `message_id`), in order.
-pub const RESULT_FIELDS: [&str; 11] = [
+pub const RESULT_FIELDS: [&str; 12] = [
     "radscored_version",
     "study_key",
     "series_key",
     "settings",
     "mask",
+    "warnings",
     "geometry",
     "tumor",
     "ring",

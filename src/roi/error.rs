@@ -1,9 +1,10 @@
 //! The error types of the ROI stage: [`RoiError`] for the masks, ring and patch, and
 //! [`StudyError`] for [`crate::study::load`], which also fails where ingest does.
 //!
-//! Messages name the CT series (by SeriesInstanceUID), never a file path or folder name (either may
-//! hold a patient's name) nor patient data; the file is kept in a field ([`RoiError::path`]) for the
-//! command line to show.
+//! Messages name the CT series in words (number, description, image count), a segmentation by its
+//! file's path inside the study folder and its description, positions in patient millimetres; never
+//! a DICOM UID, a folder above the study (it may hold a patient's name) or patient data. The file
+//! is kept in a field ([`RoiError::path`]) for the command line to show.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ use crate::{
 #[non_exhaustive]
 pub enum RoiError {
     /// The SEG or RTSTRUCT file could not be parsed as DICOM.
-    #[error("could not read the segmentation file: {source}")]
+    #[error("segmentation file '{}' is unreadable ({source}); send it again", bare_name(path))]
     Read {
         /// The file.
         path: PathBuf,
@@ -56,39 +57,42 @@ pub enum RoiError {
         value: String,
     },
     /// The segmentation lies in another patient coordinate system than the CT series.
-    #[error("the segmentation is in frame of reference {found}, but ct series {series} is in {expected}")]
+    #[error(
+        "the segmentation lies in another patient coordinate system (frame of reference) than {series}: \
+         it was drawn on another scan; send the segmentation drawn on this series"
+    )]
     OtherFrameOfReference {
         /// The segmentation file.
         path: PathBuf,
-        /// Its FrameOfReferenceUID.
-        found: String,
-        /// The CT series.
+        /// The CT series, by name.
         series: String,
-        /// The CT series' FrameOfReferenceUID.
-        expected: String,
     },
     /// The segmentation references neither the CT series nor any of its instances.
-    #[error("the segmentation does not reference ct series {series}")]
+    #[error("the segmentation refers neither to {series} nor to any of its images")]
     NotReferencingSeries {
         /// The segmentation file.
         path: PathBuf,
-        /// The CT series.
+        /// The CT series, by name.
         series: String,
     },
     /// A frame or contour references an image that is not a slice of the CT series.
-    #[error("{part} of the segmentation references instance {sop_instance_uid}, which is not in ct series {series}")]
+    #[error(
+        "{part} of the segmentation refers to an image{} that is not in {series}; send the CT series \
+         it was drawn on",
+        at_z(*z_mm)
+    )]
     UnknownInstance {
         /// The segmentation file.
         path: PathBuf,
         /// Which frame or contour (1-based).
         part: String,
-        /// The referenced SOPInstanceUID.
-        sop_instance_uid: String,
-        /// The CT series.
+        /// The patient z of the frame or contour, mm, when known.
+        z_mm: Option<f64>,
+        /// The CT series, by name.
         series: String,
     },
     /// No segment, ROI or label matches the one asked for.
-    #[error("{source_name}: no region {wanted}; available: {available}")]
+    #[error("{source_name}: no region {wanted}; available: {available}; choose one with --region")]
     RegionNotFound {
         /// The segmentation or label map.
         source_name: String,
@@ -98,7 +102,9 @@ pub enum RoiError {
         available: String,
     },
     /// Several regions are present and none was asked for.
-    #[error("{source_name} has several regions, choose one: {available}")]
+    #[error(
+        "{source_name} has several regions: {available}; choose one with --region NUMBER or --region NAME"
+    )]
     AmbiguousRegion {
         /// The segmentation or label map.
         source_name: String,
@@ -156,20 +162,23 @@ pub enum RoiError {
         radius_mm: f64,
     },
     /// The folder holds no segmentation of the kind asked for that references a usable CT series.
-    #[error("no tumor segmentation in the folder: {reason}")]
+    #[error("no usable tumor segmentation in the study: {reason}")]
     NoMask {
         /// The study folder.
         dir: PathBuf,
-        /// What was found instead.
+        /// Each segmentation found and why it is not usable, then each CT series and why it is
+        /// or is not usable.
         reason: String,
     },
     /// Several segmentations qualify and nothing says which one is meant.
-    #[error("several tumor segmentations qualify in the folder: {candidates}")]
+    #[error("several tumor segmentations qualify: {candidates}; {choose}")]
     AmbiguousMask {
         /// The study folder.
         dir: PathBuf,
-        /// The qualifying files.
+        /// The qualifying objects: file inside the study folder, kind and description.
         candidates: String,
+        /// The options that pick one.
+        choose: String,
     },
     /// A contour runs past the edge of the CT image. Clipping it would silently cut the tumor;
     /// PyRadiomics refuses a mask whose bounding box leaves the image (`checkMask`).
@@ -192,6 +201,16 @@ pub enum RoiError {
         #[source]
         source: LimitExceeded,
     },
+}
+
+/// The last component of `path` (never the folders above it).
+fn bare_name(path: &Path) -> String {
+    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// ` at z = 62.5 mm`, or nothing.
+fn at_z(z_mm: Option<f64>) -> String {
+    z_mm.map_or_else(String::new, |z| format!(" at z = {z:.1} mm"))
 }
 
 impl RoiError {
@@ -256,6 +275,16 @@ pub enum StudyError {
     /// The tumor mask could not be found or made.
     #[error(transparent)]
     Roi(#[from] RoiError),
+    /// The segmentation chosen could not be drawn on the CT series.
+    #[error("{object}: {error}")]
+    Mask {
+        /// The segmentation: its file inside the study folder, kind and description, e.g.
+        /// `'seg/seg.dcm' (SEG 'Segmentation')`.
+        object: String,
+        /// Why it could not be drawn (in the message, not a separate cause, so that the reason
+        /// is said once).
+        error: RoiError,
+    },
 }
 
 impl StudyError {
@@ -263,7 +292,7 @@ impl StudyError {
     pub fn path(&self) -> Option<&Path> {
         match self {
             StudyError::Ingest(e) => e.path(),
-            StudyError::Roi(e) => e.path(),
+            StudyError::Roi(e) | StudyError::Mask { error: e, .. } => e.path(),
         }
     }
 }
@@ -272,7 +301,7 @@ impl ErrorCode for StudyError {
     fn code(&self) -> &'static str {
         match self {
             StudyError::Ingest(e) => e.code(),
-            StudyError::Roi(e) => e.code(),
+            StudyError::Roi(e) | StudyError::Mask { error: e, .. } => e.code(),
         }
     }
 }

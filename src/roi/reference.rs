@@ -6,6 +6,10 @@
 //! the object references the CT series (SeriesInstanceUID) or one of its slices (SOPInstanceUID)
 //! ```
 //!
+//! An object that names the CT series but references images the series does not hold (the series
+//! was re-exported or re-sent with new SOP Instance UIDs) is placed by plane position: each frame
+//! and contour must then lie on a slice plane of the series, within the readers' tolerances.
+//!
 //! A SEG names its Frame of Reference in FrameOfReferenceUID and the series in
 //! ReferencedSeriesSequence (PS3.3 C.8.20); an RTSTRUCT names it per ROI in
 //! ReferencedFrameOfReferenceUID and the series in RTReferencedSeriesSequence (C.8.8.5).
@@ -24,19 +28,18 @@ pub(crate) fn open(path: &Path) -> Result<DefaultDicomObject, RoiError> {
 
 /// Checks that the object at `path`, in Frame of Reference `frame_of_reference` and described by
 /// `described`, lies in the frame of `volume` and references its series; returns the index `k`
-/// of each CT slice by its SOPInstanceUID.
+/// of each CT slice by its SOPInstanceUID, and whether the object names the series itself (then
+/// an image reference the series does not hold is placed by plane position).
 pub(crate) fn check_references<'v>(
     path: &Path,
-    frame_of_reference: String,
+    frame_of_reference: &str,
     described: &MaskHeader,
     volume: &'v Volume,
-) -> Result<HashMap<&'v str, usize>, RoiError> {
+) -> Result<(HashMap<&'v str, usize>, bool), RoiError> {
     if frame_of_reference != volume.frame_of_reference_uid {
         return Err(RoiError::OtherFrameOfReference {
             path: path.to_path_buf(),
-            found: frame_of_reference,
-            series: volume.series_uid.clone(),
-            expected: volume.frame_of_reference_uid.clone(),
+            series: volume.series_name.clone(),
         });
     }
     let slice_of: HashMap<&str, usize> =
@@ -44,8 +47,9 @@ pub(crate) fn check_references<'v>(
     if !described.references(&volume.series_uid, |uid| slice_of.contains_key(uid)) {
         return Err(RoiError::NotReferencingSeries {
             path: path.to_path_buf(),
-            series: volume.series_uid.clone(),
+            series: volume.series_name.clone(),
         });
     }
-    Ok(slice_of)
+    let names_series = described.referenced_series.contains(&volume.series_uid);
+    Ok((slice_of, names_series))
 }

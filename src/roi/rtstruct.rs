@@ -4,7 +4,9 @@
 //! contours must be CLOSED_PLANAR polygons in patient coordinates (LPS mm). Each contour is mapped
 //! to continuous voxel indices; all its points must lie in one slice `k` (within
 //! [`CONTOUR_SLICE_TOLERANCE`] of a slice step), and a slice it references through
-//! ContourImageSequence must be that same slice.
+//! ContourImageSequence must be that same slice. A referenced image the series does not hold is
+//! accepted when the structure set names the CT series (a re-exported series): the contour is
+//! then placed by its plane alone.
 //!
 //! Rasterisation rule, per slice, over all contours of the ROI on that slice together:
 //!
@@ -95,7 +97,8 @@ pub fn rtstruct_mask(
         .expect("pick_region returns a region listed in StructureSetROISequence");
     let frame_of_reference = attr::string(roi_item, tags::REFERENCED_FRAME_OF_REFERENCE_UID)
         .ok_or_else(|| missing("ReferencedFrameOfReferenceUID"))?;
-    let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
+    let (slice_of, names_series) =
+        reference::check_references(path, &frame_of_reference, &described, volume)?;
 
     let geometry = volume.image.geometry;
     let contours = attr::items(&obj, tags::ROI_CONTOUR_SEQUENCE)
@@ -131,42 +134,52 @@ pub fn rtstruct_mask(
             (0..2)
                 .any(|a| !(p[a] >= -EDGE_TOLERANCE && p[a] <= geometry.size[a] as f64 - 1.0 + EDGE_TOLERANCE))
         };
-        if let Some((at, p)) = points.iter().enumerate().find(|(_, p)| beyond(p)) {
+        let z_mm = data.chunks_exact(3).map(|p| p[2]).sum::<f64>() / points.len() as f64;
+        if let Some((at, _)) = points.iter().enumerate().find(|(_, p)| beyond(p)) {
+            let p = &data[3 * at..3 * at + 3];
             return Err(RoiError::ContourBeyondImage {
                 path: path.to_path_buf(),
                 contour: n + 1,
                 reason: format!(
-                    "point {} lies at voxel ({:.2}, {:.2}), outside the {} x {} image",
-                    at + 1,
+                    "point ({:.1}, {:.1}, {:.1}) mm lies outside the image, which covers {}",
                     p[0],
                     p[1],
-                    geometry.size[0],
-                    geometry.size[1]
+                    p[2],
+                    grid::in_plane_extent(&geometry)
                 ),
             });
         }
         let mean_k = points.iter().map(|p| p[2]).sum::<f64>() / points.len() as f64;
         let k = mean_k.round();
-        if let Some(p) = points.iter().find(|p| (p[2] - k).abs() > CONTOUR_SLICE_TOLERANCE) {
-            return Err(off_grid(format!("point at slice index {:.3} is not in slice {k}", p[2])));
-        }
         if k < 0.0 || k >= geometry.size[2] as f64 {
-            return Err(off_grid(format!("slice {k} is outside 0..{}", geometry.size[2])));
+            return Err(off_grid(grid::outside_scan("contour", z_mm, &geometry)));
+        }
+        if let Some(p) = points.iter().find(|p| (p[2] - k).abs() > CONTOUR_SLICE_TOLERANCE) {
+            return Err(off_grid(format!(
+                "its point at z = {:.2} mm is not in the CT slice plane at z = {:.2} mm (slices {} mm apart)",
+                grid::slice_z_mm(&geometry, p[2]),
+                grid::slice_z_mm(&geometry, k),
+                geometry.spacing_mm[2]
+            )));
         }
         let k = k as usize;
         for image in attr::items(contour, tags::CONTOUR_IMAGE_SEQUENCE) {
             let Some(uid) = attr::string(image, tags::REFERENCED_SOP_INSTANCE_UID) else { continue };
             match slice_of.get(uid.as_str()) {
                 Some(&referenced) if referenced != k => {
-                    return Err(off_grid(format!("lies in slice {k} but references slice {referenced}")))
+                    return Err(off_grid(format!(
+                        "it lies at z = {z_mm:.1} mm but refers to the CT image at z = {:.1} mm",
+                        grid::slice_z_mm(&geometry, referenced as f64)
+                    )))
                 }
                 Some(_) => {}
+                None if names_series => {}
                 None => {
                     return Err(RoiError::UnknownInstance {
                         path: path.to_path_buf(),
                         part: format!("contour {}", n + 1),
-                        sop_instance_uid: uid,
-                        series: volume.series_uid.clone(),
+                        z_mm: Some(z_mm),
+                        series: volume.series_name.clone(),
                     })
                 }
             }

@@ -9,7 +9,8 @@
 //! - otherwise by the CT slice its DerivationImageSequence / SourceImageSequence references
 //!   (ReferencedSOPInstanceUID); the frame must then be as large as the slice.
 //!
-//! When a frame carries both, the two must agree on the slice.
+//! When a frame carries both, the two must agree on the slice; a referenced image the CT series
+//! does not hold is passed over when the frame has a plane position (a re-exported series).
 //!
 //! Pixel values (PS3.3 C.8.20.2; decoded by [`crate::ingest::pixels`], every encoding the CT path
 //! reads):
@@ -103,7 +104,7 @@ pub fn seg_mask(
     let described = describe(&obj);
     let frame_of_reference =
         attr::string(&obj, tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| missing("FrameOfReferenceUID"))?;
-    let slice_of = reference::check_references(path, frame_of_reference, &described, volume)?;
+    let (slice_of, _) = reference::check_references(path, &frame_of_reference, &described, volume)?;
     let chosen = pick_region("the segmentation", &described.regions, region)?;
 
     let pixel_err = |source| match source {
@@ -178,9 +179,15 @@ pub fn seg_mask(
                     return Err(RoiError::FrameOffGrid {
                         path: path.to_path_buf(),
                         frame: f + 1,
-                        reason: format!(
-                            "pixel (row {r}, column {c}) falls at voxel ({i}, {j}) outside the slice"
-                        ),
+                        reason: {
+                            let p = geometry.point_mm([i as f64, j as f64, k as f64]);
+                            format!(
+                                "its pixel at ({:.1}, {:.1}) mm lies outside the image, which covers {}",
+                                p[0],
+                                p[1],
+                                grid::in_plane_extent(&geometry)
+                            )
+                        },
                     });
                 }
                 mask[geometry.index(i as usize, j as usize, k as usize)] = 1;
@@ -228,11 +235,11 @@ impl FrameLayout<'_> {
         let Some(position) = position else {
             let Some(k) = by_reference else {
                 return Err(match referenced.into_iter().next() {
-                    Some(sop_instance_uid) => RoiError::UnknownInstance {
+                    Some(_) => RoiError::UnknownInstance {
                         path: self.path.to_path_buf(),
                         part: format!("frame {}", f + 1),
-                        sop_instance_uid,
-                        series: self.volume.series_uid.clone(),
+                        z_mm: None,
+                        series: self.volume.series_name.clone(),
                     },
                     None => RoiError::MissingAttribute {
                         path: self.path.to_path_buf(),
@@ -251,29 +258,32 @@ impl FrameLayout<'_> {
         self.check_plane(frame).map_err(off_grid)?;
         let index = grid::continuous_index(geometry, position);
         let rounded = index.map(f64::round);
-        if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
+        if rounded[2] < 0.0 || rounded[2] >= geometry.size[2] as f64 {
+            return Err(off_grid(grid::outside_scan("frame", position[2], geometry)));
+        }
+        if rounded[..2].iter().any(|v| v.abs() > 1e9) {
             return Err(off_grid(format!(
-                "position {} mm is at voxel {}, not on a voxel centre",
+                "its position {} mm lies far outside the image, which covers {}",
                 numbers(&position),
-                numbers(&index)
+                grid::in_plane_extent(geometry)
             )));
         }
-        if rounded.iter().any(|v| v.abs() > 1e9) {
-            return Err(off_grid(format!("position {} mm is far outside the ct grid", numbers(&position))));
+        if (0..3).any(|a| (index[a] - rounded[a]).abs() > FRAME_POSITION_TOLERANCE) {
+            let off_mm = [0, 1, 2].map(|a| (index[a] - rounded[a]) * geometry.spacing_mm[a]);
+            return Err(off_grid(format!(
+                "its position {} mm lies {} mm from the nearest CT voxel centre; send the segmentation \
+                 drawn on this series",
+                numbers(&position),
+                numbers(&off_mm)
+            )));
         }
         let k = rounded[2] as i64;
-        if k < 0 || k >= geometry.size[2] as i64 {
-            return Err(off_grid(format!(
-                "position {} mm is at slice {k}, outside 0..{}",
-                numbers(&position),
-                geometry.size[2]
-            )));
-        }
         if let Some(by_reference) = by_reference {
             if by_reference as i64 != k {
                 return Err(off_grid(format!(
-                    "position {} mm is at slice {k} but the frame references slice {by_reference}",
-                    numbers(&position)
+                    "it lies at z = {:.1} mm but refers to the CT image at z = {:.1} mm",
+                    position[2],
+                    grid::slice_z_mm(geometry, by_reference as f64)
                 )));
             }
         }

@@ -53,6 +53,9 @@ pub struct MaskSelector {
     pub kind: MaskKind,
     /// Which region of it; `None`: the object's only region.
     pub region: Option<RegionRef>,
+    /// Which SEG or RTSTRUCT file, by its path inside the study folder (or its trailing
+    /// components, e.g. its file name); `None`: the only one that qualifies.
+    pub object: Option<PathBuf>,
 }
 
 /// The mask actually used.

@@ -7,17 +7,32 @@
 //!   ReferencedSeriesSequence / RTReferencedSeriesSequence, or through the instances their frames
 //!   and contours reference) and hold the region asked for. `Any` prefers SEG to RTSTRUCT when both
 //!   qualify (a folder from a planning system often carries both, drawn from the same contours).
-//!   Exactly one candidate must remain; the CT series it references is assembled and the mask
-//!   drawn on its grid, after checking Frame of Reference and instance references.
+//!   Exactly one candidate must remain (`MaskSelector::object` names one by its file); the CT
+//!   series it references is assembled and the mask drawn on its grid, after checking Frame of
+//!   Reference and instance references.
 //! - label map ([`MaskKind::LabelMap`]): the study must hold exactly one qualifying CT series,
 //!   and the label map must share its geometry.
+//!
+//! Which CT series qualify follows the [`SeriesPolicy`] (derived images refused unless accepted;
+//! localizer images always left out). When no segmentation qualifies, the refusal lists each one
+//! found and why it is not usable, then each CT series and why it is or is not usable; when every
+//! segmentation refers to one refused CT series, the refusal is that series' (its code, e.g.
+//! `derived_series`, and the option that accepts it). The study carries warnings for the report:
+//! localizer images left out, a segmentation placed by plane position on a re-exported series.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use dicom_dictionary_std::tags;
+
 use crate::image::Image;
-use crate::ingest::{self, attr::Object, Instance, ObjectKind, Series};
-use crate::roi::source::pick_region;
+use crate::ingest::{
+    self,
+    attr::{self, Object},
+    CtRejection, IngestError, Instance, ObjectKind, Series, SeriesPolicy,
+};
+use crate::roi::source::{pick_region, MaskHeader};
 use crate::roi::{
     labelmap, rtstruct, seg, MaskKind, MaskSelector, MaskSource, RegionRef, RoiError, StudyError,
 };
@@ -75,33 +90,46 @@ pub struct Study {
     pub slices: Vec<ingest::Slice>,
     /// Where the tumor mask came from.
     pub mask_source: MaskSource,
+    /// What the reader of the report should know about how the study was read (a segmentation
+    /// placed by plane position, localizer images left out); no UID, name or path.
+    pub warnings: Vec<String>,
     /// Time spent in each step.
     pub timings: LoadTimings,
 }
 
-/// Loads the CT series of the study and its tumor mask, as `selector` says.
+/// Loads the CT series of the study and its tumor mask, as `selector` says (derived CT images
+/// refused).
 pub fn load(input: StudyInput, selector: &MaskSelector) -> Result<Study, StudyError> {
-    load_within(input, selector, crate::image::GEOMETRY_TOLERANCE)
+    load_within(input, selector, SeriesPolicy::default(), crate::image::GEOMETRY_TOLERANCE)
 }
 
-/// [`load`] with the tolerance a label map's grid must meet (PyRadiomics' `geometryTolerance`).
+/// [`load`] under the series `policy`, with the tolerance a label map's grid must meet
+/// (PyRadiomics' `geometryTolerance`).
 pub fn load_within(
     input: StudyInput,
     selector: &MaskSelector,
+    policy: SeriesPolicy,
     geometry_tolerance: f64,
 ) -> Result<Study, StudyError> {
     let started = Instant::now();
     let dir = input.dir().to_path_buf();
     let series = match input {
         StudyInput::Folder(dir) => ingest::scan(&dir)?,
-        StudyInput::Instances { instances, .. } => ingest::group(instances),
+        StudyInput::Instances { instances, .. } => {
+            let mut series = ingest::group(instances);
+            ingest::copies::merge(&dir, &mut series)?;
+            series
+        }
     };
     let scan = started.elapsed();
     let region = selector.region.as_ref();
+    let mut warnings = Vec::new();
     let (volume, volume_time, (tumor, mask_source), mask_time) = match &selector.kind {
         MaskKind::LabelMap(path) => {
             let started = Instant::now();
-            let volume = ingest::assemble(ingest::select_ct(&dir, &series, None)?)?;
+            let ct = ingest::select_ct(&dir, &series, None, policy)?;
+            warnings.extend(localizers_left_out(ct));
+            let volume = ingest::assemble(ct)?;
             let volume_time = started.elapsed();
             let started = Instant::now();
             let mask = labelmap::labelmap_mask(path, &volume.image.geometry, region, geometry_tolerance)?;
@@ -109,16 +137,21 @@ pub fn load_within(
         }
         kind => {
             let started = Instant::now();
-            let (object, ct_uid) = choose_dicom_mask(&dir, &series, kind, region)?;
+            let (object, ct_uid) =
+                choose_dicom_mask(&dir, &series, kind, selector.object.as_deref(), region, policy)?;
             let mask_time = started.elapsed();
             let started = Instant::now();
-            let volume = ingest::assemble(ingest::select_ct(&dir, &series, Some(&ct_uid))?)?;
+            let ct = ingest::select_ct(&dir, &series, Some(&ct_uid), policy)?;
+            warnings.extend(localizers_left_out(ct));
+            let volume = ingest::assemble(ct)?;
             let volume_time = started.elapsed();
             let started = Instant::now();
             let mask = match object.kind {
-                ObjectKind::Segmentation => seg::seg_mask(&object.path, &volume, region)?,
-                _ => rtstruct::rtstruct_mask(&object.path, &volume, region)?,
-            };
+                ObjectKind::Segmentation => seg::seg_mask(&object.path, &volume, region),
+                _ => rtstruct::rtstruct_mask(&object.path, &volume, region),
+            }
+            .map_err(|error| StudyError::Mask { object: object_name(&dir, object), error })?;
+            warnings.extend(placed_by_position(object, &volume));
             (volume, volume_time, mask, mask_time + started.elapsed())
         }
     };
@@ -133,42 +166,121 @@ pub fn load_within(
         frame_of_reference_uid: volume.frame_of_reference_uid,
         slices: volume.slices,
         mask_source,
+        warnings,
         timings: LoadTimings { scan, volume: volume_time, mask: mask_time },
     })
 }
+
+/// The warning that localizer images of the CT series were left out of the volume, if any were.
+fn localizers_left_out(ct: &Series) -> Option<String> {
+    let count = ct.instances.iter().filter(|i| i.kind == ObjectKind::CtImage && i.is_localizer()).count();
+    (count > 0)
+        .then(|| format!("{count} localizer (scout) image(s) in the CT series were left out of the volume"))
+}
+
+/// The warning that the segmentation refers to CT images the series does not hold (a re-exported
+/// or re-sent series) and was placed by plane position, if it does.
+fn placed_by_position(object: &Instance, volume: &ingest::Volume) -> Option<String> {
+    let described = describe(object);
+    let held: HashSet<&str> = volume.slices.iter().map(|s| s.sop_instance_uid.as_str()).collect();
+    described.referenced_instances.iter().any(|uid| !held.contains(uid.as_str())).then(|| {
+        "the segmentation refers to CT images that the CT series does not hold (a re-exported or \
+         re-sent series with new image identifiers, same series and coordinate system): it was \
+         placed on the CT slices by plane position"
+            .to_owned()
+    })
+}
+
+fn describe(object: &Instance) -> MaskHeader {
+    let header: &Object = &object.header;
+    match object.kind {
+        ObjectKind::Segmentation => seg::describe(header),
+        _ => rtstruct::describe(header),
+    }
+}
+
+/// A segmentation object as a technologist knows it: its file inside the study folder, its kind
+/// and its description, e.g. `'seg/seg.dcm' (SEG 'Segmentation')`.
+fn object_name(dir: &Path, object: &Instance) -> String {
+    let kind = object.kind.name();
+    let h = &object.header;
+    let description = [tags::SERIES_DESCRIPTION, tags::CONTENT_LABEL, tags::STRUCTURE_SET_LABEL]
+        .into_iter()
+        .find_map(|tag| attr::string(h, tag));
+    match description {
+        Some(d) => format!("'{}' ({kind} '{d}')", object.name_in(dir)),
+        None => format!("'{}' ({kind})", object.name_in(dir)),
+    }
+}
+
+/// Whether `object` is the file the caller named (its path inside the study folder, its full
+/// path, or its trailing components).
+fn is_named(dir: &Path, object: &Instance, file: &Path) -> bool {
+    object.path == file || object.path == dir.join(file) || object.path.ends_with(file)
+}
+
 /// The SEG or RTSTRUCT to use and the UID of the CT series it references.
 fn choose_dicom_mask<'a>(
     dir: &Path,
     series: &'a [Series],
     kind: &MaskKind,
+    file: Option<&Path>,
     region: Option<&RegionRef>,
-) -> Result<(&'a ingest::Instance, String), RoiError> {
-    let usable_ct: Vec<&Series> = series.iter().filter(|s| s.ct_rejection().is_none()).collect();
+    policy: SeriesPolicy,
+) -> Result<(&'a Instance, String), StudyError> {
     let wanted_kinds: &[ObjectKind] = match kind {
         MaskKind::Seg => &[ObjectKind::Segmentation],
         MaskKind::Rtstruct => &[ObjectKind::RtStruct],
         _ => &[ObjectKind::Segmentation, ObjectKind::RtStruct],
     };
+    let objects: Vec<&Instance> =
+        series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)).collect();
+    let objects: Vec<&Instance> = match file {
+        None => objects,
+        Some(file) => {
+            let named: Vec<&Instance> = objects.iter().copied().filter(|o| is_named(dir, o, file)).collect();
+            if named.is_empty() {
+                let found: Vec<String> = objects.iter().map(|o| object_name(dir, o)).collect();
+                let found = if found.is_empty() { "none".to_owned() } else { found.join(", ") };
+                return Err(RoiError::NoMask {
+                    dir: dir.to_path_buf(),
+                    reason: format!(
+                        "no {} file '{}' in the study; found: {found}",
+                        kind_name(kind),
+                        file.display()
+                    ),
+                }
+                .into());
+            }
+            named
+        }
+    };
     let mut passed_over = Vec::new();
+    let mut refused_series: Vec<(&Series, CtRejection)> = Vec::new();
     let mut candidates = Vec::new();
-    for object in series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)) {
-        let header: &Object = &object.header;
-        let described = match object.kind {
-            ObjectKind::Segmentation => seg::describe(header),
-            _ => rtstruct::describe(header),
+    for object in objects {
+        let described = describe(object);
+        let name = object_name(dir, object);
+        let refers = |s: &Series| {
+            s.uid != object.series_uid
+                && described.references(&s.uid, |uid| s.instances.iter().any(|i| i.sop_instance_uid == uid))
         };
-        let referenced_ct = usable_ct.iter().find(|ct| {
-            described.references(&ct.uid, |uid| ct.ct_images().any(|i| i.sop_instance_uid == uid))
-        });
-        let Some(ct) = referenced_ct else {
-            passed_over.push(format!(
-                "{} references no usable ct series (it names series {:?})",
-                file_name(dir, &object.path),
-                described.referenced_series
-            ));
+        let referenced = series
+            .iter()
+            .find(|s| s.ct_rejection(policy).is_none() && refers(s))
+            .or_else(|| series.iter().find(|s| refers(s)));
+        let Some(ct) = referenced else {
+            passed_over.push(format!("{name} refers to a series that is not in the study"));
             continue;
         };
-        if let Err(error) = pick_region(&file_name(dir, &object.path), &described.regions, region) {
+        if let Some(reason) = ct.ct_rejection(policy) {
+            passed_over.push(format!("{name} refers to {}, which {reason}", ct.name()));
+            if !matches!(reason, CtRejection::NoCtImages | CtRejection::NotCt { .. }) {
+                refused_series.push((ct, reason));
+            }
+            continue;
+        }
+        if let Err(error) = pick_region(&name, &described.regions, region) {
             passed_over.push(error.to_string());
             continue;
         }
@@ -180,36 +292,67 @@ fn choose_dicom_mask<'a>(
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
         0 => {
-            let reason = if passed_over.is_empty() {
+            // Every segmentation refers to one CT series that is refused: say why, and the fix.
+            if let Some((ct, reason)) = refused_series.first() {
+                if refused_series.len() == passed_over.len()
+                    && refused_series.iter().all(|(s, _)| s.uid == ct.uid)
+                {
+                    return Err(IngestError::SeriesNotUsable {
+                        dir: dir.to_path_buf(),
+                        series: ct.name(),
+                        reason: reason.clone(),
+                    }
+                    .into());
+                }
+            }
+            let found = if passed_over.is_empty() {
                 format!(
                     "no {} found",
-                    if wanted_kinds.len() == 2 { "seg or rtstruct" } else { kind_name(kind) }
+                    if wanted_kinds.len() == 2 { "SEG or RTSTRUCT" } else { kind_name(kind) }
                 )
             } else {
-                passed_over.join("; ")
+                format!("found {}", passed_over.join("; "))
             };
-            Err(RoiError::NoMask { dir: dir.to_path_buf(), reason })
+            Err(RoiError::NoMask {
+                dir: dir.to_path_buf(),
+                reason: format!("{found}; CT series: {}", ct_series_listed(series, policy)),
+            }
+            .into())
         }
         _ => {
-            let listed: Vec<String> = candidates.iter().map(|(o, _)| file_name(dir, &o.path)).collect();
-            Err(RoiError::AmbiguousMask { dir: dir.to_path_buf(), candidates: listed.join(", ") })
+            let listed: Vec<String> = candidates.iter().map(|(o, _)| object_name(dir, o)).collect();
+            Err(RoiError::AmbiguousMask {
+                dir: dir.to_path_buf(),
+                candidates: listed.join(", "),
+                choose: "choose one with analyze --segmentation FILE (its path in the study folder)"
+                    .to_owned(),
+            }
+            .into())
         }
+    }
+}
+
+/// Each CT series of the study and why it is or is not usable, for a refusal.
+fn ct_series_listed(series: &[Series], policy: SeriesPolicy) -> String {
+    let listed: Vec<String> = series
+        .iter()
+        .filter(|s| s.instances.iter().any(|i| i.kind == ObjectKind::CtImage))
+        .map(|s| match s.ct_rejection(policy) {
+            Some(reason) => format!("{} {reason}", s.name()),
+            None => format!("{} could be analysed", s.name()),
+        })
+        .collect();
+    if listed.is_empty() {
+        "no CT series".to_owned()
+    } else {
+        listed.join("; ")
     }
 }
 
 fn kind_name(kind: &MaskKind) -> &'static str {
     match kind {
-        MaskKind::Seg => "seg",
-        MaskKind::Rtstruct => "rtstruct",
+        MaskKind::Seg => "SEG",
+        MaskKind::Rtstruct => "RTSTRUCT",
         _ => "segmentation",
     }
-}
-
-/// A file's path inside the study folder: messages name files, never the folders above the study
-/// (folder names at a site often hold patient names).
-fn file_name(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .ok()
-        .or_else(|| path.file_name().map(Path::new))
-        .map_or_else(|| "a file".to_owned(), |p| p.display().to_string())
 }

@@ -122,7 +122,12 @@ impl Analyzer {
     /// Loads the study and computes its regions and their features.
     pub fn features(&self, input: StudyInput) -> Result<StudyFeatures, AnalyzeError> {
         let options = &self.options;
-        let study = load_within(input, &options.mask, options.extraction.settings.geometry_tolerance)?;
+        let study = load_within(
+            input,
+            &options.mask,
+            options.series,
+            options.extraction.settings.geometry_tolerance,
+        )?;
         options.extraction.check_ring(&study.ct.geometry)?;
         let mut timings = Timings {
             scan_ms: ms(study.timings.scan),

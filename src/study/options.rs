@@ -1,4 +1,5 @@
-//! How a study is analysed: which segmentation, and the extraction settings (PyRadiomics
+//! How a study is analysed: which segmentation, which CT series qualify (derived images or not),
+//! and the extraction settings (PyRadiomics
 //! parameters and ring radius) that define the features.
 //!
 //! RadScore coefficients are meaningful only with the feature definitions they were fitted on, so
@@ -7,6 +8,7 @@
 //! that differs and the value the bundle requires. Without a bundle they are free.
 
 use crate::image::Geometry;
+use crate::ingest::SeriesPolicy;
 use crate::model::bundle::Bundle;
 use crate::radiomics::{params, Settings};
 use crate::roi::{self, MaskSelector};
@@ -62,6 +64,9 @@ impl Extraction {
 pub struct AnalyzeOptions {
     /// Where the tumor mask comes from.
     pub mask: MaskSelector,
+    /// Which CT series qualify: DERIVED images refused unless `accept_derived` (`analyze
+    /// --accept-derived`, the daemon's `[series] accept_derived`).
+    pub series: SeriesPolicy,
     /// The feature definitions.
     pub extraction: Extraction,
 }
@@ -69,7 +74,11 @@ pub struct AnalyzeOptions {
 impl AnalyzeOptions {
     /// The paper's setting: any SEG/RTSTRUCT of the study, 3 mm ring, 851 features.
     pub fn paper() -> AnalyzeOptions {
-        AnalyzeOptions { mask: MaskSelector::default(), extraction: Extraction::paper() }
+        AnalyzeOptions {
+            mask: MaskSelector::default(),
+            series: SeriesPolicy::default(),
+            extraction: Extraction::paper(),
+        }
     }
 
     /// The settings the bundle's RadScores were fitted on, with `mask`.
@@ -77,6 +86,7 @@ impl AnalyzeOptions {
         let pinned = bundle.extraction();
         AnalyzeOptions {
             mask,
+            series: SeriesPolicy::default(),
             extraction: Extraction {
                 settings: pinned.settings.clone(),
                 ring_radius_mm: pinned.ring_radius_mm,

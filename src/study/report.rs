@@ -5,7 +5,9 @@
 //! `study_key` and `series_key` (keyed hashes of the Study and Series
 //! Instance UIDs, never the UIDs); `settings` (the sha256 of the canonical PyRadiomics settings
 //! and the ring radius: the definitions the features follow); `mask` (which segment or ROI, by
-//! number and label); `geometry` (size, spacing, origin, direction of the CT grid); `tumor` and
+//! number and label); `warnings` (how the study was read where the reader should know it: a
+//! segmentation placed by plane position, localizer images left out; always present, empty
+//! when none, no UID, name or path); `geometry` (size, spacing, origin, direction of the CT grid); `tumor` and
 //! `ring` (voxels, volume in mm³, features by PyRadiomics name); `patch` (where the deep patch was
 //! cut); `predictions` (with a model bundle: its name, manifest sha256, label and a legend of the
 //! fields); `timings` (milliseconds per stage, to 0.1 ms: finer digits are run-to-run noise). No
@@ -142,6 +144,8 @@ pub struct Report {
     pub backend: &'static str,
     /// The tumor segmentation used.
     pub mask: MaskReport,
+    /// What the reader should know about how the study was read (empty when nothing).
+    pub warnings: Vec<String>,
     /// CT geometry.
     pub geometry: GeometryReport,
     /// The tumor.
@@ -185,6 +189,7 @@ pub(super) fn build(
             ring_radius_mm: extraction.ring_radius_mm,
         },
         mask: MaskReport::from(&study.mask_source),
+        warnings: study.warnings.clone(),
         geometry: GeometryReport {
             size: g.size,
             spacing_mm: g.spacing_mm,
@@ -249,6 +254,9 @@ impl Report {
             out += &format!("model bundle '{}' (sha256 {}): {}\n", p.bundle, &p.bundle_sha256[..16], p.label);
         }
         out += &format!("study {}  series {}\n", self.study_key, self.series_key);
+        for warning in &self.warnings {
+            out += &format!("warning: {warning}\n");
+        }
         for (name, region) in [("tumor", &self.tumor), ("ring ", &self.ring)] {
             out += &format!(
                 "{name}  {:>7} voxels  {:>10.1} mm³  {} features\n",

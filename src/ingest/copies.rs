@@ -1,0 +1,54 @@
+//! Copies of one instance in a study: two files with the same SOP Instance UID (PS3.3 C.12.1.1.1:
+//! the UID identifies the instance) are one instance when their pixel data are the same bytes: a
+//! file sent twice, or the same file in two sub-folders. The first by path is kept, the other left
+//! out. Two files with one UID and different pixels contradict each other and refuse the study
+//! ([`IngestError::ConflictingInstances`]): which one is right cannot be told from the data.
+
+use std::path::Path;
+
+use dicom_dictionary_std::tags;
+
+use super::{guard, series::name_in, IngestError, Series};
+
+/// Leaves out of each series the files that copy an instance already in it; refuses the study
+/// when two files share a SOP Instance UID but not their pixel data.
+pub(crate) fn merge(dir: &Path, series: &mut [Series]) -> Result<(), IngestError> {
+    for s in series.iter_mut() {
+        let mut kept: Vec<super::Instance> = Vec::with_capacity(s.instances.len());
+        for instance in std::mem::take(&mut s.instances) {
+            match kept.iter().find(|k| k.sop_instance_uid == instance.sop_instance_uid) {
+                None => kept.push(instance),
+                Some(first) if same_pixels(dir, &first.path, &instance.path)? => {
+                    tracing::debug!("Leaving out a copy of an instance already in the study.");
+                }
+                Some(first) => {
+                    return Err(IngestError::ConflictingInstances {
+                        first_name: name_in(dir, &first.path),
+                        other_name: name_in(dir, &instance.path),
+                        path: first.path.clone(),
+                        other: instance.path,
+                    })
+                }
+            }
+        }
+        s.instances = kept;
+    }
+    Ok(())
+}
+
+/// Whether the two files hold the same pixel data (byte-identical files, or equal PixelData
+/// elements; two objects without pixel data count as the same).
+fn same_pixels(dir: &Path, a: &Path, b: &Path) -> Result<bool, IngestError> {
+    let unreadable = |path: &Path, source| IngestError::UnreadableFile {
+        name: name_in(dir, path),
+        path: path.to_path_buf(),
+        source,
+    };
+    let read = |path: &Path| std::fs::read(path).map_err(|e| unreadable(path, guard::DicomFileError::Io(e)));
+    if read(a)? == read(b)? {
+        return Ok(true);
+    }
+    let open = |path: &Path| guard::open(path, false).map_err(|source| unreadable(path, source));
+    let (a, b) = (open(a)?, open(b)?);
+    Ok(a.get(tags::PIXEL_DATA).map(|e| e.value()) == b.get(tags::PIXEL_DATA).map(|e| e.value()))
+}
