@@ -376,7 +376,8 @@ fn deflated_and_big_endian_studies_from_storescu_read_as_the_fixture() {
     let fixture_dir = util::shared("fixtures/dicom/lung2-crop/ct");
     let fixture_series = radscored::ingest::scan(&fixture_dir).expect("fixture scans");
     let fixture = radscored::ingest::assemble(
-        radscored::ingest::select_ct(&fixture_dir, &fixture_series, None, Default::default()).expect("fixture ct"),
+        radscored::ingest::select_ct(&fixture_dir, &fixture_series, None, Default::default())
+            .expect("fixture ct"),
     )
     .expect("fixture volume");
     let seg = util::shared("fixtures/dicom/lung2-crop/seg/seg.dcm");
@@ -405,7 +406,8 @@ fn deflated_and_big_endian_studies_from_storescu_read_as_the_fixture() {
         );
         let series = radscored::ingest::scan(tmp.path()).expect("received files scan");
         let volume = radscored::ingest::assemble(
-            radscored::ingest::select_ct(tmp.path(), &series, Some(&fixture.series_uid), Default::default()).expect("ct series"),
+            radscored::ingest::select_ct(tmp.path(), &series, Some(&fixture.series_uid), Default::default())
+                .expect("ct series"),
         )
         .expect("received volume");
         assert_eq!(volume.image.geometry, fixture.image.geometry, "{flag}");

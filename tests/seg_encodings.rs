@@ -54,7 +54,8 @@ fn fixture_volume() -> &'static Volume {
 
 fn volume_of(dir: &Path) -> Volume {
     let series = ingest::scan(dir).expect("ct folder scans");
-    ingest::assemble(ingest::select_ct(dir, &series, None, Default::default()).expect("one ct series")).expect("volume assembles")
+    ingest::assemble(ingest::select_ct(dir, &series, None, Default::default()).expect("one ct series"))
+        .expect("volume assembles")
 }
 
 /// The set voxels of a `u8` mask.
@@ -173,11 +174,8 @@ fn a_label_map_seg_in_a_study_folder_is_a_segmentation_and_draws_its_segment() {
     std::fs::create_dir_all(dir.path().join("seg")).unwrap();
     let seg: PathBuf = dir.path().join("seg/labelmap.dcm");
     std::fs::copy(v.dir.path().join("labelmap_rle.dcm"), &seg).unwrap();
-    let selector = MaskSelector {
-        kind: MaskKind::Seg,
-        region: Some(RegionRef::Name("Tumor".to_owned())),
-        object: None,
-    };
+    let selector =
+        MaskSelector { kind: MaskKind::Seg, region: Some(RegionRef::Name("Tumor".to_owned())), object: None };
     let loaded = study::load(StudyInput::Folder(dir.path().to_path_buf()), &selector).expect("study loads");
     assert_eq!(set_voxels(&loaded.tumor), tumor_voxels());
     assert!(
@@ -244,9 +242,10 @@ fn a_jpeg_ls_ct_slice_is_refused_naming_the_encoding_and_what_to_do() {
     let v = variants();
     let dir = v.dir.path().join("ct_jpegls");
     let series = ingest::scan(&dir).expect("ct folder scans");
-    let error = ingest::assemble(ingest::select_ct(&dir, &series, None, Default::default()).expect("one ct series"))
-        .map(drop)
-        .expect_err("a JPEG-LS slice is not decoded");
+    let error =
+        ingest::assemble(ingest::select_ct(&dir, &series, None, Default::default()).expect("one ct series"))
+            .map(drop)
+            .expect_err("a JPEG-LS slice is not decoded");
     let message = error.to_string();
     assert_eq!(error.code(), "unsupported_transfer_syntax", "{message}");
     for words in
