@@ -140,6 +140,28 @@ fn a_byte_identical_copy_is_one_instance() {
     assert!(study.warnings.is_empty(), "{:?}", study.warnings);
 }
 
+/// lung1's folder holds each CT slice twice, uncompressed (`ct/`) and RLE (`ct-rle/`), under one
+/// SOP Instance UID: one image in two encodings is one instance, and the study gives the mask and
+/// volume of the uncompressed series alone.
+#[test]
+fn one_image_in_two_encodings_is_one_instance() {
+    let both = radscored::study::load(StudyInput::Folder(fixture("lung1")), &MaskSelector::default())
+        .expect("lung1 with ct/ and ct-rle/ loads");
+    let plain = StudyDir::new();
+    plain.link("lung1/ct", "ct");
+    plain.link("lung1/seg", "seg");
+    let alone =
+        radscored::study::load(StudyInput::Folder(plain.path().to_path_buf()), &MaskSelector::default())
+            .expect("lung1 ct/ alone loads");
+    assert_eq!(both.ct.geometry, alone.ct.geometry);
+    assert_eq!(both.ct.voxels, alone.ct.voxels);
+    assert_eq!(both.tumor.voxels, alone.tumor.voxels);
+    assert_eq!(
+        both.tumor.label_extent(1.0).map(|(_, n)| n),
+        Some(fixture_json("lung1")["tumor_voxels"].as_u64().unwrap() as usize)
+    );
+}
+
 #[test]
 fn two_files_of_one_instance_with_other_pixels_are_named() {
     let variant = Variant::new("conflict");

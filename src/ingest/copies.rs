@@ -1,13 +1,18 @@
 //! Copies of one instance in a study: two files with the same SOP Instance UID (PS3.3 C.12.1.1.1:
-//! the UID identifies the instance) are one instance when their pixel data are the same bytes: a
-//! file sent twice, or the same file in two sub-folders. The first by path is kept, the other left
-//! out. Two files with one UID and different pixels contradict each other and refuse the study
+//! the UID identifies the instance) are one instance when their pixels are the same: a file sent
+//! twice, the same file in two sub-folders, or one image in two encodings (a series sent once
+//! uncompressed and once RLE by an archive that transcodes): the same PixelData bytes, or, in other
+//! transfer syntaxes, the same decoded samples of every frame. The first by path is kept, the
+//! other left out. Two files with one UID and different pixels contradict each other and refuse the study
 //! ([`IngestError::ConflictingInstances`]): which one is right cannot be told from the data.
 
 use std::path::Path;
 
 use dicom_dictionary_std::tags;
 
+use dicom_object::DefaultDicomObject;
+
+use super::pixels::{self, PixelFormat};
 use super::{guard, series::name_in, IngestError, Series};
 
 /// Leaves out of each series the files that copy an instance already in it; refuses the study
@@ -36,8 +41,9 @@ pub(crate) fn merge(dir: &Path, series: &mut [Series]) -> Result<(), IngestError
     Ok(())
 }
 
-/// Whether the two files hold the same pixel data (byte-identical files, or equal PixelData
-/// elements; two objects without pixel data count as the same).
+/// Whether the two files hold the same pixels (byte-identical files, equal PixelData elements, or
+/// in different transfer syntaxes equal decoded samples; two objects without pixel data count as
+/// the same).
 fn same_pixels(dir: &Path, a: &Path, b: &Path) -> Result<bool, IngestError> {
     let unreadable = |path: &Path, source| IngestError::UnreadableFile {
         name: name_in(dir, path),
@@ -50,5 +56,24 @@ fn same_pixels(dir: &Path, a: &Path, b: &Path) -> Result<bool, IngestError> {
     }
     let open = |path: &Path| guard::open(path, false).map_err(|source| unreadable(path, source));
     let (a, b) = (open(a)?, open(b)?);
-    Ok(a.get(tags::PIXEL_DATA).map(|e| e.value()) == b.get(tags::PIXEL_DATA).map(|e| e.value()))
+    if a.get(tags::PIXEL_DATA).map(|e| e.value()) == b.get(tags::PIXEL_DATA).map(|e| e.value()) {
+        return Ok(true);
+    }
+    if pixels::transfer_syntax(&a) == pixels::transfer_syntax(&b) {
+        return Ok(false);
+    }
+    Ok(decoded(&a).is_some_and(|samples| decoded(&b) == Some(samples)))
+}
+
+/// Every frame's samples, `None` when they cannot be decoded (then the copies do not count as
+/// the same, and the study is refused rather than a guess kept).
+fn decoded(obj: &DefaultDicomObject) -> Option<(PixelFormat, Vec<i32>)> {
+    let format = pixels::pixel_format(obj).ok()?;
+    let mut all = Vec::new();
+    let mut frame = Vec::new();
+    for f in 0..format.frames {
+        pixels::decode_frame(obj, &format, f, &mut frame).ok()?;
+        all.extend_from_slice(&frame);
+    }
+    Some((format, all))
 }
