@@ -161,7 +161,7 @@ pub async fn run(
     let (jobs, queue) = mpsc::sync_channel(config.analysis.queue.get());
     let queue = Arc::new(Mutex::new(queue));
     let in_flight = Arc::new(Mutex::new(HashSet::new()));
-    let arrived = Arc::new(Notify::new());
+    let finished = Arc::new(Notify::new());
     let workshop = Arc::new(worker::Workshop {
         spool: Arc::clone(&spool),
         analyzer,
@@ -171,12 +171,12 @@ pub async fn run(
     });
     let mut workers = Vec::new();
     for i in 0..config.analysis.workers.get() {
-        let (workshop, queue, in_flight, arrived) =
-            (Arc::clone(&workshop), Arc::clone(&queue), Arc::clone(&in_flight), Arc::clone(&arrived));
+        let (workshop, queue, in_flight, finished) =
+            (Arc::clone(&workshop), Arc::clone(&queue), Arc::clone(&in_flight), Arc::clone(&finished));
         let spawned = std::thread::Builder::new().name(format!("analysis-{i}")).spawn(move || {
             worker::run(&workshop, &queue, &|study| {
                 in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&study.id);
-                arrived.notify_one();
+                finished.notify_one();
             })
         });
         workers
@@ -191,7 +191,7 @@ pub async fn run(
         jobs,
         in_flight,
     };
-    let tracker_task = tokio::spawn(tracker.run(Arc::clone(&arrived), tracker_stop.clone()));
+    let tracker_task = tokio::spawn(tracker.run(Arc::clone(&finished), tracker_stop.clone()));
     let exporter_stop = CancellationToken::new();
     let exporter_task = tokio::spawn(export::run(
         Arc::clone(&spool),
@@ -201,7 +201,7 @@ pub async fn run(
     ));
 
     // Intake.
-    let sink: Arc<dyn InstanceSink> = Arc::new(sink::SpoolSink::new(Arc::clone(&spool), key, arrived));
+    let sink: Arc<dyn InstanceSink> = Arc::new(sink::SpoolSink::new(Arc::clone(&spool), key));
     let intake_stop = CancellationToken::new();
     let listener = match env.listener {
         Some(listener) => {

@@ -3,6 +3,12 @@
 //! the ones whose segmentation (or CT) never came with a warning alert, resumes after a crash
 //! (studies found `analysing` with no worker on them run again), and applies the retention.
 //! Every spool call runs on a blocking thread; the loop itself only waits.
+//!
+//! Arrivals do not wake it: an instance only ever pushes its study's decision a quiet period
+//! into the future, and the tracker never sleeps longer than the quiet period, so the pass after
+//! the arrival comes in time. (A pass per arrival cost about 4 ms of CPU per 63-instance study,
+//! taken from the analysis on a one-core box.) A worker that finished wakes it, to hand out the
+//! next study.
 
 use std::collections::HashSet;
 use std::sync::mpsc::{SyncSender, TrySendError};
@@ -40,8 +46,8 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Runs until `stop`: looks at the spool whenever an instance `arrived`, or when a wait ends.
-    pub async fn run(self, arrived: Arc<Notify>, stop: CancellationToken) {
+    /// Runs until `stop`: looks at the spool when a wait ends or a worker `finished` a study.
+    pub async fn run(self, finished: Arc<Notify>, stop: CancellationToken) {
         let tracker = Arc::new(self);
         let mut last_purge: Option<Instant> = None;
         loop {
@@ -63,8 +69,8 @@ impl Tracker {
             };
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = arrived.notified() => {}
-                () = tokio::time::sleep(next) => {}
+                () = finished.notified() => {}
+                () = tokio::time::sleep(next.min(tracker.waits.quiet)) => {}
             }
         }
     }
@@ -156,10 +162,13 @@ impl Tracker {
     }
 
     /// Hands complete studies (and, after a crash, studies left `analysing` with no worker on
-    /// them) to the workers while the queue has room.
+    /// them, first) to the workers while the queue has room, in the order their last instances
+    /// arrived: the study that went quiet first is analysed first.
     fn dispatch(&self) -> Result<(), RecordError> {
-        let mut waiting = self.spool.studies_in(StudyState::Complete)?;
-        waiting.extend(self.spool.studies_in(StudyState::Analysing)?);
+        let mut waiting = self.spool.studies_in(StudyState::Analysing)?;
+        let mut complete = self.spool.studies_in(StudyState::Complete)?;
+        complete.sort_by_key(|study| (study.last_instance_at, study.id));
+        waiting.extend(complete);
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for study in waiting {
             if in_flight.contains(&study.id) {
