@@ -14,7 +14,8 @@
 //! - [`completeness`]: when a study is complete;
 //! - [`sink`]: the spool as the intake's sink;
 //! - [`tracker`]: the series tracker;
-//! - [`worker`]: the analysis workers;
+//! - [`worker`]: the analysis workers (a quiet study may be analysed ahead, while its quiet
+//!   period runs out; the outcome is recorded only once it is complete and unchanged);
 //! - [`export`]: the structured report and key image to the PACS destinations, retried;
 //! - [`service`]: systemd notifications (READY after the model is loaded and warmed, WATCHDOG,
 //!   STATUS, STOPPING).
@@ -32,7 +33,7 @@ pub mod sink;
 pub mod tracker;
 pub mod worker;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -168,6 +169,7 @@ pub async fn run(
         topics: topics.clone(),
         stopping: AtomicBool::new(false),
         export: config.export.clone(),
+        ahead: Mutex::new(HashMap::new()),
     });
     let mut workers = Vec::new();
     for i in 0..config.analysis.workers.get() {
@@ -190,6 +192,8 @@ pub async fn run(
         retention: Duration::from_secs(config.spool.retention_h.saturating_mul(3600)),
         jobs,
         in_flight,
+        analyse_ahead: config.analysis.start_during_quiet_period,
+        handed_ahead: Mutex::new(HashMap::new()),
     };
     let tracker_task = tokio::spawn(tracker.run(Arc::clone(&finished), tracker_stop.clone()));
     let exporter_stop = CancellationToken::new();
