@@ -9,6 +9,7 @@
 # a shared machine disturbs least) and the p50 and p95 latency from each study's last instance to
 # its published result, beyond the quiet period, read from the spool's journal. The spool lives
 # under $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk's fsync time out.
+# BENCH_CORES=0,1 pins the daemon to those cores instead of core 0.
 # Usage: scripts/bench-daemon.sh [STUDIES] [SENDERS] [STUDY_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,7 @@ bundle = "engines/reference"
 TOML
 sleep 0.5
 mosquitto_sub -h 127.0.0.1 -p "$mqtt" -t 'radscore/v1/bench/box1/results/#' -q 1 -F '%t %p' > "$work/results.txt" &
-RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu taskset -c 0 /usr/bin/time -f '%M' -o "$work/peak_kib" \
+RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu taskset -c "${BENCH_CORES:-0}" /usr/bin/time -f '%M' -o "$work/peak_kib" \
   target/release/radscored serve --config "$work/appliance.toml" 2> "$work/daemon.log" &
 daemon=$!
 until echoscu -aec RADSCORED 127.0.0.1 "$dicom" 2>/dev/null; do sleep 0.2; done
