@@ -4,9 +4,12 @@
 # storescu processes (default 4) on loopback to a release `radscored serve` (one analysis worker,
 # one radiomics thread, pinned to one CPU core with taskset) that publishes to Debian's
 # mosquitto. Checks that every study's result
-# arrived, exactly once per message_id, then prints the daemon's peak RSS (GNU time) and the p50
-# and p95 latency from each study's last instance to its published result, beyond the quiet
-# period, read from the spool's journal.
+# arrived, exactly once per message_id, then prints the daemon's peak RSS (GNU time), its CPU
+# time per study from the first instance to the last result (/proc; the figure that other work on
+# a shared machine disturbs least) and the p50 and p95 latency from each study's last instance to
+# its published result, beyond the quiet period, read from the spool's journal. The spool lives
+# under $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk's fsync time out.
+# BENCH_CORES=0,1 pins the daemon to those cores instead of core 0.
 # Usage: scripts/bench-daemon.sh [STUDIES] [SENDERS] [STUDY_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +56,13 @@ bundle = "engines/reference"
 TOML
 sleep 0.5
 mosquitto_sub -h 127.0.0.1 -p "$mqtt" -t 'radscore/v1/bench/box1/results/#' -q 1 -F '%t %p' > "$work/results.txt" &
-RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu taskset -c 0 /usr/bin/time -f '%M' -o "$work/peak_kib" \
+RADSCORED_HOME="$PWD" RADSCORED_BACKEND=cpu taskset -c "${BENCH_CORES:-0}" /usr/bin/time -f '%M' -o "$work/peak_kib" \
   target/release/radscored serve --config "$work/appliance.toml" 2> "$work/daemon.log" &
 daemon=$!
 until echoscu -aec RADSCORED 127.0.0.1 "$dicom" 2>/dev/null; do sleep 0.2; done
+server=$(pgrep -P "$daemon")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+cpu_start=$(cpu_ticks)
 
 started=$(date +%s.%N)
 for s in $(seq 0 $((senders - 1))); do
@@ -72,12 +78,14 @@ until [[ $(cut -d' ' -f1 "$work/results.txt" | sort -u | wc -l) -ge $studies ]];
   sleep 0.2
 done
 done_at=$(date +%s.%N)
+cpu_end=$(cpu_ticks)
 pkill -TERM -P "$daemon"; wait "$daemon" || true
 
-$py - "$work" "$studies" "$quiet_s" "$started" "$sent" "$done_at" <<'PY'
+$py - "$work" "$studies" "$quiet_s" "$started" "$sent" "$done_at" "$cpu_start" "$cpu_end" "$(getconf CLK_TCK)" <<'PY'
 import json, pathlib, sqlite3, statistics, sys
 work, n, quiet = pathlib.Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-started, sent, done = map(float, sys.argv[4:7])
+started, sent, done, cpu_start, cpu_end, clk_tck = map(float, sys.argv[4:10])
+cpu = (cpu_end - cpu_start) / clk_tck
 ids, topics = [], set()
 for line in (work / "results.txt").read_text().splitlines():
     topic, payload = line.split(" ", 1)
@@ -94,5 +102,6 @@ print(f"bench-daemon: {n} studies by C-STORE, {len(ids)} result messages "
       f"({len(set(ids))} distinct message_id, {dup} re-sent); sending took {sent - started:.1f} s, "
       f"all results {done - started:.1f} s after the first instance")
 print(f"bench-daemon: latency last instance -> result, beyond the {quiet:.0f} s quiet period: "
-      f"p50 {statistics.median(lat):.3f} s, p95 {p95:.3f} s; daemon peak RSS {peak:.0f} MiB")
+      f"p50 {statistics.median(lat):.3f} s, p95 {p95:.3f} s; daemon peak RSS {peak:.0f} MiB, "
+      f"daemon CPU {cpu / n:.3f} s per study")
 PY

@@ -38,12 +38,13 @@ impl Daemon {
             "[site]\nid = \"bartest\"\ndevice = \"box1\"\nkey_file = {key:?}\n\n\
              [dicom]\nlisten = \"127.0.0.1:{dicom_port}\"\nae_title = \"{OUR_AE}\"\nallowed_calling_aes = [\"{SCU_AE}\"]\n\n\
              [spool]\ndir = {spool:?}\n{spool_extra}\n\
-             [series]\nquiet_period_s = 1\n{series_extra}\n\
+             [series]\n{quiet}\n{series_extra}\n\
              [mqtt]\nhost = \"127.0.0.1\"\nport = {broker}\nkeepalive_s = 5\n\n[model]\nbundle = {bundle:?}\n\n{sections}\n",
             key = dir.path().join("site.key"),
             spool = dir.path().join("spool"),
             spool_extra = extra.lines().filter(|l| l.starts_with("min_free_mib")).collect::<Vec<_>>().join("\n"),
             series_extra = extra.lines().filter(|l| l.starts_with("segmentation_wait_s")).collect::<Vec<_>>().join("\n"),
+            quiet = extra.lines().find(|l| l.starts_with("quiet_period_s")).unwrap_or("quiet_period_s = 1"),
             sections = extra.split_once("\n[").map_or(String::new(), |(_, rest)| format!("[{rest}")),
         );
         std::fs::write(&config, text).expect("write the configuration");
@@ -304,6 +305,38 @@ fn a_study_that_cannot_be_analysed_is_quarantined_and_the_next_succeeds() {
     let identifiers = crate::identifiers::Identifiers::of(&[tmp.path()]);
     identifiers.assert_absent("radscored status", &text);
     identifiers.assert_absent("the daemon's log", &daemon.log());
+    assert_eq!(daemon.stop("TERM"), Some(0));
+}
+
+/// A study analysed ahead, during its quiet period, with a slice missing, whose slice then
+/// arrives: it is analysed ahead again, complete, and that outcome is the one recorded and
+/// published (no stale "missing slices" error).
+#[test]
+fn a_slice_after_the_analysis_ahead_is_analysed_with_its_study() {
+    let broker = Mosquitto::start("");
+    let sub = Subscriber::start(broker.port, &format!("{TOPICS}/#"));
+    // Ahead after a quarter of the quiet period: 2.5 s, leaving time to send the slice.
+    let mut daemon = Daemon::start(broker.port, "quiet_period_s = 10");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let full = study_copy(tmp.path(), 40, false);
+    let cts: Vec<&PathBuf> = full.iter().filter(|p| p.to_string_lossy().contains("-ct-")).collect();
+    let missing = cts[cts.len() / 2].clone();
+    let gap: Vec<PathBuf> = full.iter().filter(|p| **p != missing).cloned().collect();
+    assert!(daemon.send(&gap).status.success());
+    wait_for("the study with a gap analysed ahead", Duration::from_secs(60), || {
+        daemon.log().contains("Study analysed ahead")
+    });
+    assert!(daemon.send(std::slice::from_ref(&missing)).status.success());
+    wait_for("the study's result", Duration::from_secs(120), || {
+        sub.received().iter().any(|m| m.topic.contains("/results/"))
+    });
+    let alerts: Vec<Value> = sub.on("/alerts").into_iter().map(|m| json(&m.payload)).collect();
+    assert!(alerts.iter().all(|a| a["severity"] != "error"), "no stale outcome: {alerts:?}");
+    let result = sub.received().into_iter().find(|m| m.topic.contains("/results/")).expect("result");
+    assert_eq!(json(&result.payload)["predictions"]["endpoints"].as_object().map(|e| e.len()), Some(10));
+    let log = daemon.log();
+    assert_eq!(log.matches("Study analysed ahead").count(), 2, "once with the gap, once complete:\n{log}");
+    assert_eq!(log.matches("Outcome analysed ahead taken").count(), 1, "{log}");
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
 

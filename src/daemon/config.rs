@@ -204,8 +204,17 @@ pub struct AnalysisConfig {
     /// Complete studies waiting for a worker; beyond it they wait in the spool.
     #[serde(default = "default_queue")]
     pub queue: NonZeroUsize,
+    /// Analyse a study that holds its CT and segmentation when no worker is busy and it has been
+    /// quiet for a quarter of the quiet period; its result is still recorded and published only
+    /// once the whole quiet period has passed, and only if no instance came meanwhile (else it is
+    /// analysed again). Costs CPU only when a study's instances resume after such a pause.
+    #[serde(default = "yes")]
+    pub start_during_quiet_period: bool,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> NonZeroUsize {
     NonZeroUsize::MIN
 }
@@ -215,7 +224,12 @@ fn default_queue() -> NonZeroUsize {
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
-        AnalysisConfig { workers: one(), threads: one(), queue: default_queue() }
+        AnalysisConfig {
+            workers: one(),
+            threads: one(),
+            queue: default_queue(),
+            start_during_quiet_period: yes(),
+        }
     }
 }
 

@@ -14,7 +14,8 @@
 //! - [`completeness`]: when a study is complete;
 //! - [`sink`]: the spool as the intake's sink;
 //! - [`tracker`]: the series tracker;
-//! - [`worker`]: the analysis workers;
+//! - [`worker`]: the analysis workers (a quiet study may be analysed ahead, while its quiet
+//!   period runs out; the outcome is recorded only once it is complete and unchanged);
 //! - [`export`]: the structured report and key image to the PACS destinations, retried;
 //! - [`service`]: systemd notifications (READY after the model is loaded and warmed, WATCHDOG,
 //!   STATUS, STOPPING).
@@ -32,7 +33,7 @@ pub mod sink;
 pub mod tracker;
 pub mod worker;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -163,22 +164,23 @@ pub async fn run(
     let (jobs, queue) = mpsc::sync_channel(config.analysis.queue.get());
     let queue = Arc::new(Mutex::new(queue));
     let in_flight = Arc::new(Mutex::new(HashSet::new()));
-    let arrived = Arc::new(Notify::new());
+    let finished = Arc::new(Notify::new());
     let workshop = Arc::new(worker::Workshop {
         spool: Arc::clone(&spool),
         analyzer,
         topics: topics.clone(),
         stopping: AtomicBool::new(false),
         export: config.export.clone(),
+        ahead: Mutex::new(HashMap::new()),
     });
     let mut workers = Vec::new();
     for i in 0..config.analysis.workers.get() {
-        let (workshop, queue, in_flight, arrived) =
-            (Arc::clone(&workshop), Arc::clone(&queue), Arc::clone(&in_flight), Arc::clone(&arrived));
+        let (workshop, queue, in_flight, finished) =
+            (Arc::clone(&workshop), Arc::clone(&queue), Arc::clone(&in_flight), Arc::clone(&finished));
         let spawned = std::thread::Builder::new().name(format!("analysis-{i}")).spawn(move || {
             worker::run(&workshop, &queue, &|study| {
                 in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&study.id);
-                arrived.notify_one();
+                finished.notify_one();
             })
         });
         workers
@@ -192,8 +194,10 @@ pub async fn run(
         retention: Duration::from_secs(config.spool.retention_h.saturating_mul(3600)),
         jobs,
         in_flight,
+        analyse_ahead: config.analysis.start_during_quiet_period,
+        handed_ahead: Mutex::new(HashMap::new()),
     };
-    let tracker_task = tokio::spawn(tracker.run(Arc::clone(&arrived), tracker_stop.clone()));
+    let tracker_task = tokio::spawn(tracker.run(Arc::clone(&finished), tracker_stop.clone()));
     let exporter_stop = CancellationToken::new();
     let exporter_task = tokio::spawn(export::run(
         Arc::clone(&spool),
@@ -203,7 +207,7 @@ pub async fn run(
     ));
 
     // Intake.
-    let sink: Arc<dyn InstanceSink> = Arc::new(sink::SpoolSink::new(Arc::clone(&spool), key, arrived));
+    let sink: Arc<dyn InstanceSink> = Arc::new(sink::SpoolSink::new(Arc::clone(&spool), key));
     let intake_stop = CancellationToken::new();
     let listener = match env.listener {
         Some(listener) => {

@@ -1,9 +1,7 @@
 //! The spool as the intake's sink: every instance the SCP or the drop folder accepts is made
-//! durable here before the sender hears "success", then the tracker is woken.
+//! durable here before the sender hears "success".
 
 use std::sync::Arc;
-
-use tokio::sync::Notify;
 
 use crate::ingest::received::Source;
 use crate::ingest::{InstanceSink, ReceivedInstance, Refusal, Stored};
@@ -14,13 +12,12 @@ use crate::spool::{InstanceMeta, Spool, SpoolError, StoreOutcome};
 pub struct SpoolSink {
     spool: Arc<Spool>,
     key: SiteKey,
-    arrived: Arc<Notify>,
 }
 
 impl SpoolSink {
-    /// A sink into `spool`; `arrived` is notified after each stored instance.
-    pub fn new(spool: Arc<Spool>, key: SiteKey, arrived: Arc<Notify>) -> SpoolSink {
-        SpoolSink { spool, key, arrived }
+    /// A sink into `spool`.
+    pub fn new(spool: Arc<Spool>, key: SiteKey) -> SpoolSink {
+        SpoolSink { spool, key }
     }
 }
 
@@ -40,13 +37,10 @@ impl InstanceSink for SpoolSink {
             },
         };
         match self.spool.store_instance(&instance.part10, &meta) {
-            Ok(stored) => {
-                self.arrived.notify_one();
-                Ok(match stored.outcome {
-                    StoreOutcome::New => Stored::New,
-                    StoreOutcome::Duplicate | StoreOutcome::Replaced => Stored::Duplicate,
-                })
-            }
+            Ok(stored) => Ok(match stored.outcome {
+                StoreOutcome::New => Stored::New,
+                StoreOutcome::Duplicate | StoreOutcome::Replaced => Stored::Duplicate,
+            }),
             Err(SpoolError::OutOfSpace { .. }) => {
                 tracing::warn!(study = %study_key, "Spool below its free-disk watermark: instance refused.");
                 Err(Refusal::OutOfResources)

@@ -3,8 +3,16 @@
 //! process's one [`Analyzer`], and records the outcome atomically with its messages: the result
 //! and an `info` alert (state `published`), or the quarantine with its code and an `error` alert.
 //! A panic inside the analysis is caught and quarantines the study; the worker goes on.
+//!
+//! A study may also be analysed *ahead*, during its quiet period ([`Job::Ahead`], see
+//! [`super::completeness`]): nothing is recorded then; the outcome waits in
+//! [`Workshop::ahead`] with the instance files it was computed from, and the study's analysis
+//! proper takes it when the study is complete and its files are still exactly those, else it
+//! analyses them anew.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -14,8 +22,10 @@ use crate::error_code::ErrorCode;
 use crate::export::Algorithm;
 use crate::ingest::Instance;
 use crate::publish::{alert_message, result_message, PublishError, Severity, StudyRef, Topics};
-use crate::spool::{OutboxMessage, Spool, SpoolError, StateNote, StudyState, StudySummary, Transition};
-use crate::study::{Analyzer, Report, StudyInput};
+use crate::spool::{
+    InstanceFile, OutboxMessage, Spool, SpoolError, StateNote, StudyId, StudyState, StudySummary, Transition,
+};
+use crate::study::{Analysis, Analyzer, Report, StudyInput};
 
 /// Why an outcome could not be recorded.
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +50,39 @@ pub struct Workshop {
     pub stopping: AtomicBool,
     /// Where results go besides MQTT.
     pub export: ExportConfig,
+    /// Outcomes of studies analysed ahead, until their analysis proper takes them.
+    pub ahead: Mutex<HashMap<StudyId, Ahead>>,
+}
+
+/// What a worker is asked to do with a study.
+#[derive(Debug)]
+pub enum Job {
+    /// The study is complete: analyse it (or take its outcome from ahead) and record it.
+    Analyse(StudySummary),
+    /// The study is quiet but not yet complete: analyse it and keep the outcome aside.
+    Ahead(StudySummary),
+}
+
+impl Job {
+    /// The study concerned.
+    pub fn study(&self) -> &StudySummary {
+        match self {
+            Job::Analyse(study) | Job::Ahead(study) => study,
+        }
+    }
+}
+
+/// An outcome computed ahead, with what it was computed from.
+pub struct Ahead {
+    generation: u32,
+    files: Vec<PathBuf>,
+    outcome: Outcome,
 }
 
 /// Runs jobs from `queue` until it is closed (the sender dropped) or the workshop is stopping:
 /// the job in progress is finished, the ones not started stay `complete` in the spool for the
 /// next start.
-pub fn run(workshop: &Workshop, queue: &Mutex<Receiver<StudySummary>>, done: &dyn Fn(&StudySummary)) {
+pub fn run(workshop: &Workshop, queue: &Mutex<Receiver<Job>>, done: &dyn Fn(&StudySummary)) {
     loop {
         if workshop.stopping.load(Ordering::SeqCst) {
             return;
@@ -54,21 +91,26 @@ pub fn run(workshop: &Workshop, queue: &Mutex<Receiver<StudySummary>>, done: &dy
             Ok(receiver) => receiver.recv(),
             Err(poisoned) => poisoned.into_inner().recv(),
         };
-        let Ok(study) = job else { return };
+        let Ok(job) = job else { return };
         if workshop.stopping.load(Ordering::SeqCst) {
-            done(&study);
+            done(job.study());
             return;
         }
-        if let Err(error) = analyse(workshop, &study) {
-            tracing::error!(study = %study.study_key, %error, "Could not record an analysis in the spool.");
+        match &job {
+            Job::Analyse(study) => {
+                if let Err(error) = analyse(workshop, study) {
+                    tracing::error!(study = %study.study_key, %error, "Could not record an analysis in the spool.");
+                }
+            }
+            Job::Ahead(study) => analyse_ahead(workshop, study),
         }
-        done(&study);
+        done(job.study());
     }
 }
 
 /// How one analysis ended.
 enum Outcome {
-    Analysed(Box<Report>),
+    Analysed(Box<Analysis>),
     Failed(StateNote),
 }
 
@@ -89,10 +131,11 @@ fn analyse(workshop: &Workshop, study: &StudySummary) -> Result<(), RecordError>
     };
     let reference = StudyRef { id: study.id, key: &study.study_key, generation: study.generation };
     let (state, note, messages) = match outcome {
-        Outcome::Analysed(report) => {
-            let text = analysed_text(&report);
+        Outcome::Analysed(analysis) => {
+            let report = &analysis.report;
+            let text = analysed_text(report);
             let messages = vec![
-                result_message(&workshop.topics, reference, &report)?,
+                result_message(&workshop.topics, reference, report)?,
                 alert_message(&workshop.topics, Some(reference), Severity::Info, "analysed", &text)?,
             ];
             tracing::info!(study = %study.study_key, total_ms = report.timings.total_ms.round(), "Study analysed.");
@@ -109,34 +152,81 @@ fn analyse(workshop: &Workshop, study: &StudySummary) -> Result<(), RecordError>
     Ok(())
 }
 
-/// Reads the study's instances and analyses them; an analysis failure is an outcome, a spool
-/// failure an error.
+/// Takes the study's outcome from ahead when its instance files are still those it was computed
+/// from, else reads the instances and analyses them; writes the PACS export job of an analysed
+/// study. An analysis failure is an outcome, a spool failure an error.
 fn run_analysis(workshop: &Workshop, study: &StudySummary) -> Result<Outcome, SpoolError> {
     let files = workshop.spool.instance_files(study.id)?;
+    let paths: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    let outcome = match take_ahead(&workshop.ahead, study.id, study.generation, &paths) {
+        Some(outcome) => {
+            tracing::info!(study = %study.study_key, "Outcome analysed ahead taken: the instances did not change.");
+            outcome
+        }
+        None => compute(workshop, files),
+    };
+    if let (Outcome::Analysed(analysis), Some(predictor)) = (&outcome, workshop.analyzer.predictor()) {
+        let algorithm = Algorithm::of(predictor.bundle());
+        let spool = workshop.spool.dir();
+        if let Err(error) =
+            write_job(spool, &workshop.export, analysis, &algorithm, study.id, study.generation)
+        {
+            tracing::error!(study = %study.study_key, %error, "The PACS export job could not be written.");
+        }
+    }
+    Ok(outcome)
+}
+
+/// Removes the outcome analysed ahead for `study` and returns it when it was computed from the
+/// same generation and exactly `files`, in order (a late, a replaced or a removed instance changes
+/// them).
+fn take_ahead(
+    ahead: &Mutex<HashMap<StudyId, Ahead>>,
+    study: StudyId,
+    generation: u32,
+    files: &[PathBuf],
+) -> Option<Outcome> {
+    let ahead = lock(ahead).remove(&study)?;
+    (ahead.generation == generation && ahead.files == files).then_some(ahead.outcome)
+}
+
+/// Analyses a study that is quiet but not yet complete and keeps the outcome aside; records
+/// nothing. A panic leaves nothing aside: the analysis proper runs again and records it.
+fn analyse_ahead(workshop: &Workshop, study: &StudySummary) {
+    let files = match workshop.spool.instance_files(study.id) {
+        Ok(files) => files,
+        Err(error) => {
+            tracing::warn!(study = %study.study_key, %error, "Could not read a study to analyse it ahead.");
+            return;
+        }
+    };
+    let paths: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    if let Ok(outcome) = catch_unwind(AssertUnwindSafe(|| compute(workshop, files))) {
+        tracing::info!(study = %study.study_key, "Study analysed ahead, during its quiet period.");
+        let ahead = Ahead { generation: study.generation, files: paths, outcome };
+        lock(&workshop.ahead).insert(study.id, ahead);
+    }
+}
+
+/// Reads the instances and analyses them.
+fn compute(workshop: &Workshop, files: Vec<InstanceFile>) -> Outcome {
     let mut instances = Vec::with_capacity(files.len());
     for file in files {
         match Instance::read(workshop.spool.dir(), file.path) {
             Ok(Some(instance)) => instances.push(instance),
             Ok(None) => {}
-            Err(error) => return Ok(Outcome::Failed(note(&error))),
+            Err(error) => return Outcome::Failed(note(&error)),
         }
     }
     let input = StudyInput::Instances { dir: workshop.spool.dir().to_path_buf(), instances };
-    Ok(match workshop.analyzer.analyze_for_export(input) {
-        Ok(analysis) => {
-            if let Some(predictor) = workshop.analyzer.predictor() {
-                let algorithm = Algorithm::of(predictor.bundle());
-                let spool = workshop.spool.dir();
-                if let Err(error) =
-                    write_job(spool, &workshop.export, &analysis, &algorithm, study.id, study.generation)
-                {
-                    tracing::error!(study = %study.study_key, %error, "The PACS export job could not be written.");
-                }
-            }
-            Outcome::Analysed(Box::new(analysis.report))
-        }
+    match workshop.analyzer.analyze_for_export(input) {
+        Ok(analysis) => Outcome::Analysed(Box::new(analysis)),
         Err(error) => Outcome::Failed(note(&error)),
-    })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn note(error: &dyn ErrorCode) -> StateNote {
@@ -171,4 +261,30 @@ pub fn parked_messages(
 ) -> Result<Vec<OutboxMessage>, RecordError> {
     let reference = StudyRef { id: study.id, key: &study.study_key, generation: study.generation };
     Ok(vec![alert_message(topics, Some(reference), Severity::Warning, code, text)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aside(files: &[&str]) -> Mutex<HashMap<StudyId, Ahead>> {
+        let outcome =
+            Outcome::Failed(StateNote { code: "missing_slices".to_owned(), reason: "a gap".to_owned() });
+        let files = files.iter().map(PathBuf::from).collect();
+        Mutex::new(HashMap::from([(StudyId(7), Ahead { generation: 1, files, outcome })]))
+    }
+
+    #[test]
+    fn an_outcome_analysed_ahead_is_taken_only_for_the_same_files() {
+        let same: Vec<PathBuf> = ["a", "b"].iter().map(PathBuf::from).collect();
+        let late: Vec<PathBuf> = ["a", "b", "c"].iter().map(PathBuf::from).collect();
+        let replaced: Vec<PathBuf> = ["a", "d"].iter().map(PathBuf::from).collect();
+        assert!(matches!(take_ahead(&aside(&["a", "b"]), StudyId(7), 1, &same), Some(Outcome::Failed(_))));
+        for (generation, files) in [(1, &late), (1, &replaced), (2, &same)] {
+            let ahead = aside(&["a", "b"]);
+            assert!(take_ahead(&ahead, StudyId(7), generation, files).is_none());
+            assert!(lock(&ahead).is_empty(), "a stale outcome is dropped");
+        }
+        assert!(take_ahead(&aside(&["a", "b"]), StudyId(8), 1, &same).is_none());
+    }
 }
