@@ -261,8 +261,9 @@ fn the_embedded_broker_relays_and_retains() {
     let spool = open_spool(dir.path());
     spool.enqueue(&numbered(0)).expect("enqueue");
     let publisher = Running::start(config(port), Arc::clone(&spool), "rsd-embedded");
+    // At least once: under load the publisher may send it again before the PUBACK arrives.
     wait_for("the alert through the embedded broker", Duration::from_secs(15), || {
-        sub.on("/alerts").len() == 1
+        !sub.on("/alerts").is_empty()
     });
     wait_for("the outbox to drain", Duration::from_secs(5), || spool.outbox_depth().expect("depth") == 0);
     let out = Command::new("mosquitto_sub")
