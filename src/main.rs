@@ -10,6 +10,24 @@ use std::process::ExitCode;
 const DEFAULT_LOG: &str = "warn,rumqttd=off,dicom_parser=error,dicom_object=error,dicom_encoding=error,\
                            dicom_pixeldata=error,dicom_transfer_syntax_registry=error";
 
+/// The error and its causes on one line, `a: b: c`, leaving out a cause whose words the line
+/// already holds (radscored's errors name their cause in their own message, so that an alert
+/// carries it too).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line += ": ";
+        }
+        line += &text;
+    }
+    line
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -28,7 +46,7 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&err));
             ExitCode::from(2)
         }
     }

@@ -241,6 +241,11 @@ fn a_truncated_file_is_named_as_unreadable_not_as_a_missing_slice() {
         );
         assert!(message.contains("send it again"), "{message}");
         assert!(!message.contains("missing"), "{name}: {message}");
+        // On the command line: one line that says the cause once.
+        let (exit, _, err) = analyze_cli(&variant.path(), &[]);
+        assert_eq!(exit, Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.ends_with("; send it again\n"), "the cause is not repeated after the message: {err}");
     }
 }
 
@@ -342,4 +347,24 @@ fn the_command_line_options_accept_derived_and_pick_a_segmentation() {
     assert_eq!(code, Some(0), "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["tumor"]["voxels"], fixture_json("lung2-crop")["tumor_voxels"]);
+}
+
+/// A plain data set (no preamble, no file meta group) cut short is named as unreadable too, not
+/// passed over as "not DICOM" and then reported as a missing slice.
+#[test]
+fn a_truncated_plain_data_set_is_named_as_unreadable() {
+    let study = StudyDir::new();
+    let ct = study.copy("lung2-crop/ct", "study/ct");
+    study.link("lung2-crop/seg", "study/seg");
+    let victim = &ct[30];
+    let part10 = std::fs::read(victim).unwrap();
+    assert_eq!(&part10[128..132], b"DICM");
+    let meta_length = u32::from_le_bytes(part10[140..144].try_into().unwrap()) as usize;
+    let data_set = &part10[144 + meta_length..];
+    std::fs::write(victim, &data_set[..data_set.len() / 2]).unwrap();
+    let name = victim.file_name().unwrap().to_string_lossy();
+    let (exit, _, err) = analyze_cli(&study.path().join("study"), &[]);
+    assert_eq!(exit, Some(2), "{err}");
+    assert!(err.contains(&format!("file 'ct/{name}' in the study is unreadable or truncated")), "{err}");
+    assert!(!err.contains("missing"), "{err}");
 }

@@ -102,17 +102,17 @@ pub struct Series {
 impl Instance {
     /// Reads the header of the file at `path` (up to PixelData, through the guard of hostile
     /// input). `None`, logged at debug level, when it is not DICOM; an error when it looks like
-    /// DICOM (the `DICM` magic) but cannot be read, so that a truncated slice is named as
+    /// DICOM (the `DICM` magic, or a plain data set's first element) but cannot be read, so that a truncated slice is named as
     /// unreadable rather than reported later as a missing slice; `dir` is the study folder, for
     /// the file's name in that message.
     pub fn read(dir: &Path, path: PathBuf) -> Result<Option<Instance>, IngestError> {
         match guard::open(&path, true) {
             Ok(header) => Ok(Instance::from_header(path, header)),
-            Err(error) if has_dicom_magic(&path) => {
+            Err(error) if looks_like_dicom(&path) => {
                 Err(IngestError::UnreadableFile { name: name_in(dir, &path), path, source: error })
             }
             Err(error) => {
-                tracing::debug!(%error, "Skipping a file that is not DICOM.");
+                tracing::debug!(file = %name_in(dir, &path), %error, "Skipping a file that is not DICOM.");
                 Ok(None)
             }
         }
@@ -260,8 +260,9 @@ pub fn group(instances: Vec<Instance>) -> Vec<Series> {
         .collect()
 }
 
-/// Whether the file has the DICOM magic `DICM` after a 128-byte preamble or at its start.
-fn has_dicom_magic(path: &Path) -> bool {
+/// Whether the file has the DICOM magic `DICM` after a 128-byte preamble or at its start, or
+/// starts as a plain data set does ([`guard::plain_data_set_syntax`]).
+fn looks_like_dicom(path: &Path) -> bool {
     use std::io::Read;
     let mut start = [0u8; 132];
     let Ok(mut file) = std::fs::File::open(path) else { return false };
@@ -272,7 +273,9 @@ fn has_dicom_magic(path: &Path) -> bool {
             Ok(n) => filled += n,
         }
     }
-    start[..filled].starts_with(b"DICM") || start[128..filled.max(128)] == *b"DICM"
+    start[..filled].starts_with(b"DICM")
+        || start[128..filled.max(128)] == *b"DICM"
+        || guard::plain_data_set_syntax(&start[..filled]).is_ok()
 }
 
 /// Chooses the CT series to analyse under `policy`: the one named by `wanted` (typically the
