@@ -431,3 +431,41 @@ fn results_reach_a_pacs_that_was_down_when_the_study_arrived() {
     assert!(names.iter().any(|n| n.starts_with("SC")), "a secondary capture: {names:?}");
     assert_eq!(daemon.stop("TERM"), Some(0), "{}", daemon.log());
 }
+
+/// A study whose CT was re-exported with new image UIDs (same series, same coordinate system),
+/// sent with its original SEG: the daemon places the SEG by slice position, publishes the result
+/// with the warning, and the technologist's alert is a warning that says so.
+#[test]
+fn a_re_exported_series_is_analysed_with_a_warning_alert() {
+    let broker = Mosquitto::start("");
+    let sub = Subscriber::start(broker.port, &format!("{TOPICS}/#"));
+    let mut daemon = Daemon::start(broker.port, "");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let python = crate::util::repo().join(".venv-ref/bin/python");
+    let made = Command::new(&python)
+        .arg(crate::util::repo().join("tests/oracle/series_variants.py"))
+        .arg(fixture("lung2-crop"))
+        .arg(tmp.path())
+        .arg("reexport-seg")
+        .output()
+        .expect("python runs (scripts/setup.sh makes .venv-ref)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let study = tmp.path().join("reexport-seg");
+    let sent_files: Vec<PathBuf> = ["ct", "seg"].iter().flat_map(|sub| files(&study.join(sub))).collect();
+    let sent = daemon.send(&sent_files);
+    assert!(sent.status.success(), "storescu: {}", String::from_utf8_lossy(&sent.stderr));
+    wait_for("the result and its alert", Duration::from_secs(120), || {
+        !sub.on("/alerts").is_empty() && sub.received().iter().any(|m| m.topic.contains("/results/"))
+    });
+    let result = sub.received().into_iter().find(|m| m.topic.contains("/results/")).expect("a result");
+    let report = json(&result.payload);
+    assert_eq!(report["tumor"]["voxels"], 24_644);
+    let warnings = report["warnings"].as_array().expect("warnings in the result");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].as_str().unwrap().contains("placed on the CT slices by plane position"));
+    let alert = json(&sub.on("/alerts")[0].payload);
+    assert_eq!((alert["severity"].as_str(), alert["code"].as_str()), (Some("warning"), Some("analysed")));
+    assert!(alert["text"].as_str().unwrap().contains("placed on the CT slices by plane position"), "{alert}");
+    assert_no_identity(&sub, &sent_files);
+    assert_eq!(daemon.stop("TERM"), Some(0));
+}

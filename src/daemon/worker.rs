@@ -136,7 +136,13 @@ fn analyse(workshop: &Workshop, study: &StudySummary) -> Result<(), RecordError>
             let text = analysed_text(report);
             let messages = vec![
                 result_message(&workshop.topics, reference, report)?,
-                alert_message(&workshop.topics, Some(reference), Severity::Info, "analysed", &text)?,
+                alert_message(
+                    &workshop.topics,
+                    Some(reference),
+                    analysed_severity(report),
+                    "analysed",
+                    &text,
+                )?,
             ];
             tracing::info!(study = %study.study_key, total_ms = report.timings.total_ms.round(), "Study analysed.");
             (StudyState::Published, None, messages)
@@ -236,7 +242,7 @@ fn note(error: &dyn ErrorCode) -> StateNote {
 /// The technologist's one sentence for an analysed study.
 fn analysed_text(report: &Report) -> String {
     let volume_ml = report.tumor.volume_mm3 / 1000.0;
-    match &report.predictions {
+    let mut text = match &report.predictions {
         Some(p) => {
             let positive: Vec<&str> =
                 p.endpoints.iter().filter(|(_, e)| e.label == 1).map(|(name, _)| name.as_str()).collect();
@@ -249,6 +255,19 @@ fn analysed_text(report: &Report) -> String {
             )
         }
         None => format!("Radiomics analysis done: tumor {volume_ml:.1} ml (no model bundle)."),
+    };
+    for warning in &report.warnings {
+        text += &format!(" Note: {warning}.");
+    }
+    text
+}
+
+/// An analysed study's alert is a warning when the report carries warnings, else information.
+fn analysed_severity(report: &Report) -> Severity {
+    if report.warnings.is_empty() {
+        Severity::Info
+    } else {
+        Severity::Warning
     }
 }
 
