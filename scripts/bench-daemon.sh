@@ -9,7 +9,9 @@
 # a shared machine disturbs least) and the p50 and p95 latency from each study's last instance to
 # its published result, beyond the quiet period, read from the spool's journal. The spool lives
 # under $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk's fsync time out.
-# BENCH_CORES=0,1 pins the daemon to those cores instead of core 0.
+# BENCH_CORES=0,1 pins the daemon to those cores instead of core 0. BENCH_AHEAD=false turns off the
+# analysis during the quiet period ([analysis] start_during_quiet_period), to see what it saves.
+# scripts/make-large-study.sh makes the 512x512x600 study of the large-series target.
 # Usage: scripts/bench-daemon.sh [STUDIES] [SENDERS] [STUDY_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,8 @@ quiet_period_s = $quiet_s
 [mqtt]
 host = "127.0.0.1"
 port = $mqtt
+[analysis]
+start_during_quiet_period = ${BENCH_AHEAD:-true}
 [model]
 bundle = "engines/reference"
 TOML
