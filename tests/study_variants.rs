@@ -368,3 +368,47 @@ fn a_truncated_plain_data_set_is_named_as_unreadable() {
     assert!(err.contains(&format!("file 'ct/{name}' in the study is unreadable or truncated")), "{err}");
     assert!(!err.contains("missing"), "{err}");
 }
+
+/// A segmentation file cut short inside its header (its file meta group still says SEG) is listed
+/// among the segmentations found, as unreadable; when the study's RTSTRUCT qualifies, it is used
+/// and the report says the SEG was left out.
+#[test]
+fn an_unreadable_seg_is_listed_and_another_segmentation_is_used() {
+    let study = StudyDir::new();
+    study.link("lung2-crop/ct", "study/ct");
+    let seg = study.copy("lung2-crop/seg", "study/seg").remove(0);
+    let bytes = std::fs::read(&seg).unwrap();
+    std::fs::write(&seg, &bytes[..2000]).unwrap();
+    let dir = study.path().join("study");
+
+    let alone = load_within(
+        StudyInput::Folder(dir.clone()),
+        &MaskSelector::default(),
+        SeriesPolicy::default(),
+        image::GEOMETRY_TOLERANCE,
+    )
+    .expect_err("no readable segmentation");
+    let message = alone.to_string();
+    assert_eq!(alone.code(), "no_segmentation", "{message}");
+    assert!(
+        message.contains("found file 'seg/seg.dcm' in the study is unreadable or truncated"),
+        "{message}"
+    );
+    assert!(message.contains("CT series 1"), "the CT series are listed too: {message}");
+    assert_no_uid(&message, &dir);
+
+    study.link("lung2-crop/rtstruct", "study/rtstruct");
+    let loaded = load_within(
+        StudyInput::Folder(dir.clone()),
+        &MaskSelector::default(),
+        SeriesPolicy::default(),
+        image::GEOMETRY_TOLERANCE,
+    )
+    .expect("the RTSTRUCT is used");
+    assert!(matches!(loaded.mask_source, MaskSource::Rtstruct { .. }), "{:?}", loaded.mask_source);
+    assert_eq!(loaded.warnings, ["an unreadable SEG file in the study was left out; the RTSTRUCT was used"]);
+    assert_eq!(
+        loaded.tumor.label_extent(1.0).map(|(_, n)| n),
+        Some(fixture_json("lung2-crop")["tumor_voxels"].as_u64().unwrap() as usize)
+    );
+}

@@ -33,5 +33,5 @@ pub use error::IngestError;
 pub use guard::DicomFileError;
 pub use qualify::{CtRejection, SeriesPolicy};
 pub use received::{InstanceSink, ReceivedInstance, Refusal, Stored};
-pub use series::{group, scan, select_ct, Instance, ObjectKind, Series};
+pub use series::{group, scan, scan_study, select_ct, Instance, ObjectKind, Series, UnreadableObject};
 pub use volume::{assemble, Slice, Volume};

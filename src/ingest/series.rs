@@ -6,7 +6,9 @@
 //! UIDs every instance must carry, are passed over (logged at debug level): a study folder often
 //! holds a DICOMDIR, notes or thumbnails beside the images. A file that carries the DICOM magic
 //! (`DICM`) but cannot be read refuses the folder ([`IngestError::UnreadableFile`]): passing over a
-//! broken slice could silently shorten the series.
+//! broken slice could silently shorten the series. [`scan_study`] makes one exception: a broken
+//! file whose file meta group names a segmentation class (SEG, label-map SEG, RTSTRUCT) is listed
+//! as an [`UnreadableObject`] instead, for the study stage to name among the segmentations found.
 //!
 //! Two files holding one SOP Instance UID are one instance when their pixel data are the same
 //! bytes (a file sent twice, or copied into two sub-folders): the copy is left out. With other
@@ -231,18 +233,55 @@ impl Series {
 }
 
 /// Reads the header of every file below `dir` (recursively) and groups the DICOM instances by
-/// SeriesInstanceUID ([`group`]); files that are not DICOM instances are passed over.
+/// SeriesInstanceUID ([`group`]); files that are not DICOM instances are passed over, any DICOM
+/// file that cannot be read refuses the folder.
 pub fn scan(dir: &Path) -> Result<Vec<Series>, IngestError> {
+    let (series, unreadable) = scan_study(dir)?;
+    match unreadable.into_iter().next() {
+        Some(object) => Err(object.error),
+        None => Ok(series),
+    }
+}
+
+/// A segmentation file of the study (by its file meta group) that cannot be read.
+#[derive(Debug)]
+pub struct UnreadableObject {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Why, naming the file within the study folder.
+    pub error: IngestError,
+}
+
+/// [`scan`], but a broken segmentation file is listed (see the module docs) rather than
+/// refusing the folder.
+pub fn scan_study(dir: &Path) -> Result<(Vec<Series>, Vec<UnreadableObject>), IngestError> {
     let mut files = Vec::new();
     list_files(dir, &mut files)?;
     files.sort();
     let mut instances = Vec::new();
+    let mut unreadable = Vec::new();
     for path in files {
-        instances.extend(Instance::read(dir, path)?);
+        match Instance::read(dir, path) {
+            Ok(instance) => instances.extend(instance),
+            Err(error) => match error.path().and_then(announced_kind) {
+                Some(kind @ (ObjectKind::Segmentation | ObjectKind::RtStruct)) => {
+                    unreadable.push(UnreadableObject { kind, error })
+                }
+                _ => return Err(error),
+            },
+        }
     }
     let mut series = group(instances);
     super::copies::merge(dir, &mut series)?;
-    Ok(series)
+    Ok((series, unreadable))
+}
+
+/// What the file meta group of the file at `path` says it holds (MediaStorageSOPClassUID), when
+/// that group can be read.
+fn announced_kind(path: &Path) -> Option<ObjectKind> {
+    let bytes = std::fs::read(path).ok()?;
+    let meta = dicom_object::FileMetaTable::from_reader(bytes.get(128..)?).ok()?;
+    Some(ObjectKind::from_sop_class(meta.media_storage_sop_class_uid()))
 }
 
 /// Groups instances by SeriesInstanceUID; series are ordered by UID, instances by path.

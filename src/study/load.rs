@@ -17,8 +17,11 @@
 //! localizer images always left out). When no segmentation qualifies, the refusal lists each one
 //! found and why it is not usable, then each CT series and why it is or is not usable; when every
 //! segmentation refers to one refused CT series, the refusal is that series' (its code, e.g.
-//! `derived_series`, and the option that accepts it). The study carries warnings for the report:
-//! localizer images left out, a segmentation placed by plane position on a re-exported series.
+//! `derived_series`, and the option that accepts it). A segmentation file of a folder that cannot
+//! be read ([`ingest::scan_study`]) is listed among those found, as unreadable; when another one
+//! qualifies, it is used and the study carries a warning. The study carries warnings for the
+//! report: localizer images left out, a segmentation placed by plane position on a re-exported
+//! series, an unreadable segmentation file left out.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -30,7 +33,7 @@ use crate::image::Image;
 use crate::ingest::{
     self,
     attr::{self, Object},
-    CtRejection, IngestError, Instance, ObjectKind, Series, SeriesPolicy,
+    CtRejection, IngestError, Instance, ObjectKind, Series, SeriesPolicy, UnreadableObject,
 };
 use crate::roi::source::{pick_region, MaskHeader};
 use crate::roi::{
@@ -113,12 +116,12 @@ pub fn load_within(
 ) -> Result<Study, StudyError> {
     let started = Instant::now();
     let dir = input.dir().to_path_buf();
-    let series = match input {
-        StudyInput::Folder(dir) => ingest::scan(&dir)?,
+    let (series, unreadable) = match input {
+        StudyInput::Folder(dir) => ingest::scan_study(&dir)?,
         StudyInput::Instances { instances, .. } => {
             let mut series = ingest::group(instances);
             ingest::copies::merge(&dir, &mut series)?;
-            series
+            (series, Vec::new())
         }
     };
     let scan = started.elapsed();
@@ -137,8 +140,25 @@ pub fn load_within(
         }
         kind => {
             let started = Instant::now();
-            let (object, ct_uid) =
-                choose_dicom_mask(&dir, &series, kind, selector.object.as_deref(), region, policy)?;
+            let wanted = wanted_kinds(kind);
+            let unreadable: Vec<&UnreadableObject> =
+                unreadable.iter().filter(|u| wanted.contains(&u.kind)).collect();
+            let (object, ct_uid) = choose_dicom_mask(
+                &dir,
+                &series,
+                &unreadable,
+                kind,
+                selector.object.as_deref(),
+                region,
+                policy,
+            )?;
+            warnings.extend(unreadable.iter().map(|u| {
+                format!(
+                    "an unreadable {} file in the study was left out; the {} was used",
+                    u.kind.name(),
+                    object.kind.name()
+                )
+            }));
             let mask_time = started.elapsed();
             let started = Instant::now();
             let ct = ingest::select_ct(&dir, &series, Some(&ct_uid), policy)?;
@@ -223,16 +243,13 @@ fn is_named(dir: &Path, object: &Instance, file: &Path) -> bool {
 fn choose_dicom_mask<'a>(
     dir: &Path,
     series: &'a [Series],
+    unreadable: &[&UnreadableObject],
     kind: &MaskKind,
     file: Option<&Path>,
     region: Option<&RegionRef>,
     policy: SeriesPolicy,
 ) -> Result<(&'a Instance, String), StudyError> {
-    let wanted_kinds: &[ObjectKind] = match kind {
-        MaskKind::Seg => &[ObjectKind::Segmentation],
-        MaskKind::Rtstruct => &[ObjectKind::RtStruct],
-        _ => &[ObjectKind::Segmentation, ObjectKind::RtStruct],
-    };
+    let wanted_kinds = wanted_kinds(kind);
     let objects: Vec<&Instance> =
         series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)).collect();
     let objects: Vec<&Instance> = match file {
@@ -255,7 +272,7 @@ fn choose_dicom_mask<'a>(
             named
         }
     };
-    let mut passed_over = Vec::new();
+    let mut passed_over: Vec<String> = unreadable.iter().map(|u| u.error.to_string()).collect();
     let mut refused_series: Vec<(&Series, CtRejection)> = Vec::new();
     let mut candidates = Vec::new();
     for object in objects {
@@ -346,6 +363,15 @@ fn ct_series_listed(series: &[Series], policy: SeriesPolicy) -> String {
         "no CT series".to_owned()
     } else {
         listed.join("; ")
+    }
+}
+
+/// The kinds of object a DICOM mask selector looks for.
+fn wanted_kinds(kind: &MaskKind) -> &'static [ObjectKind] {
+    match kind {
+        MaskKind::Seg => &[ObjectKind::Segmentation],
+        MaskKind::Rtstruct => &[ObjectKind::RtStruct],
+        _ => &[ObjectKind::Segmentation, ObjectKind::RtStruct],
     }
 }
 
