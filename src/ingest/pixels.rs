@@ -250,8 +250,7 @@ pub fn decode_frame(
             // The frame's bits, from the byte holding its first one.
             let first = frame * pixels;
             let bytes = native_range(value, first / 8, (first + pixels).div_ceil(8)).ok_or_else(short)?;
-            let shift = first % 8;
-            out.extend((shift..shift + pixels).map(|p| i32::from((bytes[p >> 3] >> (p & 7)) & 1)));
+            unpack_bits(&bytes, first % 8, pixels, out);
             return Ok(());
         }
         let size = pixels * (format.bits_allocated as usize / 8);
@@ -263,18 +262,11 @@ pub fn decode_frame(
         return Err(bad("native pixel data in an encapsulated transfer syntax".to_owned()));
     };
     if uid == uids::DEFLATED_IMAGE_FRAME_COMPRESSION {
-        let fragments = sequence.fragments();
-        let compressed: Vec<u8> = if fragments.len() == format.frames {
-            fragments[frame].to_vec()
-        } else if format.frames == 1 {
-            fragments.iter().flatten().copied().collect()
-        } else {
-            return Err(bad(format!("{} fragments for {} frames", fragments.len(), format.frames)));
-        };
+        let compressed = frame_fragments(sequence.fragments(), frame, format.frames).map_err(bad)?;
         let size = (pixels * format.bits_allocated as usize).div_ceil(8);
         let data = inflate_frame(&compressed, size).map_err(bad)?;
         if format.bits_allocated == 1 {
-            out.extend((0..pixels).map(|p| i32::from((data[p >> 3] >> (p & 7)) & 1)));
+            unpack_bits(&data, 0, pixels, out);
             return Ok(());
         }
         samples(format, &data, out);
@@ -284,14 +276,7 @@ pub fn decode_frame(
         if format.bits_allocated == 1 {
             return Err(bad("one-bit samples are read natively, deflated or in JPEG 2000 only".to_owned()));
         }
-        let fragments = sequence.fragments();
-        let compressed: Vec<u8> = if fragments.len() == format.frames {
-            fragments[frame].to_vec()
-        } else if format.frames == 1 {
-            fragments.iter().flatten().copied().collect()
-        } else {
-            return Err(bad(format!("{} fragments for {} frames", fragments.len(), format.frames)));
-        };
+        let compressed = frame_fragments(sequence.fragments(), frame, format.frames).map_err(bad)?;
         let data = rle_frame(&compressed, pixels, format.bits_allocated as usize / 8).map_err(bad)?;
         samples(format, &data, out);
         return Ok(());
@@ -321,6 +306,29 @@ pub fn decode_frame(
         data.get(..size).ok_or_else(|| bad(format!("{} bytes decoded, {size} expected", data.len())))?;
     samples(format, data, out);
     Ok(())
+}
+
+/// The compressed bytes of frame `frame` of `frames`: its own fragment when there is one per
+/// frame, all fragments joined when there is a single frame (PS3.5 A.4: a frame may span
+/// fragments, but a fragment never holds parts of two frames).
+fn frame_fragments<T: AsRef<[u8]>>(
+    fragments: &[T],
+    frame: usize,
+    frames: usize,
+) -> Result<Cow<'_, [u8]>, String> {
+    if fragments.len() == frames {
+        Ok(Cow::Borrowed(fragments[frame].as_ref()))
+    } else if frames == 1 {
+        Ok(Cow::Owned(fragments.iter().flat_map(|f| f.as_ref().iter().copied()).collect()))
+    } else {
+        Err(format!("{} fragments for {frames} frames", fragments.len()))
+    }
+}
+
+/// Appends `count` one-bit samples of `bytes`, starting at bit `first` (least significant bit
+/// first, PS3.5 8.1.1), as 0 or 1.
+fn unpack_bits(bytes: &[u8], first: usize, count: usize, out: &mut Vec<i32>) {
+    out.extend((first..first + count).map(|p| i32::from((bytes[p >> 3] >> (p & 7)) & 1)));
 }
 
 /// Bytes `from..to` of the little endian byte stream of a native PixelData value (`None` when it
