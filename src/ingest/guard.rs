@@ -96,7 +96,7 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
         // truncate it meanwhile, reading the lost pages faults, as for any mapped input.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(DicomFileError::Io)?;
         prescan(&map)?;
-        if !has_file_meta(&map) {
+        if meta_start(&map).is_none() {
             return open_plain(&map);
         }
     }
@@ -116,9 +116,22 @@ pub fn file_span(path: &Path) -> tracing::Span {
     tracing::error_span!("dicom_file", file = %name)
 }
 
-/// Whether `bytes` start with the preamble and `DICM`, or with `DICM`.
-fn has_file_meta(bytes: &[u8]) -> bool {
-    bytes.get(128..132) == Some(b"DICM") || bytes.get(..4) == Some(b"DICM")
+/// Where the file meta group of a file starting with `bytes` begins: after the preamble and
+/// `DICM`, or after a bare `DICM`; `None` for a plain data set (or no DICOM at all).
+fn meta_start(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(128..132) == Some(b"DICM") {
+        Some(132)
+    } else if bytes.get(..4) == Some(b"DICM") {
+        Some(4)
+    } else {
+        None
+    }
+}
+
+/// Whether a file whose first bytes are `head` (132 of them, when it has that many) looks like
+/// DICOM: a file meta group, or the first element of a plain data set.
+pub fn looks_like_dicom(head: &[u8]) -> bool {
+    meta_start(head).is_some() || plain_data_set_syntax(head).is_ok()
 }
 
 /// Parses a plain data set (already pre-scanned) in its inferred transfer syntax.
@@ -194,11 +207,7 @@ struct Open {
 
 /// Walks the elements of a whole DICOM file (`bytes`) and refuses what the module docs list.
 pub fn prescan(bytes: &[u8]) -> Result<(), DicomFileError> {
-    let start = if bytes.get(128..132) == Some(b"DICM") {
-        132
-    } else if bytes.get(..4) == Some(b"DICM") {
-        4
-    } else {
+    let Some(start) = meta_start(bytes) else {
         let transfer_syntax = plain_data_set_syntax(bytes)?;
         let mut walker = Walker { bytes, pos: 0, big_endian: false, stack: Vec::new() };
         return walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN);

@@ -276,11 +276,13 @@ pub fn scan_study(dir: &Path) -> Result<(Vec<Series>, Vec<UnreadableObject>), In
     Ok((series, unreadable))
 }
 
-/// What the file meta group of the file at `path` says it holds (MediaStorageSOPClassUID), when
-/// that group can be read.
+/// What the file meta group of the file at `path` (after its preamble) says it holds
+/// (MediaStorageSOPClassUID), when that group can be read; only the group is read.
 fn announced_kind(path: &Path) -> Option<ObjectKind> {
-    let bytes = std::fs::read(path).ok()?;
-    let meta = dicom_object::FileMetaTable::from_reader(bytes.get(128..)?).ok()?;
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(128)).ok()?;
+    let meta = dicom_object::FileMetaTable::from_reader(std::io::BufReader::new(file)).ok()?;
     Some(ObjectKind::from_sop_class(meta.media_storage_sop_class_uid()))
 }
 
@@ -299,22 +301,13 @@ pub fn group(instances: Vec<Instance>) -> Vec<Series> {
         .collect()
 }
 
-/// Whether the file has the DICOM magic `DICM` after a 128-byte preamble or at its start, or
-/// starts as a plain data set does ([`guard::plain_data_set_syntax`]).
+/// Whether the file at `path` looks like DICOM ([`guard::looks_like_dicom`] on its first 132
+/// bytes).
 fn looks_like_dicom(path: &Path) -> bool {
     use std::io::Read;
-    let mut start = [0u8; 132];
-    let Ok(mut file) = std::fs::File::open(path) else { return false };
-    let mut filled = 0;
-    while filled < start.len() {
-        match file.read(&mut start[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
-        }
-    }
-    start[..filled].starts_with(b"DICM")
-        || start[128..filled.max(128)] == *b"DICM"
-        || guard::plain_data_set_syntax(&start[..filled]).is_ok()
+    let mut head = Vec::with_capacity(132);
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    file.take(132).read_to_end(&mut head).is_ok() && guard::looks_like_dicom(&head)
 }
 
 /// Chooses the CT series to analyse under `policy`: the one named by `wanted` (typically the
