@@ -41,19 +41,15 @@ pub(crate) fn merge(dir: &Path, series: &mut [Series]) -> Result<(), IngestError
     Ok(())
 }
 
-/// Whether the two files hold the same pixels (byte-identical files, equal PixelData elements, or
-/// in different transfer syntaxes equal decoded samples; two objects without pixel data count as
-/// the same).
+/// Whether the two files hold the same pixels (equal PixelData elements, or in different transfer
+/// syntaxes equal decoded samples; two objects without pixel data count as the same). Each file
+/// is read once.
 fn same_pixels(dir: &Path, a: &Path, b: &Path) -> Result<bool, IngestError> {
     let unreadable = |path: &Path, source| IngestError::UnreadableFile {
         name: name_in(dir, path),
         path: path.to_path_buf(),
         source,
     };
-    let read = |path: &Path| std::fs::read(path).map_err(|e| unreadable(path, guard::DicomFileError::Io(e)));
-    if read(a)? == read(b)? {
-        return Ok(true);
-    }
     let open = |path: &Path| guard::open(path, false).map_err(|source| unreadable(path, source));
     let (a, b) = (open(a)?, open(b)?);
     if a.get(tags::PIXEL_DATA).map(|e| e.value()) == b.get(tags::PIXEL_DATA).map(|e| e.value()) {
