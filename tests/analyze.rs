@@ -25,8 +25,9 @@ fn key() -> SiteKey {
 fn analyze(dir: &Path, options: &AnalyzeOptions, key: &SiteKey) -> Report {
     let analyzer = Analyzer::new(options.clone(), key.clone(), None, None).unwrap();
     let report = analyzer.analyze(StudyInput::Folder(dir.to_path_buf())).unwrap();
-    Identifiers::of(&[dir]).assert_absent("the report", &serde_json::to_string(&report).unwrap());
-    Identifiers::of(&[dir]).assert_absent("the summary", &report.summary());
+    let identifiers = Identifiers::of(&[dir]);
+    identifiers.assert_absent("the report", &serde_json::to_string(&report).unwrap());
+    identifiers.assert_absent("the summary", &report.summary());
     report
 }
 
@@ -107,8 +108,9 @@ fn predictions_follow_the_bundle_for_all_ten_endpoints() {
     let analyzer = Analyzer::new(options, key(), Some(predictor), None).unwrap();
     let study = shared("fixtures/dicom/lung2-crop");
     let report = analyzer.analyze(StudyInput::Folder(study.clone())).unwrap();
-    Identifiers::of(&[&study]).assert_absent("the report", &serde_json::to_string(&report).unwrap());
-    Identifiers::of(&[&study]).assert_absent("the summary", &report.summary());
+    let identifiers = Identifiers::of(&[&study]);
+    identifiers.assert_absent("the report", &serde_json::to_string(&report).unwrap());
+    identifiers.assert_absent("the summary", &report.summary());
     assert_eq!(report.settings.ring_radius_mm, 3.0);
     let predictions = report.predictions.expect("predictions with a bundle");
     assert_eq!(predictions.endpoints.len(), 10);
@@ -160,21 +162,12 @@ fn predictions_follow_the_bundle_for_all_ten_endpoints() {
 
 /// `tests/oracle/classifier_proba.py` on rows `{"model": PATH, "x": [..]}`: P(class 1) of each.
 pub fn classifier_oracle(rows: &[serde_json::Value]) -> Vec<f64> {
-    use std::io::Write;
-    let python = crate::util::repo().join(".venv-ref/bin/python");
-    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
-    let mut child = Command::new(&python)
-        .arg(crate::util::repo().join("tests/oracle/classifier_proba.py"))
-        .arg(crate::util::deepradscore_refdata().join("scripts"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(rows).unwrap().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "classifier_proba.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    let values: Vec<String> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    let out = crate::util::run_oracle(
+        "classifier_proba.py",
+        &[crate::util::deepradscore_refdata().join("scripts")],
+        serde_json::to_string(rows).unwrap().as_bytes(),
+    );
+    let values: Vec<String> = serde_json::from_slice(&out).expect("oracle prints JSON");
     values.iter().map(|v| v.parse().expect("a float")).collect()
 }
 

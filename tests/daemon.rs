@@ -441,15 +441,11 @@ fn a_re_exported_series_is_analysed_with_a_warning_alert() {
     let sub = Subscriber::start(broker.port, &format!("{TOPICS}/#"));
     let mut daemon = Daemon::start(broker.port, "");
     let tmp = tempfile::tempdir().expect("temp dir");
-    let python = crate::util::repo().join(".venv-ref/bin/python");
-    let made = Command::new(&python)
-        .arg(crate::util::repo().join("tests/oracle/series_variants.py"))
-        .arg(fixture("lung2-crop"))
-        .arg(tmp.path())
-        .arg("reexport-seg")
-        .output()
-        .expect("python runs (scripts/setup.sh makes .venv-ref)");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    crate::util::run_oracle(
+        "series_variants.py",
+        &[fixture("lung2-crop").as_os_str(), tmp.path().as_os_str(), "reexport-seg".as_ref()],
+        b"",
+    );
     let study = tmp.path().join("reexport-seg");
     let sent_files: Vec<PathBuf> = ["ct", "seg"].iter().flat_map(|sub| files(&study.join(sub))).collect();
     let sent = daemon.send(&sent_files);

@@ -25,21 +25,12 @@ fn log_odds(p: f64) -> f64 {
 
 /// `tests/oracle/shapley.py` on rows `{"model", "x", "reference"}`: the Shapley values of each.
 fn shapley_oracle(rows: &[Value]) -> Vec<Vec<f64>> {
-    use std::io::Write;
-    let python = crate::util::repo().join(".venv-ref/bin/python");
-    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
-    let mut child = std::process::Command::new(&python)
-        .arg(crate::util::repo().join("tests/oracle/shapley.py"))
-        .arg(deepradscore_refdata().join("scripts"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(rows).unwrap().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "shapley.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    let values: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    let out = crate::util::run_oracle(
+        "shapley.py",
+        &[deepradscore_refdata().join("scripts")],
+        serde_json::to_string(rows).unwrap().as_bytes(),
+    );
+    let values: Vec<Vec<String>> = serde_json::from_slice(&out).expect("oracle prints JSON");
     values.iter().map(|row| row.iter().map(|v| v.parse().expect("a float")).collect()).collect()
 }
 

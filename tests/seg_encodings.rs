@@ -6,7 +6,6 @@
 //! of the series into the fixture's volume.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use radscored::{
@@ -18,7 +17,6 @@ use radscored::{
 };
 
 use crate::study_fixture::{fixture, StudyDir};
-use crate::util::repo;
 
 /// The variants, written once per test run.
 struct Variants {
@@ -29,19 +27,9 @@ struct Variants {
 fn variants() -> &'static Variants {
     static VARIANTS: OnceLock<Variants> = OnceLock::new();
     VARIANTS.get_or_init(|| {
-        let python = repo().join(".venv-ref/bin/python");
-        assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
         let dir = tempfile::tempdir().expect("temp dir");
-        let output = Command::new(&python)
-            .arg(repo().join("tests/oracle/seg_variants.py"))
-            .arg(dir.path())
-            .output()
-            .expect("python runs");
-        assert!(
-            output.status.success(),
-            "seg_variants.py failed (highdicom and its encoders come from scripts/setup.sh): {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // highdicom and its encoders come from scripts/setup.sh.
+        crate::util::run_oracle("seg_variants.py", &[dir.path()], b"");
         let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).expect("manifest written");
         Variants { manifest: serde_json::from_str(&manifest).expect("manifest parses"), dir }
     })

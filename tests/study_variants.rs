@@ -20,7 +20,7 @@ use radscored::{
 
 use crate::identifiers::Identifiers;
 use crate::study_fixture::{fixture, fixture_json, StudyDir};
-use crate::util::repo;
+use crate::util::run_oracle;
 
 /// The variant `name` written into a temporary folder, with the script's expectations.
 struct Variant {
@@ -32,17 +32,12 @@ struct Variant {
 impl Variant {
     fn new(name: &'static str) -> Variant {
         let dir = StudyDir::new();
-        let python = repo().join(".venv-ref/bin/python");
-        assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
-        let out = Command::new(&python)
-            .arg(repo().join("tests/oracle/series_variants.py"))
-            .arg(fixture("lung2-crop"))
-            .arg(dir.path())
-            .arg(name)
-            .output()
-            .expect("python runs");
-        assert!(out.status.success(), "series_variants.py failed: {}", String::from_utf8_lossy(&out.stderr));
-        let expect = serde_json::from_slice(&out.stdout).expect("series_variants.py prints JSON");
+        let out = run_oracle(
+            "series_variants.py",
+            &[fixture("lung2-crop").as_os_str(), dir.path().as_os_str(), name.as_ref()],
+            b"",
+        );
+        let expect = serde_json::from_slice(&out).expect("series_variants.py prints JSON");
         Variant { dir, name, expect }
     }
 

@@ -30,6 +30,32 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The reference tools' Python (`.venv-ref`, made by scripts/setup.sh); panics with the fix when
+/// it is missing.
+pub fn reference_python() -> PathBuf {
+    let python = repo().join(".venv-ref/bin/python");
+    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
+    python
+}
+
+/// Runs the script `tests/oracle/<script>` in the reference Python with `args`, feeding it
+/// `stdin`; its stdout. Panics with the script's stderr when it fails.
+pub fn run_oracle<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S], stdin: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new(reference_python())
+        .arg(repo().join("tests/oracle").join(script))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("the oracle reads its input");
+    let out = child.wait_with_output().expect("python runs");
+    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 /// `../shared/<rel>` from the repository root; panics with a clear message when it is missing.
 pub fn shared(rel: &str) -> PathBuf {
     let path = repo().join("../shared").join(rel);
