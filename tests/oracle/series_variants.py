@@ -62,15 +62,20 @@ def new_instance_uid(ds):
 
 def write_ct(fixture, dst, change):
     """Writes the CT files into dst/ct after change(ds) -> old->new UID pairs, if any."""
-    os.makedirs(os.path.join(dst, "ct"))
     mapping = {}
     for path in ct_files(fixture):
         ds = pydicom.dcmread(path)
         old = ds.SOPInstanceUID
         change(ds)
         mapping[old] = ds.SOPInstanceUID
-        ds.save_as(os.path.join(dst, "ct", os.path.basename(path)), enforce_file_format=True)
+        save(ds, dst, "ct", os.path.basename(path))
     return mapping
+
+
+def save(ds, dst, folder, name):
+    """Writes ds as dst/folder/name (a Part-10 file), making the folder when needed."""
+    os.makedirs(os.path.join(dst, folder), exist_ok=True)
+    ds.save_as(os.path.join(dst, folder, name), enforce_file_format=True)
 
 
 def with_seg(fixture, dst, name="seg"):
@@ -120,12 +125,11 @@ def conflict(fixture, dst):
     files = ct_files(fixture)
     copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
     with_seg(fixture, dst)
-    os.makedirs(os.path.join(dst, "copy"))
     ds = pydicom.dcmread(files[10])
     pixels = bytearray(ds.PixelData)
     pixels[0:8] = bytes((b + 1) % 256 for b in pixels[0:8])
     ds.PixelData = bytes(pixels)
-    ds.save_as(os.path.join(dst, "copy", "other.dcm"), enforce_file_format=True)
+    save(ds, dst, "copy", "other.dcm")
 
 
 @variant("derived")
@@ -156,7 +160,7 @@ def localizer_in_series(fixture, dst):
     new_instance_uid(ds)
     ds.ImageType = ["ORIGINAL", "PRIMARY", "LOCALIZER"]
     ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
-    ds.save_as(os.path.join(dst, "ct", "scout.dcm"), enforce_file_format=True)
+    save(ds, dst, "ct", "scout.dcm")
 
 
 @variant("localizer-series")
@@ -164,7 +168,6 @@ def localizer_series(fixture, dst):
     files = ct_files(fixture)
     copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
     with_seg(fixture, dst)
-    os.makedirs(os.path.join(dst, "scout"))
     ds = pydicom.dcmread(files[0])
     new_instance_uid(ds)
     ds.SeriesInstanceUID = generate_uid()
@@ -172,7 +175,7 @@ def localizer_series(fixture, dst):
     ds.SeriesDescription = "Topogram"
     ds.ImageType = ["ORIGINAL", "PRIMARY", "LOCALIZER"]
     ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
-    ds.save_as(os.path.join(dst, "scout", "topogram.dcm"), enforce_file_format=True)
+    save(ds, dst, "scout", "topogram.dcm")
 
 
 def truncated(keep):
@@ -198,7 +201,6 @@ def seg_on_mr(fixture, dst):
     copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
     mr_series = generate_uid()
     mapping = {}
-    os.makedirs(os.path.join(dst, "mr"))
     for path in ct_files(fixture):
         ds = pydicom.dcmread(path)
         old = ds.SOPInstanceUID
@@ -209,7 +211,7 @@ def seg_on_mr(fixture, dst):
         ds.SeriesInstanceUID = mr_series
         ds.SeriesNumber = 5
         ds.SeriesDescription = "T1 axial"
-        ds.save_as(os.path.join(dst, "mr", os.path.basename(path)), enforce_file_format=True)
+        save(ds, dst, "mr", os.path.basename(path))
     seg = pydicom.dcmread(os.path.join(fixture, "seg", "seg.dcm"))
     for series in seg.ReferencedSeriesSequence:
         series.SeriesInstanceUID = mr_series
@@ -222,8 +224,7 @@ def seg_on_mr(fixture, dst):
         for derivation in frame.get("DerivationImageSequence", []):
             for source in derivation.SourceImageSequence:
                 source.ReferencedSOPInstanceUID = mapping[source.ReferencedSOPInstanceUID]
-    os.makedirs(os.path.join(dst, "seg"))
-    seg.save_as(os.path.join(dst, "seg", "seg.dcm"), enforce_file_format=True)
+    save(seg, dst, "seg", "seg.dcm")
 
 
 @variant("contour-outside")
@@ -235,8 +236,7 @@ def contour_outside(fixture, dst):
     for i in range(2, len(data), 3):
         data[i] += 500.0
     contour.ContourData = data
-    os.makedirs(os.path.join(dst, "rtstruct"))
-    rt.save_as(os.path.join(dst, "rtstruct", "rtstruct.dcm"), enforce_file_format=True)
+    save(rt, dst, "rtstruct", "rtstruct.dcm")
 
 
 @variant("frame-outside")
@@ -247,8 +247,7 @@ def frame_outside(fixture, dst):
     position = [float(v) for v in plane.ImagePositionPatient]
     position[2] += 500.0
     plane.ImagePositionPatient = position
-    os.makedirs(os.path.join(dst, "seg"))
-    seg.save_as(os.path.join(dst, "seg", "seg.dcm"), enforce_file_format=True)
+    save(seg, dst, "seg", "seg.dcm")
 
 
 @variant("two-segs")
@@ -259,8 +258,7 @@ def two_segs(fixture, dst):
     new_instance_uid(seg)
     seg.SeriesInstanceUID = generate_uid()
     seg.SeriesDescription = "Second SEG"
-    os.makedirs(os.path.join(dst, "seg2"))
-    seg.save_as(os.path.join(dst, "seg2", "seg.dcm"), enforce_file_format=True)
+    save(seg, dst, "seg2", "seg.dcm")
 
 
 def expectations(fixture):
