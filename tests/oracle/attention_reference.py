@@ -17,7 +17,6 @@ heads' biases alone (m - b equals the CAM's mean over the grid when the heads ar
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +24,14 @@ import onnx
 import onnxruntime
 from onnx import numpy_helper
 
-SIDE = 160
+import deep_input
+
 ENDPOINTS = ["LVI", "PI", "T4", "ALK", "EGFR", "KRAS", "PIK3CA", "ROS1", "TP53", "PD1_L1"]
 
 
 def main():
     bundle, key, patch_path = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-    manifest = tomllib.loads((bundle / "manifest.toml").read_text())
-    model = manifest["deep_models"][key]
-    prep = model["preprocessing"]
-    channels = prep["channels"]
-    hu = np.fromfile(patch_path, dtype="<f4").astype(np.float64).reshape(SIDE, SIDE)
-    lo, hi = prep["window_hu"]["min"], prep["window_hu"]["max"]
-    unit = (np.clip(hu, lo, hi) - lo) / (hi - lo)
-    mean = np.asarray(prep["normalise"]["mean"], dtype=np.float32).astype(np.float64)
-    std = np.asarray(prep["normalise"]["std"], dtype=np.float32).astype(np.float64)
-    x = np.stack([(unit - mean[c]) / std[c] for c in range(channels)])[None].astype(np.float32)
+    model, x = deep_input.load(bundle, key, patch_path)
 
     path = str(bundle / model["file"]["path"])
     weights = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in onnx.load(path).graph.initializer}

@@ -11,30 +11,18 @@ code) and with onnxruntime-python on the CPU. Prints one JSON object:
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import onnxruntime
 from onnx.reference import ReferenceEvaluator
 
-SIDE = 160
+import deep_input
 
 
 def main():
     bundle, key, patch_path = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-    manifest = tomllib.loads((bundle / "manifest.toml").read_text())
-    model = manifest["deep_models"][key]
-    prep = model["preprocessing"]
-    channels = prep["channels"]
-
-    hu = np.fromfile(patch_path, dtype="<f4").astype(np.float64).reshape(SIDE, SIDE)
-    lo, hi = prep["window_hu"]["min"], prep["window_hu"]["max"]
-    unit = (np.clip(hu, lo, hi) - lo) / (hi - lo)
-    norm = prep.get("normalise", {"mean": [0.0], "std": [1.0]})
-    mean = np.broadcast_to(np.asarray(norm["mean"], dtype=np.float32).astype(np.float64), (channels,))
-    std = np.broadcast_to(np.asarray(norm["std"], dtype=np.float32).astype(np.float64), (channels,))
-    x = np.stack([(unit - mean[c]) / std[c] for c in range(channels)])[None].astype(np.float32)
+    model, x = deep_input.load(bundle, key, patch_path)
 
     onnx_path = str(bundle / model["file"]["path"])
     ref = ReferenceEvaluator(onnx_path)
