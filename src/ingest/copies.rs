@@ -1,10 +1,11 @@
 //! Copies of one instance in a study: two files with the same SOP Instance UID (PS3.3 C.12.1.1.1:
 //! the UID identifies the instance) are one instance when their pixels are the same: a file sent
 //! twice, the same file in two sub-folders, or one image in two encodings (a series sent once
-//! uncompressed and once RLE by an archive that transcodes): the same PixelData bytes, or, in other
-//! transfer syntaxes, the same decoded samples of every frame. The first by path is kept, the
-//! other left out. Two files with one UID and different pixels contradict each other and refuse the study
-//! ([`IngestError::ConflictingInstances`]): which one is right cannot be told from the data.
+//! uncompressed and once RLE by an archive that transcodes): the same PixelData bytes, or, in
+//! other transfer syntaxes, the same decoded samples of every frame. The first by path is kept,
+//! the other left out. Two files with one UID and different pixels contradict each other and
+//! refuse the study ([`IngestError::ConflictingInstances`]): which one is right cannot be told
+//! from the data.
 
 use std::path::Path;
 

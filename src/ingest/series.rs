@@ -104,9 +104,9 @@ pub struct Series {
 impl Instance {
     /// Reads the header of the file at `path` (up to PixelData, through the guard of hostile
     /// input). `None`, logged at debug level, when it is not DICOM; an error when it looks like
-    /// DICOM (the `DICM` magic, or a plain data set's first element) but cannot be read, so that a truncated slice is named as
-    /// unreadable rather than reported later as a missing slice; `dir` is the study folder, for
-    /// the file's name in that message.
+    /// DICOM (the `DICM` magic, or a plain data set's first element) but cannot be read, so that
+    /// a truncated slice is named as unreadable rather than reported later as a missing slice;
+    /// `dir` is the study folder, for the file's name in that message.
     pub fn read(dir: &Path, path: PathBuf) -> Result<Option<Instance>, IngestError> {
         match guard::open(&path, true) {
             Ok(header) => Ok(Instance::from_header(path, header)),
