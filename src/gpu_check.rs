@@ -5,24 +5,30 @@
 //! Each case (a CT image and a tumor mask) is compared as follows, CPU against CUDA:
 //! - the 3 mm ring (and rings of 1 and 4.2 mm): every voxel equal;
 //! - the discretised grey levels of the tumor: every voxel equal;
-//! - the GLCM (default, asymmetric, distances 1 and 2, 2D, Euclidean weighting) and the GLRLM
-//!   (default, 2D, Manhattan weighting): the same levels, angles and bit-identical entries, which
-//!   holds exactly when the integer counts are equal (the rest of the builders is shared);
+//! - the GLCM (default, asymmetric, distances 1 and 2, 2D, Euclidean weighting), the GLRLM
+//!   (default, 2D, Manhattan weighting), and the GLDM and NGTDM (default, distances 1 and 2, 2D,
+//!   α = 2): the same levels, angles and bit-identical entries, which holds exactly when the
+//!   integer counts are equal (the rest of the builders is shared);
 //! - every feature of the extraction settings, of the tumor and of its 3 mm ring: relative
 //!   difference at most [`FEATURE_TOLERANCE`].
 //!
 //! Cases are fresh random volumes ([`random_case`]: smooth HU fields, blob-shaped masks,
 //! anisotropic spacing) and NRRD pairs such as PyRadiomics' lung1 and lung2.
 
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use crate::gpu::Backend;
 use crate::image::{Geometry, Image, Voxels};
 use crate::radiomics::matrices::glcm::Glcm;
+use crate::radiomics::matrices::gldm::{gldm, gldm_from};
 use crate::radiomics::matrices::glrlm::Glrlm;
+use crate::radiomics::matrices::neighbourhood::neighbour_tally_on;
+use crate::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
 use crate::radiomics::preprocess;
 use crate::radiomics::{
-    discretise_on, extract_on, features, ExtractError, Roi, Settings, TextureSettings, WeightingNorm,
+    discretise_on, extract_on, features, thread_pool, ExtractError, Roi, Settings, TextureSettings,
+    WeightingNorm,
 };
 use crate::roi::{peritumoral_ring_on, RoiError, DEFAULT_RING_RADIUS_MM};
 
@@ -46,7 +52,7 @@ pub struct Timing {
     pub case: String,
     /// What was timed (`ring`, `glcm`, `extraction (tumor + ring)`).
     pub kernel: &'static str,
-    /// On the CPU, one thread.
+    /// On the CPU (one thread, unless the kernel's name says otherwise).
     pub cpu_ms: f64,
     /// On the GPU, transfers included.
     pub gpu_ms: f64,
@@ -103,6 +109,29 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
         };
         check(format!("GLRLM ({name})"), same);
     }
+    for (name, texture) in neighbourhood_variants(roi.spacing_mm) {
+        let tally = neighbour_tally_on(&grey, &texture, gpu).map_err(ExtractError::from)?;
+        check(
+            format!("GLDM and NGTDM tallies ({name}) computed on the GPU"),
+            tally.is_some() == gpu.device().is_some(),
+        );
+        let (a, b) = (gldm(&grey, &texture), gldm_from(&grey, &texture, tally.as_ref()));
+        let same = match (a, b) {
+            (Ok(a), Ok(b)) => {
+                (&a.dependence_sizes, bits(&a.counts)) == (&b.dependence_sizes, bits(&b.counts))
+            }
+            (a, b) => a.is_err() && b.is_err(),
+        };
+        check(format!("GLDM ({name})"), same);
+        let (a, b) = (ngtdm(&grey, &texture), ngtdm_from(&grey, &texture, tally.as_ref()));
+        let same = match (a, b) {
+            (Ok(a), Ok(b)) => {
+                (bits(&a.counts), bits(&a.differences)) == (bits(&b.counts), bits(&b.differences))
+            }
+            (a, b) => a.is_err() && b.is_err(),
+        };
+        check(format!("NGTDM ({name})"), same);
+    }
     for (region, mask) in [("tumor", &case.mask), ("ring", &ring)] {
         let on_cpu = extract_on(&case.image, mask, settings, None, &cpu)?;
         let on_gpu = extract_on(&case.image, mask, settings, None, gpu)?;
@@ -116,7 +145,8 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
 }
 
 /// Times each GPU kernel against the CPU on `case`: medians of `repeat` runs (at least one),
-/// after one untimed run of each.
+/// after one untimed run of each. On one thread, except the row named "all cores" (a pool of
+/// [`all_cores`] threads on both backends).
 pub fn time(
     case: &Case,
     settings: &Settings,
@@ -148,21 +178,47 @@ pub fn time(
     timed("glrlm matrices", &|b| {
         Glrlm::build_on(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
-    timed("texture stage (glcm + glrlm)", &|b| {
+    timed("gldm + ngtdm matrices", &|b| {
+        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
+        let gldm = gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
+        std::hint::black_box((
+            gldm,
+            ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
+        ));
+        Ok(())
+    })?;
+    timed("texture stage (glcm, glrlm, gldm, ngtdm)", &|b| {
         let grey = discretise_on(&roi, settings.binning, b).map_err(ExtractError::from)?;
         let glcm = Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
         let glrlm = Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        std::hint::black_box((features::glcm::features(&glcm), features::glrlm::features(&glrlm)));
+        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
+        let gldm = gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
+        let ngtdm = ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
+        std::hint::black_box((
+            features::glcm::features(&glcm),
+            features::glrlm::features(&glrlm),
+            features::gldm::from_matrix(&gldm),
+            features::ngtdm::from_matrix(&ngtdm),
+        ));
         Ok(())
     })?;
-    timed("extraction (tumor + ring)", &|b| {
+    let extraction = |b: &Backend, pool: Option<&rayon::ThreadPool>| {
         let ring = peritumoral_ring_on(&case.mask, DEFAULT_RING_RADIUS_MM, b)?;
-        extract_on(&case.image, &case.mask, settings, None, b)?;
-        extract_on(&case.image, &ring, settings, None, b)?;
+        extract_on(&case.image, &case.mask, settings, pool, b)?;
+        extract_on(&case.image, &ring, settings, pool, b)?;
         Ok(())
-    })?;
+    };
+    timed("extraction (tumor + ring)", &|b| extraction(b, None))?;
+    // As the daemon runs it: the image types on a pool of every core, on both backends.
+    let pool = thread_pool(all_cores());
+    timed("extraction (tumor + ring), all cores", &|b| extraction(b, pool.as_ref()))?;
     std::hint::black_box(ring);
     Ok(timings)
+}
+
+/// The threads of the "all cores" timing: every core this process may use.
+pub fn all_cores() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
 }
 
 /// A random case: a `size` box of smooth HU values with noise, on an anisotropic grid, and a
@@ -233,6 +289,16 @@ fn glrlm_variants(spacing_mm: [f64; 3]) -> Vec<(&'static str, TextureSettings)> 
     ]
 }
 
+fn neighbourhood_variants(spacing_mm: [f64; 3]) -> Vec<(&'static str, TextureSettings)> {
+    let base = TextureSettings { spacing_mm, ..TextureSettings::default() };
+    vec![
+        ("default", base.clone()),
+        ("distances 1, 2", TextureSettings { distances: vec![1, 2], ..base.clone() }),
+        ("2D", TextureSettings { force_2d_axis: Some(2), ..base.clone() }),
+        ("alpha 2", TextureSettings { gldm_alpha: 2.0, ..base }),
+    ]
+}
+
 /// Matrix entries as bits, so that NaN equals NaN and 0.0 differs from −0.0.
 fn bits(values: &[f64]) -> Vec<u64> {
     values.iter().map(|v| v.to_bits()).collect()
@@ -297,7 +363,7 @@ mod tests {
         let case = random_case(3);
         assert_eq!(compare(&case, &Settings::default(), &Backend::Cpu).unwrap(), Vec::<String>::new());
         let timings = time(&case, &Settings::default(), &Backend::Cpu, 1).unwrap();
-        assert_eq!(timings.len(), 6);
+        assert_eq!(timings.len(), 8);
         assert!(timings.iter().all(|t| t.cpu_ms >= 0.0 && t.gpu_ms >= 0.0 && t.case == "random-3"));
     }
 

@@ -12,12 +12,15 @@ use std::path::Path;
 use std::process::Command;
 
 use radscored::gpu::compile::KERNEL_FILES;
+use radscored::gpu::NeighbourTally;
 use radscored::gpu_check::{random_case, Case};
 use radscored::image::Voxels;
 use radscored::radiomics::discretise::bin_edges;
 use radscored::radiomics::matrices::angles::{neighbour_offsets, Directions};
 use radscored::radiomics::matrices::glcm::Glcm;
+use radscored::radiomics::matrices::gldm::{gldm, gldm_from};
 use radscored::radiomics::matrices::glrlm::Glrlm;
+use radscored::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
 use radscored::radiomics::preprocess;
 use radscored::radiomics::{discretise, Binning, GreyLevels, Settings, TextureSettings};
 use radscored::roi::peritumoral_ring;
@@ -48,6 +51,8 @@ type GlcmCounts = unsafe extern "C" fn(*const u32, i32, i32, i32, *const i32, u3
 type GlrlmCounts = unsafe extern "C" fn(*const u32, i32, i32, i32, *const i32, u32, u32, *mut u32);
 type EdtLines = unsafe extern "C" fn(*mut f64, i32, i32, i32, i32, f64, *mut f64, *mut i32, *mut f64);
 type RingThreshold = unsafe extern "C" fn(*const f64, *const u8, u64, f64, *mut u8);
+type NeighbourTallyKernel =
+    unsafe extern "C" fn(*const u32, i32, i32, i32, *const i32, u32, i64, *mut u32, *mut u32, *mut u64);
 
 /// The kernels compiled for the CPU.
 struct Emulated {
@@ -286,6 +291,65 @@ fn glrlm_kernel_equals_the_cpu_matrices_on_random_cases() {
                 case.name
             );
             assert_eq!(cpu.counts, expected, "{} axis {axis:?}", case.name);
+        }
+    }
+}
+
+#[test]
+fn neighbour_tally_kernel_equals_the_cpu_gldm_and_ngtdm_on_random_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let kernels = Emulated::build(dir.path());
+    let kernel: NeighbourTallyKernel = kernels.symbol("neighbour_tally");
+    for seed in 1..=6 {
+        let case = random_case(seed);
+        let (_, _, g) = tumor(&case);
+        // (settings, the kernel's limit: ⌊α⌋, or −1 when no neighbour may depend)
+        for (s, limit) in [
+            (TextureSettings::default(), 0),
+            (TextureSettings { distances: vec![1, 2], ..TextureSettings::default() }, 0),
+            (TextureSettings { force_2d_axis: Some(2), ..TextureSettings::default() }, 0),
+            (TextureSettings { gldm_alpha: 2.5, ..TextureSettings::default() }, 2),
+            (TextureSettings { gldm_alpha: -1.0, ..TextureSettings::default() }, -1),
+        ] {
+            let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis).unwrap();
+            let flat: Vec<i32> = offsets.iter().flatten().map(|&o| o as i32).collect();
+            let voxels = g.levels.len();
+            let mut tally = NeighbourTally {
+                dependent: vec![0; voxels],
+                neighbours: vec![0; voxels],
+                sums: vec![0; voxels],
+            };
+            let [sx, sy, sz] = dims(g.size);
+            kernels.launch(voxels, 1, || unsafe {
+                kernel(
+                    g.levels.as_ptr(),
+                    sx,
+                    sy,
+                    sz,
+                    flat.as_ptr(),
+                    offsets.len() as u32,
+                    limit,
+                    tally.dependent.as_mut_ptr(),
+                    tally.neighbours.as_mut_ptr(),
+                    tally.sums.as_mut_ptr(),
+                )
+            });
+            let what = format!("{} {s:?}", case.name);
+            if limit >= 0 {
+                assert!(tally.dependent.iter().any(|&d| d > 1), "{what}: no dependence to prove anything");
+            }
+            assert!(tally.neighbours.iter().zip(&g.levels).all(|(&n, &l)| l != 0 || n == 0), "{what}");
+            // The CPU builders tally row by row themselves; from the kernel's tallies the same
+            // matrices, to the bit.
+            assert_eq!(gldm_from(&g, &s, Some(&tally)).unwrap(), gldm(&g, &s).unwrap(), "GLDM {what}");
+            let (from_kernel, cpu) = (ngtdm_from(&g, &s, Some(&tally)).unwrap(), ngtdm(&g, &s).unwrap());
+            assert!(cpu.differences.iter().any(|&d| d > 0.0), "{what}: a flat region proves nothing");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                (&from_kernel.grey_levels, bits(&from_kernel.counts), bits(&from_kernel.differences)),
+                (&cpu.grey_levels, bits(&cpu.counts), bits(&cpu.differences)),
+                "NGTDM {what}"
+            );
         }
     }
 }

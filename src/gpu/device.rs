@@ -29,6 +29,7 @@ pub(super) struct Kernels {
     pub discretise: CudaFunction,
     pub glcm_counts: CudaFunction,
     pub glrlm_counts: CudaFunction,
+    pub neighbour_tally: CudaFunction,
 }
 
 impl std::fmt::Debug for CudaDevice {
@@ -63,16 +64,23 @@ impl CudaDevice {
                 functions.push(module.load_function(entry).map_err(GpuError::driver("finding a kernel"))?);
             }
         }
-        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts]: [CudaFunction; 5] =
-            functions.try_into().map_err(|_| GpuError::Compile {
-                kernel: "every kernel file".to_owned(),
-                log: "the kernel files do not define the five kernels".to_owned(),
-            })?;
+        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts, neighbour_tally]: [CudaFunction;
+            6] = functions.try_into().map_err(|_| GpuError::Compile {
+            kernel: "every kernel file".to_owned(),
+            log: "the kernel files do not define the six kernels".to_owned(),
+        })?;
         Ok(CudaDevice {
             name,
             compute_capability,
             stream: context.default_stream(),
-            kernels: Kernels { edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts },
+            kernels: Kernels {
+                edt_lines,
+                ring_threshold,
+                discretise,
+                glcm_counts,
+                glrlm_counts,
+                neighbour_tally,
+            },
             failures: AtomicU64::new(0),
         })
     }

@@ -1,10 +1,11 @@
 //! The compute backend of a region's hot loops: CUDA kernels on an NVIDIA GPU, or the CPU.
 //!
 //! The design card puts the peritumoral ring's distance transform, the grey-level discretisation
-//! and the GLCM and GLRLM texture matrices on the box's GPU; the CPU path (PyRadiomics-exact) is
-//! the oracle and the fallback. Only matrices and masks move to the GPU: bin edges, symmetry,
-//! angle weighting, empty-angle rules and every feature formula stay in `radiomics/`, shared by
-//! both backends, so the two give the same numbers (integer counts equal, hence features equal).
+//! and the texture matrices on the box's GPU: the GLCM and GLRLM counts, and the neighbourhood
+//! tallies that the GLDM and NGTDM are built from. The CPU path (PyRadiomics-exact) is the oracle
+//! and the fallback. Only matrices and masks move to the GPU: bin edges, symmetry, angle
+//! weighting, empty-angle rules and every feature formula stay in `radiomics/`, shared by both
+//! backends, so the two give the same numbers (integer counts equal, hence features equal).
 //!
 //! - [`detect`] chooses the backend once, at start, and says why ([`BackendChoice`]): CUDA when
 //!   the driver (`libcuda.so.1`) and NVRTC (`libnvrtc.so.12`) load, a device opens and every
@@ -14,8 +15,8 @@
 //!   `roi::ring::peritumoral_ring_on`); a GPU call that fails at run time is logged, counted
 //!   ([`CudaDevice::failures`]) and redone on the CPU.
 //! - [`CudaDevice`]: the opened device and its kernels, one `.cu` file beside the Rust that
-//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`), compiled at run time by NVRTC
-//!   ([`compile`]), with `--fmad=false` so the arithmetic is the CPU's to the last bit.
+//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`, `neighbours`), compiled at run time by
+//!   NVRTC ([`compile`]), with `--fmad=false` so the arithmetic is the CPU's to the last bit.
 //!
 //! This module knows no radiomics type: its kernels take plain buffers, so it sits below
 //! `radiomics/` and `roi/`, which call it.
@@ -27,10 +28,12 @@ mod discretise;
 mod error;
 mod glcm;
 mod glrlm;
+mod neighbours;
 mod probe;
 mod ring;
 
 pub use backend::{detect, Backend, BackendChoice, BACKEND_ENV};
 pub use device::CudaDevice;
 pub use error::GpuError;
+pub use neighbours::NeighbourTally;
 pub use probe::load_nvrtc;

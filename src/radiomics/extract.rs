@@ -11,6 +11,9 @@ use rayon::prelude::*;
 
 use super::discretise::discretise_on;
 use super::firstorder::firstorder_features;
+use super::matrices::gldm::gldm_from;
+use super::matrices::neighbourhood::neighbour_tally_on;
+use super::matrices::ngtdm::ngtdm_from;
 use super::matrices::{glcm::Glcm, glrlm::Glrlm};
 use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
@@ -123,8 +126,9 @@ pub fn extract_parallel(
     extract_on(image, mask, settings, pool, &Backend::Cpu)
 }
 
-/// [`extract_parallel`] with the discretisation and the GLCM and GLRLM matrices computed on
-/// `backend` (see [`crate::gpu`]); every formula is shared, so the features are the same.
+/// [`extract_parallel`] with the discretisation, the GLCM and GLRLM counts and the GLDM/NGTDM
+/// neighbourhood tallies computed on `backend` (see [`crate::gpu`]); every formula is shared, so
+/// the features are the same.
 pub fn extract_on(
     image: &Image,
     mask: &Image,
@@ -190,16 +194,22 @@ fn image_type_features(
     let grey = discretise_on(roi, settings.binning, backend)?;
     let mut texture = settings.texture.clone();
     texture.spacing_mm = roi.spacing_mm;
+    // One GPU pass tallies the neighbourhoods of both the GLDM and the NGTDM.
+    let neighbourhood =
+        settings.classes.iter().any(|(class, _)| matches!(class, FeatureClass::Gldm | FeatureClass::Ngtdm));
+    let tally = if neighbourhood { neighbour_tally_on(&grey, &texture, backend)? } else { None };
     let mut out = FeatureVector::default();
     for (class, wanted) in &settings.classes {
         let values = match class {
             FeatureClass::Shape => continue,
             FeatureClass::FirstOrder => firstorder(roi, &grey, settings),
             FeatureClass::Glcm => features::glcm::features(&Glcm::build_on(&grey, &texture, backend)?),
-            FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture)?,
+            FeatureClass::Gldm => features::gldm::from_matrix(&gldm_from(&grey, &texture, tally.as_ref())?),
             FeatureClass::Glrlm => features::glrlm::features(&Glrlm::build_on(&grey, &texture, backend)?),
             FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture)?,
-            FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture)?,
+            FeatureClass::Ngtdm => {
+                features::ngtdm::from_matrix(&ngtdm_from(&grey, &texture, tally.as_ref())?)
+            }
         };
         out.push_class(prefix, *class, values, wanted)?;
     }

@@ -11,9 +11,11 @@
 //! occur, ascending (PyRadiomics deletes the empty ones). `j` counts the centre voxel, as IBSI's
 //! dependence `k` does, so it starts at 1.
 
-use super::angles::{neighbour_offsets, AngleError, Directions};
+use super::angles::{neighbour_offsets, AngleError, Directions, Offset};
 use super::levels::{level_rows_outside_last, PaddedLevels};
+use super::neighbourhood::dependence_limit;
 use super::reduce::drop_empty_columns;
+use crate::gpu::NeighbourTally;
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -31,21 +33,45 @@ pub struct Gldm {
 }
 
 /// Builds the GLDM of the region with `distances`, `force_2d_axis` and `gldm_alpha` from the
-/// settings. PyRadiomics reads `gldm_a` as an integer; for whole-number α the comparison below is
-/// the same. Bad distances or a bad force-2D axis are errors.
+/// settings (see [`dependence_limit`] for α). Bad distances or a bad force-2D axis are errors.
 pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
+    gldm_from(g, s, None)
+}
+
+/// [`gldm`] from the GPU's tallies of the region's box for the same settings
+/// ([`neighbour_tally_on`](super::neighbourhood::neighbour_tally_on)), or tallied on the CPU when
+/// `None`.
+pub fn gldm_from(
+    g: &GreyLevels,
+    s: &TextureSettings,
+    tally: Option<&NeighbourTally>,
+) -> Result<Gldm, AngleError> {
     let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
-    let padded = PaddedLevels::new(g, &offsets);
     let n_g = g.present.len();
     let row_of = level_rows_outside_last(g);
-
-    // Grey-level differences are whole numbers, so |Δ| ≤ α is |Δ| ≤ ⌊α⌋; a negative α makes no
-    // neighbour dependent (no limit).
-    let limit = (s.gldm_alpha >= 0.0).then(|| s.gldm_alpha.floor().min(f64::from(u32::MAX)) as u32);
     // Columns: 0 ..= offsets.len() dependent neighbours. One extra row for the voxels outside
-    // the region within the spans, dropped at the end.
+    // the region, dropped at the end.
     let width = offsets.len() + 1;
     let mut histogram = vec![0u32; (n_g + 1) * width];
+    match tally {
+        Some(tally) => add_voxels(&mut histogram, width, &row_of, &g.levels, &tally.dependent),
+        None => tally_rows(g, &offsets, dependence_limit(s), |centre, dependent| {
+            add_voxels(&mut histogram, width, &row_of, centre, dependent);
+        }),
+    }
+    let counts: Vec<f64> = histogram[..n_g * width].iter().map(|&c| f64::from(c)).collect();
+    let (used, counts) = drop_empty_columns(&counts, width);
+    Ok(Gldm {
+        grey_levels: g.present.clone(),
+        dependence_sizes: used.iter().map(|&c| c as u32 + 1).collect(),
+        counts,
+    })
+}
+
+/// Counts the dependent neighbours of each voxel of each row of the region on the CPU, and
+/// hands the row's levels and counts to `add`.
+fn tally_rows(g: &GreyLevels, offsets: &[Offset], limit: Option<u32>, mut add: impl FnMut(&[u32], &[u32])) {
+    let padded = PaddedLevels::new(g, offsets);
     // Each row of the region is done offset by offset, so that the comparisons run over
     // contiguous voxels without branches (the compiler vectorises them): whether a neighbour
     // depends on the centre is unpredictable.
@@ -65,18 +91,16 @@ pub fn gldm(g: &GreyLevels, s: &TextureSettings) -> Result<Gldm, AngleError> {
                 }
             }
         }
-        for (&level, &x) in centre.iter().zip(&*dependent) {
-            histogram[row_of[level as usize] as usize * width + x as usize] += 1;
-        }
+        add(centre, dependent);
     }
+}
 
-    let counts: Vec<f64> = histogram[..n_g * width].iter().map(|&c| f64::from(c)).collect();
-    let (used, counts) = drop_empty_columns(&counts, width);
-    Ok(Gldm {
-        grey_levels: g.present.clone(),
-        dependence_sizes: used.iter().map(|&c| c as u32 + 1).collect(),
-        counts,
-    })
+/// Adds each voxel of `levels` to the histogram at its row (`row_of` its level: the scratch row
+/// for level 0) and its number of dependent neighbours.
+fn add_voxels(histogram: &mut [u32], width: usize, row_of: &[u32], levels: &[u32], dependent: &[u32]) {
+    for (&level, &x) in levels.iter().zip(dependent) {
+        histogram[row_of[level as usize] as usize * width + x as usize] += 1;
+    }
 }
 
 /// Adds 1 to `dependent[x]` for each `x` where `depends(centre[x], neighbour[x])`.

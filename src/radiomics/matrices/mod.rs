@@ -8,6 +8,7 @@ pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
 mod levels;
+pub mod neighbourhood;
 pub mod ngtdm;
 mod padded;
 mod reduce;

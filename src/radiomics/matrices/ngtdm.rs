@@ -15,6 +15,7 @@ use std::ops::AddAssign;
 
 use super::angles::{neighbour_offsets, AngleError, Directions};
 use super::levels::{level_rows, PaddedLevels};
+use crate::gpu::NeighbourTally;
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -32,45 +33,82 @@ pub struct Ngtdm {
 /// Builds the NGTDM of the region with `distances` and `force_2d_axis` from the settings; bad
 /// distances or a bad force-2D axis are errors.
 pub fn ngtdm(g: &GreyLevels, s: &TextureSettings) -> Result<Ngtdm, AngleError> {
-    let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
-    let padded = PaddedLevels::new(g, &offsets);
-    // Sums of neighbour levels in 32 bits where they cannot overflow: twice the lanes per
-    // instruction of 64 bits.
-    let (counts, differences) = if u64::from(g.max_level) * offsets.len() as u64 <= u64::from(u32::MAX) {
-        tally::<u32>(g, &padded)
-    } else {
-        tally::<u64>(g, &padded)
-    };
-    Ok(Ngtdm { grey_levels: g.present.clone(), counts, differences })
+    ngtdm_from(g, s, None)
 }
 
-/// `n_i` and `s_i` of the region, with the neighbours' levels summed in `S`, which must hold the
-/// largest sum exactly.
-fn tally<S>(g: &GreyLevels, padded: &PaddedLevels) -> (Vec<f64>, Vec<f64>)
+/// [`ngtdm`] from the GPU's tallies of the region's box for the same settings
+/// ([`neighbour_tally_on`](super::neighbourhood::neighbour_tally_on)), or tallied on the CPU when
+/// `None`.
+pub fn ngtdm_from(
+    g: &GreyLevels,
+    s: &TextureSettings,
+    tally: Option<&NeighbourTally>,
+) -> Result<Ngtdm, AngleError> {
+    let offsets = neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis)?;
+    let mut sums = Differences::new(g);
+    match tally {
+        Some(tally) => sums.add(&g.levels, &tally.neighbours, &tally.sums),
+        None => {
+            let padded = PaddedLevels::new(g, &offsets);
+            // Sums of neighbour levels in 32 bits where they cannot overflow: twice the lanes per
+            // instruction of 64 bits.
+            if u64::from(g.max_level) * offsets.len() as u64 <= u64::from(u32::MAX) {
+                summed_in::<u32>(&padded, &mut sums);
+            } else {
+                summed_in::<u64>(&padded, &mut sums);
+            }
+        }
+    }
+    Ok(Ngtdm { grey_levels: g.present.clone(), counts: sums.counts, differences: sums.differences })
+}
+
+/// Gathers the neighbours of each row of the region on the CPU, with their levels summed in `S`
+/// (which must hold the largest sum exactly), and adds the row to `sums`.
+fn summed_in<S>(padded: &PaddedLevels, sums: &mut Differences)
 where
     S: Copy + Default + AddAssign + From<u32> + Into<u64>,
 {
-    let row_of = level_rows(g);
-    let mut counts = vec![0.0; g.present.len()];
-    let mut differences = vec![0.0; g.present.len()];
-    // Each row of the region gathers its neighbours offset by offset, over contiguous voxels and
-    // without branches (the compiler vectorises it); outside voxels add 0 to the sums.
+    // Each row gathers its neighbours offset by offset, over contiguous voxels and without
+    // branches (the compiler vectorises it); outside voxels add 0 to the sums.
     let widest = padded.widest_span();
-    let (mut neighbours, mut sums) = (vec![0u32; widest], vec![S::default(); widest]);
+    let (mut neighbours, mut row_sums) = (vec![0u32; widest], vec![S::default(); widest]);
     for span in &padded.spans {
-        let (neighbours, sums) = (&mut neighbours[..span.len()], &mut sums[..span.len()]);
+        let (neighbours, row_sums) = (&mut neighbours[..span.len()], &mut row_sums[..span.len()]);
         neighbours.fill(0);
-        sums.fill(S::default());
+        row_sums.fill(S::default());
         for &d in &padded.deltas {
             for ((count, sum), &level) in
-                neighbours.iter_mut().zip(sums.iter_mut()).zip(padded.shifted(span, d))
+                neighbours.iter_mut().zip(row_sums.iter_mut()).zip(padded.shifted(span, d))
             {
                 *count += u32::from(level != 0);
                 *sum += S::from(level);
             }
         }
-        // In raster order, as PyRadiomics adds up the differences.
-        for ((&level, &count), &sum) in padded.levels[span.clone()].iter().zip(&*neighbours).zip(&*sums) {
+        sums.add(&padded.levels[span.clone()], neighbours, row_sums);
+    }
+}
+
+/// `n_i` and `s_i` as they are summed, voxel by voxel in raster order (as PyRadiomics adds up
+/// the differences, so the doubles round alike on both backends).
+struct Differences {
+    row_of: Vec<usize>,
+    counts: Vec<f64>,
+    differences: Vec<f64>,
+}
+
+impl Differences {
+    fn new(g: &GreyLevels) -> Differences {
+        Differences {
+            row_of: level_rows(g),
+            counts: vec![0.0; g.present.len()],
+            differences: vec![0.0; g.present.len()],
+        }
+    }
+
+    /// Adds the voxels of `levels` (in raster order; 0 outside the region, skipped), with the
+    /// number of their neighbours in the region and the sum of those neighbours' levels.
+    fn add<S: Copy + Into<u64>>(&mut self, levels: &[u32], neighbours: &[u32], sums: &[S]) {
+        for ((&level, &count), &sum) in levels.iter().zip(neighbours).zip(sums) {
             if level == 0 {
                 continue;
             }
@@ -79,12 +117,11 @@ where
             let sum: u64 = sum.into();
             let difference =
                 if count == 0 { 0.0 } else { (f64::from(level) - sum as f64 / f64::from(count)).abs() };
-            let row = row_of[level as usize];
-            counts[row] += 1.0;
-            differences[row] += difference;
+            let row = self.row_of[level as usize];
+            self.counts[row] += 1.0;
+            self.differences[row] += difference;
         }
     }
-    (counts, differences)
 }
 
 #[cfg(test)]
@@ -180,8 +217,11 @@ mod tests {
                     neighbour_offsets(g.size, &s.distances, Directions::Both, s.force_2d_axis).unwrap();
                 let padded = PaddedLevels::new(&g, &offsets);
                 let expected = voxel_by_voxel(&g, &s);
-                assert_eq!(tally::<u32>(&g, &padded), expected, "seed {seed}, {s:?}");
-                assert_eq!(tally::<u64>(&g, &padded), expected, "seed {seed}, {s:?}");
+                for sums in [summed_in::<u32>, summed_in::<u64>] {
+                    let mut differences = Differences::new(&g);
+                    sums(&padded, &mut differences);
+                    assert_eq!((differences.counts, differences.differences), expected, "seed {seed}, {s:?}");
+                }
             }
         }
     }
