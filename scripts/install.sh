@@ -8,6 +8,8 @@
 #   /usr/bin/radscored                        a link to the binary
 #   /etc/radscored/                           editable copies of firmware-config/ (never overwritten)
 #   /usr/lib/systemd/system/                  the units of systemd/, when the repository has them
+#   /var/cache/radscored/                     TensorRT engines, built by `radscored prepare` (not
+#                                             with DESTDIR)
 #   /usr/share/doc/radscored/README.md
 #
 # The binary finds engines/ and scripts/ beside itself (src/cli/environment.rs gives the search
@@ -69,6 +71,11 @@ if [ -d systemd ]; then
     if [ -z "$destdir" ]; then
         getent passwd radscored >/dev/null ||
             useradd --system --home-dir /var/lib/radscored --shell /usr/sbin/nologin radscored
+        # TensorRT engines are built now, as the service's user, into its CacheDirectory, so the
+        # daemon's first start loads them instead of building them for minutes.
+        install -d -o radscored -g radscored -m 0700 /var/cache/radscored
+        runuser -u radscored -- "$root/bin/radscored" prepare --config "$etc/appliance.toml" ||
+            echo "install.sh: 'radscored prepare' failed (above); the daemon will fail the same way until it is fixed" >&2
         if [ -d /run/systemd/system ]; then
             systemctl daemon-reload
         fi

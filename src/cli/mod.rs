@@ -11,6 +11,7 @@ mod evaluate;
 mod features;
 mod gpu_check;
 pub mod output;
+mod prepare;
 mod send;
 mod serve;
 mod status;
@@ -52,6 +53,9 @@ pub enum Command {
     Send(SendArgs),
     /// Run the appliance daemon: DICOM C-STORE and drop-folder intake, analysis, MQTT.
     Serve(serve::ServeArgs),
+    /// Load the configured model as the daemon does, building the TensorRT engines it caches, and
+    /// run every network once (`scripts/install.sh` runs it at install).
+    Prepare(prepare::PrepareArgs),
     /// Show the appliance's queue, recent studies and quarantine from its spool.
     Status(status::StatusArgs),
     /// Start the daemon on embedded defaults, send it the bundled sample study and print the
@@ -75,6 +79,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::BenchModel(args) => bench::run_model(args),
         Command::Send(args) => send::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Prepare(args) => prepare::run(args),
         Command::Status(args) => status::run(args),
         Command::Demo(args) => demo::run(args),
         Command::GpuCheck(args) => gpu_check::run(args),

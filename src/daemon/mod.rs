@@ -117,18 +117,16 @@ pub async fn run(
         .await??,
     );
     let topics = Topics::new(&config.site.id, &config.site.device)?;
-    let bundle_dir = resolve(&env.install_root, &config.model.bundle);
     let analyzer = Arc::new(
         blocking({
-            let deep = config.model.deep();
+            let model = config.model.clone();
             let root = env.install_root.clone();
             let threads = config.analysis.threads;
             let series = config.series.policy();
             let key = key.clone();
             let backend = env.backend.backend().clone();
             move || -> Result<Analyzer, DaemonError> {
-                let predictor = Predictor::load(&bundle_dir, &deep, &root)?;
-                predictor.warm_up()?;
+                let predictor = load_model(&model, &root)?;
                 let mut options = AnalyzeOptions::for_bundle(predictor.bundle(), MaskSelector::default());
                 options.series = series;
                 let pool = crate::radiomics::thread_pool(threads);
@@ -275,6 +273,15 @@ pub async fn run(
 }
 
 /// `path` taken from `root` when relative.
+/// Loads the configured model bundle (networks on the first accelerator that starts, TensorRT
+/// engines built into the cache when missing) and runs every network once, as the daemon does
+/// before it reports ready; `radscored prepare` does the same at install.
+pub fn load_model(model: &config::ModelConfig, install_root: &Path) -> Result<Predictor, DaemonError> {
+    let predictor = Predictor::load(&resolve(install_root, &model.bundle), &model.deep(), install_root)?;
+    predictor.warm_up()?;
+    Ok(predictor)
+}
+
 fn resolve(root: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()

@@ -5,6 +5,7 @@
 //! - [`DeepNet`]: the boundary trait, one patch in, the network's named outputs out;
 //! - [`OrtRuntime`] / [`OrtNet`] (in `onnx`): its ONNX Runtime implementation, TensorRT or CUDA
 //!   when the runtime has them, the CPU otherwise;
+//! - [`tensorrt`]: the TensorRT version that keys the engine cache, and the build's progress;
 //! - [`PatchPreprocessing`] (in `preprocess`): the bundle's recipe from HU to network input;
 //! - [`AttentionMap`] (in `attention`): the heads' class activation map over the patch.
 //!
@@ -13,6 +14,7 @@
 mod attention;
 mod onnx;
 mod preprocess;
+pub mod tensorrt;
 
 use std::path::PathBuf;
 

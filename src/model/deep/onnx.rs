@@ -21,11 +21,17 @@
 //! 1.22.1, 10 runs each), the 2x of issue 5; the radiomics workers need the other core anyway.
 //! `deep.cpu_threads` changes it.
 //!
-//! **TensorRT** builds an engine per network and GPU on first use (minutes); engines and timing
-//! caches live in the configured cache directory (`deep.cache_dir`), never inside the read-only
-//! bundle, under `tensorrt/ort-<runtime version>/<network sha256>/`, so a changed network or
-//! runtime never loads a stale engine. Without a cache directory TensorRT builds its engines anew
-//! at every start.
+//! **TensorRT** builds an engine per network and GPU (minutes). It is built for one fixed input
+//! shape, `1 × channels × 160 × 160` (the optimisation profile's minimum, optimum and maximum), so
+//! no shape seen at run time can trigger a rebuild. Engines and timing caches live in the
+//! configured cache directory (`deep.cache_dir`), never inside the read-only bundle, in a folder
+//! keyed by the runtime's and TensorRT's versions and the network's sha256 (see [`tensorrt`]), so
+//! an upgrade never loads a stale engine. `radscored prepare` (run by `scripts/install.sh`) builds
+//! them at install; the daemon builds what is missing at start, logging progress, and warms every
+//! network before it reports ready. Without a cache directory TensorRT builds its engines anew at
+//! every start.
+//!
+//! [`tensorrt`]: super::tensorrt
 
 use std::ffi::CStr;
 use std::num::NonZeroUsize;
@@ -39,7 +45,7 @@ use ort::session::Session;
 use ort::value::{Tensor, ValueType};
 use serde::Deserialize;
 
-use super::{DeepError, DeepNet, DeepOutputs, HuPatch, PatchPreprocessing, PATCH_SIDE};
+use super::{tensorrt, DeepError, DeepNet, DeepOutputs, HuPatch, PatchPreprocessing, PATCH_SIDE};
 
 /// Environment variable naming the ONNX Runtime library (the name `ort` itself uses).
 pub const ORT_DYLIB_ENV: &str = "ORT_DYLIB_PATH";
@@ -57,7 +63,7 @@ static LOADED: Mutex<Option<(PathBuf, String)>> = Mutex::new(None);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Accelerator {
-    /// NVIDIA TensorRT (engines cached under the bundle's `trt-cache/`).
+    /// NVIDIA TensorRT (engines cached in the configured cache directory).
     Tensorrt,
     /// NVIDIA CUDA.
     Cuda,
@@ -179,6 +185,45 @@ impl OrtRuntime {
         &self.version
     }
 
+    /// The TensorRT provider for `spec`: one fixed input shape, and its engine cache in the folder
+    /// of this runtime, the TensorRT that loads and the network (see [`tensorrt`](super::tensorrt)).
+    fn tensorrt_provider(&self, spec: &NetworkSpec) -> Result<ExecutionProviderDispatch, String> {
+        let provider = TensorRTExecutionProvider::default();
+        if !provider.is_available().map_err(|e| e.to_string())? {
+            return Err("not in this onnx runtime build".to_string());
+        }
+        let tensorrt_version = tensorrt::loaded_version()?;
+        let shape = format!("{}:1x{}x{PATCH_SIDE}x{PATCH_SIDE}", spec.input, spec.preprocessing.channels());
+        let provider = provider
+            .with_profile_min_shapes(&shape)
+            .with_profile_opt_shapes(&shape)
+            .with_profile_max_shapes(&shape);
+        let Some(cache_dir) = &self.cache_dir else {
+            tracing::info!(%tensorrt_version, "No cache directory configured: TensorRT builds its engines at every start.");
+            return Ok(provider.build().error_on_failure());
+        };
+        let folder = tensorrt::cache_folder(cache_dir, &self.version, &tensorrt_version, &spec.sha256);
+        std::fs::create_dir_all(&folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        if tensorrt::holds_engine(&folder) {
+            tracing::info!(%tensorrt_version, cache = %folder.display(), "TensorRT engine cached.");
+        } else {
+            tracing::info!(
+                %tensorrt_version,
+                cache = %folder.display(),
+                network = %spec.onnx.display(),
+                "No TensorRT engine cached for this network, runtime and TensorRT: building it (minutes)."
+            );
+        }
+        let cache = folder.display().to_string();
+        Ok(provider
+            .with_engine_cache(true)
+            .with_engine_cache_path(&cache)
+            .with_timing_cache(true)
+            .with_timing_cache_path(&cache)
+            .build()
+            .error_on_failure())
+    }
+
     /// Loads a network whose runs return `outputs` (in that order), on the first accelerator
     /// that starts, else on the CPU; TensorRT engines are cached in the configured cache folder.
     pub fn network(&self, spec: &NetworkSpec, outputs: &[String]) -> Result<OrtNet, DeepError> {
@@ -193,14 +238,10 @@ impl OrtRuntime {
         outputs: &[String],
         optional: &[&str],
     ) -> Result<OrtNet, DeepError> {
-        let trt_cache = self
-            .cache_dir
-            .as_ref()
-            .map(|dir| dir.join("tensorrt").join(format!("ort-{}", self.version)).join(&spec.sha256));
         let mut candidates: Vec<(Accelerator, ExecutionProviderDispatch)> = Vec::new();
         for &accelerator in &self.accelerators {
             let provider = match accelerator {
-                Accelerator::Tensorrt => tensorrt_provider(trt_cache.as_deref()),
+                Accelerator::Tensorrt => self.tensorrt_provider(spec),
                 Accelerator::Cuda => cuda_provider(),
             };
             match provider {
@@ -220,7 +261,13 @@ impl OrtRuntime {
             let dispatch: Vec<ExecutionProviderDispatch> = tried.iter().map(|(_, p)| p.clone()).collect();
             let mut providers: Vec<&'static str> = tried.iter().map(|(a, _)| a.name()).collect();
             providers.push("CPU");
-            match build_session(&spec.onnx, self.cpu_threads, &dispatch) {
+            let building = tried.first().is_some_and(|(a, _)| *a == Accelerator::Tensorrt);
+            let session = if building {
+                tensorrt::with_progress(&spec.onnx, || build_session(&spec.onnx, self.cpu_threads, &dispatch))
+            } else {
+                build_session(&spec.onnx, self.cpu_threads, &dispatch)
+            };
+            match session {
                 Ok(session) => break (session, providers),
                 Err(source) if tried.is_empty() => {
                     return Err(DeepError::Session { path: spec.onnx.clone(), source })
@@ -360,26 +407,6 @@ fn check_version(path: &Path, version: String) -> Result<String, DeepError> {
             Err(DeepError::LibraryVersion { path: path.to_path_buf(), version, required: ort::MINOR_VERSION })
         }
     }
-}
-
-fn tensorrt_provider(trt_cache: Option<&Path>) -> Result<ExecutionProviderDispatch, String> {
-    let provider = TensorRTExecutionProvider::default();
-    if !provider.is_available().map_err(|e| e.to_string())? {
-        return Err("not in this onnx runtime build".to_string());
-    }
-    let Some(trt_cache) = trt_cache else {
-        tracing::info!("No cache directory configured: TensorRT builds its engines at every start.");
-        return Ok(provider.build().error_on_failure());
-    };
-    std::fs::create_dir_all(trt_cache).map_err(|e| format!("cannot create {}: {e}", trt_cache.display()))?;
-    let cache = trt_cache.display().to_string();
-    Ok(provider
-        .with_engine_cache(true)
-        .with_engine_cache_path(&cache)
-        .with_timing_cache(true)
-        .with_timing_cache_path(&cache)
-        .build()
-        .error_on_failure())
 }
 
 fn cuda_provider() -> Result<ExecutionProviderDispatch, String> {
