@@ -29,6 +29,9 @@ pub(super) struct Kernels {
     pub discretise: CudaFunction,
     pub glcm_counts: CudaFunction,
     pub glrlm_counts: CudaFunction,
+    pub glszm_init: CudaFunction,
+    pub glszm_merge: CudaFunction,
+    pub glszm_sizes: CudaFunction,
 }
 
 impl std::fmt::Debug for CudaDevice {
@@ -63,16 +66,26 @@ impl CudaDevice {
                 functions.push(module.load_function(entry).map_err(GpuError::driver("finding a kernel"))?);
             }
         }
-        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts]: [CudaFunction; 5] =
-            functions.try_into().map_err(|_| GpuError::Compile {
-                kernel: "every kernel file".to_owned(),
-                log: "the kernel files do not define the five kernels".to_owned(),
-            })?;
+        let kernels: [CudaFunction; 8] = functions.try_into().map_err(|_| GpuError::Compile {
+            kernel: "every kernel file".to_owned(),
+            log: "the kernel files do not define the eight kernels".to_owned(),
+        })?;
+        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts, glszm_init, glszm_merge, glszm_sizes] =
+            kernels;
         Ok(CudaDevice {
             name,
             compute_capability,
             stream: context.default_stream(),
-            kernels: Kernels { edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts },
+            kernels: Kernels {
+                edt_lines,
+                ring_threshold,
+                discretise,
+                glcm_counts,
+                glrlm_counts,
+                glszm_init,
+                glszm_merge,
+                glszm_sizes,
+            },
             failures: AtomicU64::new(0),
         })
     }

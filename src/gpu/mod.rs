@@ -1,10 +1,11 @@
 //! The compute backend of a region's hot loops: CUDA kernels on an NVIDIA GPU, or the CPU.
 //!
 //! The design card puts the peritumoral ring's distance transform, the grey-level discretisation
-//! and the GLCM and GLRLM texture matrices on the box's GPU; the CPU path (PyRadiomics-exact) is
-//! the oracle and the fallback. Only matrices and masks move to the GPU: bin edges, symmetry,
-//! angle weighting, empty-angle rules and every feature formula stay in `radiomics/`, shared by
-//! both backends, so the two give the same numbers (integer counts equal, hence features equal).
+//! and the GLCM and GLRLM texture matrices on the box's GPU, and with them the GLSZM's zones
+//! (connected components, by union-find); the CPU path (PyRadiomics-exact) is the oracle and the
+//! fallback. Only matrices and masks move to the GPU: bin edges, symmetry, angle weighting,
+//! empty-angle rules and every feature formula stay in `radiomics/`, shared by both backends, so
+//! the two give the same numbers (integer counts equal, hence features equal).
 //!
 //! - [`detect`] chooses the backend once, at start, and says why ([`BackendChoice`]): CUDA when
 //!   the driver (`libcuda.so.1`) and NVRTC (`libnvrtc.so.12`) load, a device opens and every
@@ -14,7 +15,7 @@
 //!   `roi::ring::peritumoral_ring_on`); a GPU call that fails at run time is logged, counted
 //!   ([`CudaDevice::failures`]) and redone on the CPU.
 //! - [`CudaDevice`]: the opened device and its kernels, one `.cu` file beside the Rust that
-//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`), compiled at run time by NVRTC
+//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`, `glszm`), compiled at run time by NVRTC
 //!   ([`compile`]), with `--fmad=false` so the arithmetic is the CPU's to the last bit.
 //!
 //! This module knows no radiomics type: its kernels take plain buffers, so it sits below
@@ -27,6 +28,7 @@ mod discretise;
 mod error;
 mod glcm;
 mod glrlm;
+mod glszm;
 mod probe;
 mod ring;
 

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::discretise::discretise_on;
 use super::firstorder::firstorder_features;
-use super::matrices::{glcm::Glcm, glrlm::Glrlm};
+use super::matrices::{glcm::Glcm, glrlm::Glrlm, glszm::glszm_on};
 use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
 use super::wavelet::{self, WaveletError, WaveletSettings};
@@ -198,7 +198,7 @@ fn image_type_features(
             FeatureClass::Glcm => features::glcm::features(&Glcm::build_on(&grey, &texture, backend)?),
             FeatureClass::Gldm => features::gldm::gldm_features(&grey, &texture)?,
             FeatureClass::Glrlm => features::glrlm::features(&Glrlm::build_on(&grey, &texture, backend)?),
-            FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture)?,
+            FeatureClass::Glszm => features::glszm::from_matrix(&glszm_on(&grey, &texture, backend)?),
             FeatureClass::Ngtdm => features::ngtdm::ngtdm_features(&grey, &texture)?,
         };
         out.push_class(prefix, *class, values, wanted)?;
