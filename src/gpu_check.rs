@@ -9,6 +9,7 @@
 //!   (default, 2D, Manhattan weighting), and the GLDM and NGTDM (default, distances 1 and 2, 2D,
 //!   α = 2): the same levels, angles and bit-identical entries, which holds exactly when the
 //!   integer counts are equal (the rest of the builders is shared);
+//! - the GLSZM (3D and 2D): the same levels, zone sizes and counts;
 //! - every feature of the extraction settings, of the tumor and of its 3 mm ring: relative
 //!   difference at most [`FEATURE_TOLERANCE`].
 //!
@@ -23,6 +24,7 @@ use crate::image::{Geometry, Image, Voxels};
 use crate::radiomics::matrices::glcm::Glcm;
 use crate::radiomics::matrices::gldm::{gldm, gldm_from};
 use crate::radiomics::matrices::glrlm::Glrlm;
+use crate::radiomics::matrices::glszm::glszm_on;
 use crate::radiomics::matrices::neighbourhood::neighbour_tally_on;
 use crate::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
 use crate::radiomics::preprocess;
@@ -132,6 +134,12 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
         };
         check(format!("NGTDM ({name})"), same);
     }
+    let base = TextureSettings { spacing_mm: roi.spacing_mm, ..TextureSettings::default() };
+    for (name, texture) in [("3D", base.clone()), ("2D", TextureSettings { force_2d_axis: Some(2), ..base })]
+    {
+        let (a, b) = (glszm_on(&grey, &texture, &cpu), glszm_on(&grey, &texture, gpu));
+        check(format!("GLSZM ({name})"), a == b);
+    }
     for (region, mask) in [("tumor", &case.mask), ("ring", &ring)] {
         let on_cpu = extract_on(&case.image, mask, settings, None, &cpu)?;
         let on_gpu = extract_on(&case.image, mask, settings, None, gpu)?;
@@ -187,16 +195,21 @@ pub fn time(
         ));
         Ok(())
     })?;
-    timed("texture stage (glcm, glrlm, gldm, ngtdm)", &|b| {
+    timed("glszm matrices", &|b| {
+        glszm_on(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
+    })?;
+    timed("texture stage (every matrix, its features)", &|b| {
         let grey = discretise_on(&roi, settings.binning, b).map_err(ExtractError::from)?;
         let glcm = Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
         let glrlm = Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
+        let glszm = glszm_on(&grey, &texture, b).map_err(ExtractError::from)?;
         let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
         let gldm = gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
         let ngtdm = ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
         std::hint::black_box((
             features::glcm::features(&glcm),
             features::glrlm::features(&glrlm),
+            features::glszm::from_matrix(&glszm),
             features::gldm::from_matrix(&gldm),
             features::ngtdm::from_matrix(&ngtdm),
         ));
@@ -363,7 +376,7 @@ mod tests {
         let case = random_case(3);
         assert_eq!(compare(&case, &Settings::default(), &Backend::Cpu).unwrap(), Vec::<String>::new());
         let timings = time(&case, &Settings::default(), &Backend::Cpu, 1).unwrap();
-        assert_eq!(timings.len(), 8);
+        assert_eq!(timings.len(), 9);
         assert!(timings.iter().all(|t| t.cpu_ms >= 0.0 && t.gpu_ms >= 0.0 && t.case == "random-3"));
     }
 

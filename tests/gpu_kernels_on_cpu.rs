@@ -4,10 +4,14 @@
 //! builds them into a shared library with a small shim (`blockIdx`/`threadIdx` as globals set
 //! before each emulated thread, `atomicAdd` as `+=`, `-ffp-contract=off` as the GPU's
 //! `--fmad=false`); each kernel is then called once per thread of the launch grid the backend
-//! uses (256 threads a block, one grid row per angle). This checks the kernels' indexing and
-//! arithmetic against the CPU path on random cases; the CUDA launch itself is checked only on a
-//! device (`scripts/gpu-check.sh`).
+//! uses (256 threads a block, one grid row per angle). A launch can also be preempted: each
+//! `atomicMin` first lets the next 32 waiting threads run to their end, an interleaving under
+//! which the GLSZM's union-find finds its roots taken and must retry. This checks the kernels'
+//! indexing and arithmetic against the CPU path on random cases; the CUDA launch itself is checked
+//! only on a device (`scripts/gpu-check.sh`).
 
+use std::cell::Cell;
+use std::ffi::c_void;
 use std::path::Path;
 use std::process::Command;
 
@@ -20,6 +24,7 @@ use radscored::radiomics::matrices::angles::{neighbour_offsets, Directions};
 use radscored::radiomics::matrices::glcm::Glcm;
 use radscored::radiomics::matrices::gldm::{gldm, gldm_from};
 use radscored::radiomics::matrices::glrlm::Glrlm;
+use radscored::radiomics::matrices::glszm::{glszm, Glszm};
 use radscored::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
 use radscored::radiomics::preprocess;
 use radscored::radiomics::{discretise, Binning, GreyLevels, Settings, TextureSettings};
@@ -27,6 +32,9 @@ use radscored::roi::peritumoral_ring;
 
 /// Threads per block, as `gpu::device` launches them.
 const BLOCK: usize = 256;
+
+/// Threads that run between a preempted thread's reads and its `atomicMin` (a warp's worth).
+const WARP: usize = 32;
 
 /// Makes the CUDA names the kernels use mean their one-thread-at-a-time C equivalents.
 const SHIM: &str = r#"
@@ -41,6 +49,25 @@ void emulate_thread(unsigned int block_x, unsigned int block_y, unsigned int thr
 }
 static double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits, sizeof d); return d; }
 static unsigned int atomicAdd(unsigned int *at, unsigned int value) { unsigned int old = *at; *at += value; return old; }
+typedef void (*emulate_preempt_fn)(void *);
+static emulate_preempt_fn emulate_preempt;
+static void *emulate_preempt_data;
+static unsigned long long emulate_atomic_mins;
+void emulate_set_preempt(emulate_preempt_fn preempt, void *data) {
+  emulate_preempt = preempt; emulate_preempt_data = data; emulate_atomic_mins = 0;
+}
+unsigned long long emulate_atomic_min_count(void) { return emulate_atomic_mins; }
+static unsigned int atomicMin(unsigned int *at, unsigned int value) {
+  if (emulate_preempt) {
+    emulate_preempt_fn preempt = emulate_preempt;
+    emulated_uint3 block = blockIdx, thread = threadIdx;
+    emulate_preempt = 0;
+    preempt(emulate_preempt_data);
+    emulate_preempt = preempt; blockIdx = block; threadIdx = thread;
+  }
+  emulate_atomic_mins++;
+  unsigned int old = *at; if (value < old) *at = value; return old;
+}
 #define __global__
 #define __device__ static
 "#;
@@ -53,6 +80,12 @@ type EdtLines = unsafe extern "C" fn(*mut f64, i32, i32, i32, i32, f64, *mut f64
 type RingThreshold = unsafe extern "C" fn(*const f64, *const u8, u64, f64, *mut u8);
 type NeighbourTallyKernel =
     unsafe extern "C" fn(*const u32, i32, i32, i32, *const i32, u32, i64, *mut u32, *mut u32, *mut u64);
+type GlszmInit = unsafe extern "C" fn(u64, *mut u32);
+type GlszmMerge = unsafe extern "C" fn(*const u32, i32, i32, i32, *const i32, u32, *mut u32);
+type GlszmSizes = unsafe extern "C" fn(*const u32, u64, u32, *mut u32, *mut u32);
+type Preempt = unsafe extern "C" fn(*mut c_void);
+type SetPreempt = unsafe extern "C" fn(Option<Preempt>, *mut c_void);
+type AtomicMinCount = unsafe extern "C" fn() -> u64;
 
 /// The kernels compiled for the CPU.
 struct Emulated {
@@ -97,6 +130,52 @@ impl Emulated {
                     kernel();
                 }
             }
+        }
+    }
+
+    /// [`Emulated::launch`] with each `atomicMin` preempted: before it, the next [`WARP`] waiting
+    /// threads run to their end (unpreempted), then the thread goes on. Threads wait item by
+    /// item, each item's every layer in turn (the GPU runs the grid's rows at once, so this is
+    /// one of its schedules), so that neighbouring voxels' offsets race for the same roots.
+    /// Returns the `atomicMin` calls.
+    fn launch_preempted(&self, items: usize, layers: usize, kernel: &dyn Fn()) -> u64 {
+        let (set, preempt, count): (SetThread, SetPreempt, AtomicMinCount) = (
+            self.symbol("emulate_thread"),
+            self.symbol("emulate_set_preempt"),
+            self.symbol("emulate_atomic_min_count"),
+        );
+        let per_layer = items.div_ceil(BLOCK) * BLOCK;
+        let next = Cell::new(0);
+        let run_next = || {
+            let thread = next.get();
+            if thread == per_layer * layers {
+                return false;
+            }
+            next.set(thread + 1);
+            let (x, y) = (thread / layers, thread % layers);
+            // SAFETY: sets the shim's globals only.
+            unsafe { set((x / BLOCK) as u32, y as u32, (x % BLOCK) as u32, BLOCK as u32) };
+            kernel();
+            true
+        };
+        let run_next: &dyn Fn() -> bool = &run_next;
+        unsafe extern "C" fn run_waiting(data: *mut c_void) {
+            // SAFETY: `data` is the `&dyn Fn` below, alive until preemption is switched off.
+            let run_next = unsafe { *(data as *const &dyn Fn() -> bool) };
+            for _ in 0..WARP {
+                if !run_next() {
+                    break;
+                }
+            }
+        }
+        // SAFETY: the shim calls `run_waiting` with `run_next` only before the reset below.
+        unsafe { preempt(Some(run_waiting), &run_next as *const &dyn Fn() -> bool as *mut c_void) };
+        while run_next() {}
+        // SAFETY: as above; the count is read before the next launch resets it.
+        unsafe {
+            let calls = count();
+            preempt(None, std::ptr::null_mut());
+            calls
         }
     }
 }
@@ -350,6 +429,135 @@ fn neighbour_tally_kernel_equals_the_cpu_gldm_and_ngtdm_on_random_cases() {
                 (&cpu.grey_levels, bits(&cpu.counts), bits(&cpu.differences)),
                 "NGTDM {what}"
             );
+        }
+    }
+}
+
+/// The zones of `g` as `CudaDevice::glszm_zones` finds them (its three launches, then the sizes
+/// at the roots), with or without preempted merges, and the merge's `atomicMin` calls.
+fn emulated_zones(
+    kernels: &Emulated,
+    g: &GreyLevels,
+    axis: Option<usize>,
+    preempted: bool,
+) -> (Vec<(u32, u32)>, u64) {
+    let (init, merge, sizes_of): (GlszmInit, GlszmMerge, GlszmSizes) =
+        (kernels.symbol("glszm_init"), kernels.symbol("glszm_merge"), kernels.symbol("glszm_sizes"));
+    let offsets = neighbour_offsets(g.size, &[1], Directions::One, axis).unwrap();
+    let flat: Vec<i32> = offsets.iter().flatten().map(|&o| o as i32).collect();
+    let (rows, n) = (rows(g), g.present.len() as u32);
+    let voxels = rows.len();
+    let (mut labels, mut sizes) = (vec![0u32; voxels], vec![0u32; voxels]);
+    let [sx, sy, sz] = dims(g.size);
+    kernels.launch(voxels, 1, || unsafe { init(voxels as u64, labels.as_mut_ptr()) });
+    let labels_at = labels.as_mut_ptr();
+    let merge_thread = || unsafe { merge(rows.as_ptr(), sx, sy, sz, flat.as_ptr(), n, labels_at) };
+    let atomic_mins = if preempted {
+        kernels.launch_preempted(voxels, offsets.len(), &merge_thread)
+    } else {
+        let (reset, count): (SetPreempt, AtomicMinCount) =
+            (kernels.symbol("emulate_set_preempt"), kernels.symbol("emulate_atomic_min_count"));
+        // SAFETY: switches preemption off and zeroes the shim's counter, read after the launch.
+        unsafe { reset(None, std::ptr::null_mut()) };
+        kernels.launch(voxels, offsets.len(), merge_thread);
+        unsafe { count() }
+    };
+    kernels.launch(voxels, 1, || unsafe {
+        sizes_of(rows.as_ptr(), voxels as u64, n, labels.as_mut_ptr(), sizes.as_mut_ptr())
+    });
+    let zones =
+        rows.iter().zip(sizes).filter(|&(_, size)| size > 0).map(|(&row, size)| (row, size)).collect();
+    (zones, atomic_mins)
+}
+
+/// The union-find's links: each successful `atomicMin` joins two trees, so a region of `voxels`
+/// in `zones` zones takes `voxels − zones` of them; any call beyond is a retry.
+fn retries(g: &GreyLevels, zones: &[(u32, u32)], atomic_mins: u64) -> u64 {
+    let links = g.levels.iter().filter(|&&l| l != 0).count() - zones.len();
+    atomic_mins - links as u64
+}
+
+#[test]
+fn glszm_kernel_equals_the_cpu_matrices_on_random_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let kernels = Emulated::build(dir.path());
+    for seed in 1..=6 {
+        let case = random_case(seed);
+        let (_, _, g) = tumor(&case);
+        for axis in [None, Some(2)] {
+            let s = TextureSettings { force_2d_axis: axis, ..TextureSettings::default() };
+            let cpu = glszm(&g, &s).unwrap();
+            for preempted in [false, true] {
+                let (zones, atomic_mins) = emulated_zones(&kernels, &g, axis, preempted);
+                let what = format!("{} axis {axis:?} preempted {preempted}", case.name);
+                assert_eq!(Glszm::from_zones(&g, &zones), cpu, "{what}");
+                let retried = retries(&g, &zones, atomic_mins);
+                // Run one after another, every link holds at its first try; preempted, some do not.
+                assert_eq!(retried > 0, preempted, "{what}: {retried} retries");
+            }
+            let columns = cpu.zone_sizes.len();
+            let joined: f64 = cpu
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|&(at, _)| cpu.zone_sizes[at % columns] > 1)
+                .map(|(_, &count)| count)
+                .sum();
+            assert!(
+                joined >= 5.0,
+                "{} axis {axis:?}: {joined} zones of several voxels prove little",
+                case.name
+            );
+        }
+    }
+}
+
+/// An `n`×`n` slice (`n` odd) of two interlocked square spirals: a path of level 1 from the
+/// corner `(0, 0)` winding inwards, one voxel wide, and level 2 in the gaps between its turns.
+/// In raster order each ring's rows start new trees that join the outer ones only at the left
+/// and bottom legs, late, and each spiral is one zone.
+fn spirals(n: usize) -> GreyLevels {
+    let mut levels = vec![2u32; n * n];
+    let (mut at, mut step) = ([0isize; 2], 0);
+    levels[0] = 1;
+    // Legs of n − 1, then two each of n − 2, n − 4, …, 1 voxels: right, down, left, up, right…
+    let legs = std::iter::once(n - 1).chain((1..n - 1).rev().step_by(2).flat_map(|leg| [leg, leg]));
+    for leg in legs {
+        let direction = [[1, 0], [0, 1], [-1, 0], [0, -1]][step % 4];
+        for _ in 0..leg {
+            at = [at[0] + direction[0], at[1] + direction[1]];
+            levels[at[0] as usize + n * at[1] as usize] = 1;
+        }
+        step += 1;
+    }
+    GreyLevels::new([n, n, 1], levels)
+}
+
+#[test]
+fn glszm_kernel_joins_spirals_that_meet_late_and_retries_links_lost_to_other_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let kernels = Emulated::build(dir.path());
+    let g = spirals(15);
+    let path = g.levels.iter().filter(|&&l| l == 1).count() as u32;
+    // Independent of both builders: each spiral is one zone of all its voxels.
+    let expected = Glszm {
+        grey_levels: vec![1, 2],
+        zone_sizes: vec![15 * 15 - path, path],
+        counts: vec![0.0, 1.0, 1.0, 0.0],
+        voxel_count: 15 * 15,
+    };
+    for axis in [None, Some(2)] {
+        let s = TextureSettings { force_2d_axis: axis, ..TextureSettings::default() };
+        assert_eq!(glszm(&g, &s).unwrap(), expected, "CPU, axis {axis:?}");
+        for preempted in [false, true] {
+            let (zones, atomic_mins) = emulated_zones(&kernels, &g, axis, preempted);
+            assert_eq!(Glszm::from_zones(&g, &zones), expected, "axis {axis:?} preempted {preempted}");
+            let retried = retries(&g, &zones, atomic_mins);
+            if preempted {
+                assert!(retried >= 5, "axis {axis:?}: {retried} retries prove little");
+            } else {
+                assert_eq!(retried, 0, "axis {axis:?}");
+            }
         }
     }
 }

@@ -88,7 +88,7 @@ pub fn run(args: GpuCheckArgs) -> anyhow::Result<()> {
         exit(1);
     }
     println!(
-        "gpu-check: OK, rings, grey levels, GLCM, GLRLM, GLDM and NGTDM counts equal; features within \
+        "gpu-check: OK, rings, grey levels, GLCM, GLRLM, GLSZM, GLDM and NGTDM counts equal; features within \
          {FEATURE_TOLERANCE:e} relative"
     );
     Ok(())

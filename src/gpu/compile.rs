@@ -23,7 +23,7 @@ pub struct KernelFile {
 }
 
 /// Every kernel file of the backend.
-pub const KERNEL_FILES: [KernelFile; 5] = [
+pub const KERNEL_FILES: [KernelFile; 6] = [
     KernelFile {
         file: "ring.cu",
         source: include_str!("ring.cu"),
@@ -32,6 +32,11 @@ pub const KERNEL_FILES: [KernelFile; 5] = [
     KernelFile { file: "discretise.cu", source: include_str!("discretise.cu"), entries: &["discretise"] },
     KernelFile { file: "glcm.cu", source: include_str!("glcm.cu"), entries: &["glcm_counts"] },
     KernelFile { file: "glrlm.cu", source: include_str!("glrlm.cu"), entries: &["glrlm_counts"] },
+    KernelFile {
+        file: "glszm.cu",
+        source: include_str!("glszm.cu"),
+        entries: &["glszm_init", "glszm_merge", "glszm_sizes"],
+    },
     KernelFile {
         file: "neighbours.cu",
         source: include_str!("neighbours.cu"),

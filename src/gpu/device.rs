@@ -29,6 +29,9 @@ pub(super) struct Kernels {
     pub discretise: CudaFunction,
     pub glcm_counts: CudaFunction,
     pub glrlm_counts: CudaFunction,
+    pub glszm_init: CudaFunction,
+    pub glszm_merge: CudaFunction,
+    pub glszm_sizes: CudaFunction,
     pub neighbour_tally: CudaFunction,
 }
 
@@ -64,11 +67,12 @@ impl CudaDevice {
                 functions.push(module.load_function(entry).map_err(GpuError::driver("finding a kernel"))?);
             }
         }
-        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts, neighbour_tally]: [CudaFunction;
-            6] = functions.try_into().map_err(|_| GpuError::Compile {
+        let kernels: [CudaFunction; 9] = functions.try_into().map_err(|_| GpuError::Compile {
             kernel: "every kernel file".to_owned(),
-            log: "the kernel files do not define the six kernels".to_owned(),
+            log: "the kernel files do not define the nine kernels".to_owned(),
         })?;
+        let [edt_lines, ring_threshold, discretise, glcm_counts, glrlm_counts, glszm_init, glszm_merge, glszm_sizes, neighbour_tally] =
+            kernels;
         Ok(CudaDevice {
             name,
             compute_capability,
@@ -79,6 +83,9 @@ impl CudaDevice {
                 discretise,
                 glcm_counts,
                 glrlm_counts,
+                glszm_init,
+                glszm_merge,
+                glszm_sizes,
                 neighbour_tally,
             },
             failures: AtomicU64::new(0),

@@ -14,7 +14,7 @@ use super::firstorder::firstorder_features;
 use super::matrices::gldm::gldm_from;
 use super::matrices::neighbourhood::neighbour_tally_on;
 use super::matrices::ngtdm::ngtdm_from;
-use super::matrices::{glcm::Glcm, glrlm::Glrlm};
+use super::matrices::{glcm::Glcm, glrlm::Glrlm, glszm::glszm_on};
 use super::preprocess::{self, Normalisation, RegionError};
 use super::settings::{FeatureClass, Settings};
 use super::wavelet::{self, WaveletError, WaveletSettings};
@@ -206,7 +206,7 @@ fn image_type_features(
             FeatureClass::Glcm => features::glcm::features(&Glcm::build_on(&grey, &texture, backend)?),
             FeatureClass::Gldm => features::gldm::from_matrix(&gldm_from(&grey, &texture, tally.as_ref())?),
             FeatureClass::Glrlm => features::glrlm::features(&Glrlm::build_on(&grey, &texture, backend)?),
-            FeatureClass::Glszm => features::glszm::glszm_features(&grey, &texture)?,
+            FeatureClass::Glszm => features::glszm::from_matrix(&glszm_on(&grey, &texture, backend)?),
             FeatureClass::Ngtdm => {
                 features::ngtdm::from_matrix(&ngtdm_from(&grey, &texture, tally.as_ref())?)
             }

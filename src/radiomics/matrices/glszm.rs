@@ -11,11 +11,14 @@
 //! the zone sizes that occur, ascending (PyRadiomics deletes the empty sizes). The neighbourhood
 //! does not depend on `distances`: PyRadiomics always uses distance 1 here.
 //!
-//! Zones are found by an iterative depth-first flood fill over a copy of the box with a border of
-//! empty voxels, so no step needs a bounds check and no recursion can overflow the stack.
+//! On the CPU, zones are found by an iterative depth-first flood fill over a copy of the box with a
+//! border of empty voxels, so no step needs a bounds check and no recursion can overflow the
+//! stack; on the GPU, by union-find (`gpu/glszm.cu`). Both hand their zones to
+//! [`Glszm::from_zones`], which builds the matrix.
 
 use super::angles::{neighbour_offsets, AngleError, Directions};
-use super::levels::{level_rows, PaddedLevels};
+use super::levels::{level_rows, voxel_rows, PaddedLevels};
+use crate::gpu::Backend;
 use crate::radiomics::roi::GreyLevels;
 use crate::radiomics::texture::TextureSettings;
 
@@ -36,6 +39,49 @@ pub struct Glszm {
 /// Builds the GLSZM of the region. Only `force_2d_axis` of the settings applies; an axis other
 /// than 0, 1 or 2 is an error.
 pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
+    glszm_on(g, s, &Backend::Cpu)
+}
+
+/// [`glszm`] with the zones found on `backend` (the matrix is built from them by
+/// [`Glszm::from_zones`], shared); a failing GPU leaves them to the CPU.
+pub fn glszm_on(g: &GreyLevels, s: &TextureSettings, backend: &Backend) -> Result<Glszm, AngleError> {
+    // One of each pair of opposite neighbours suffices to the GPU's union-find.
+    let one_way = neighbour_offsets(g.size, &[1], Directions::One, s.force_2d_axis)?;
+    let zones = match backend
+        .on_gpu("GLSZM", |device| device.glszm_zones(&voxel_rows(g), g.size, &one_way, g.present.len()))
+    {
+        Some(zones) => zones,
+        None => zones_on_cpu(g, s)?,
+    };
+    Ok(Glszm::from_zones(g, &zones))
+}
+
+impl Glszm {
+    /// The GLSZM of the region `g` from its zones, `(row, size in voxels)` with `row` the position
+    /// of the zone's grey level in `g.present`: one count per zone, the sizes that occur as
+    /// columns.
+    pub fn from_zones(g: &GreyLevels, zones: &[(u32, u32)]) -> Glszm {
+        let voxel_count = zones.iter().map(|&(_, size)| size as usize).sum();
+        let max_size = zones.iter().map(|&(_, size)| size).max().unwrap_or(0) as usize;
+        let mut size_used = vec![false; max_size + 1];
+        for &(_, size) in zones {
+            size_used[size as usize] = true;
+        }
+        let zone_sizes: Vec<u32> = (1..=max_size as u32).filter(|&size| size_used[size as usize]).collect();
+        let mut column_of = vec![0usize; max_size + 1];
+        for (c, &size) in zone_sizes.iter().enumerate() {
+            column_of[size as usize] = c;
+        }
+        let mut counts = vec![0.0; g.present.len() * zone_sizes.len()];
+        for &(row, size) in zones {
+            counts[row as usize * zone_sizes.len() + column_of[size as usize]] += 1.0;
+        }
+        Glszm { grey_levels: g.present.clone(), zone_sizes, counts, voxel_count }
+    }
+}
+
+/// The zones of the region as `(row, size)`, by flood fill on the CPU.
+fn zones_on_cpu(g: &GreyLevels, s: &TextureSettings) -> Result<Vec<(u32, u32)>, AngleError> {
     let offsets = neighbour_offsets(g.size, &[1], Directions::Both, s.force_2d_axis)?;
     let mut padded = PaddedLevels::new(g, &offsets);
     let deltas = &padded.deltas;
@@ -59,25 +105,7 @@ pub fn glszm(g: &GreyLevels, s: &TextureSettings) -> Result<Glszm, AngleError> {
     } else {
         find_zones(levels, &spans, &forward[..], &deltas[..], region_voxels)
     };
-    let voxel_count = zones.iter().map(|&(_, size)| size as usize).sum();
-    let zones: Vec<(usize, u32)> =
-        zones.into_iter().map(|(level, size)| (row_of[level as usize], size)).collect();
-
-    let max_size = zones.iter().map(|&(_, size)| size).max().unwrap_or(0) as usize;
-    let mut size_used = vec![false; max_size + 1];
-    for &(_, size) in &zones {
-        size_used[size as usize] = true;
-    }
-    let zone_sizes: Vec<u32> = (1..=max_size as u32).filter(|&size| size_used[size as usize]).collect();
-    let mut column_of = vec![0usize; max_size + 1];
-    for (c, &size) in zone_sizes.iter().enumerate() {
-        column_of[size as usize] = c;
-    }
-    let mut counts = vec![0.0; g.present.len() * zone_sizes.len()];
-    for &(row, size) in &zones {
-        counts[row * zone_sizes.len() + column_of[size as usize]] += 1.0;
-    }
-    Ok(Glszm { grey_levels: g.present.clone(), zone_sizes, counts, voxel_count })
+    Ok(zones.into_iter().map(|(level, size)| (row_of[level as usize] as u32, size)).collect())
 }
 
 /// `(level, size)` of each zone of the padded `levels`, in raster order of the zones' first
