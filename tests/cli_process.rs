@@ -1,6 +1,6 @@
 //! Each command and output the README documents, run as a process from a folder other than the
 //! repository (nothing may depend on the current folder): `features --format csv|json`,
-//! `features --batch`, `analyze --out`, `bench-model`. Feature values are checked against live
+//! `features --batch`, `analyze --out`, `bench-model`, `prepare`. Feature values are checked against live
 //! PyRadiomics (`tests/oracle/pyradiomics_features.py`), the report against the fixture's counts.
 
 use std::collections::HashMap;
@@ -337,4 +337,39 @@ fn install_script_lays_out_a_product_that_runs_from_anywhere() {
     let sha = String::from_utf8(sha.stdout).unwrap();
     assert_eq!(report["predictions"]["bundle_sha256"].as_str(), sha.split_whitespace().next());
     assert_eq!(report["predictions"]["endpoints"].as_object().map(|o| o.len()), Some(10));
+}
+
+/// A minimal appliance configuration whose model runs on `library` and caches in `cache`.
+fn appliance_config(dir: &Path, library: &Path, cache: &Path) -> PathBuf {
+    let path = dir.join("appliance.toml");
+    let toml = format!(
+        "[site]\nid = \"site\"\ndevice = \"box1\"\n[dicom]\nae_title = \"RADSCORED\"\n[spool]\ndir = \"{}\"\n\
+         [model]\nonnxruntime_library = \"{}\"\ncache_dir = \"{}\"\naccelerators = [\"tensorrt\", \"cuda\"]\n",
+        text(&dir.join("spool")),
+        text(library),
+        text(cache)
+    );
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[test]
+fn prepare_loads_and_warms_the_configured_model_and_says_where_it_runs() {
+    let cwd = tempfile::tempdir().unwrap();
+    let cache = cwd.path().join("cache");
+    let config = appliance_config(cwd.path(), &wheel_library(), &cache);
+    let out = radscored(cwd.path(), &["prepare", "--config", text(&config)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = String::from_utf8(out.stdout).unwrap();
+    // The CPU wheel has neither TensorRT nor CUDA: nothing is built or cached.
+    assert!(line.starts_with("prepare: bundle reference loaded and warmed in "), "{line}");
+    assert!(line.contains("networks run on CPU;") && line.contains(text(&cache)), "{line}");
+    assert!(!cache.exists(), "a cache folder without TensorRT");
+
+    // A runtime that is not there: the error names it, and the exit status says so.
+    let config = appliance_config(cwd.path(), &cwd.path().join("libonnxruntime.so.missing"), &cache);
+    let out = radscored(cwd.path(), &["prepare", "--config", text(&config)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("libonnxruntime.so.missing"), "{err}");
 }
