@@ -1,7 +1,8 @@
 //! Each command and output the README documents, run as a process from a folder other than the
 //! repository (nothing may depend on the current folder): `features --format csv|json`,
-//! `features --batch`, `analyze --out`, `bench-model`, `prepare`. Feature values are checked against live
-//! PyRadiomics (`tests/oracle/pyradiomics_features.py`), the report against the fixture's counts.
+//! `features --batch`, `analyze --out`, `bench-model`, `prepare`. Feature values are checked
+//! against live PyRadiomics (`tests/oracle/pyradiomics_features.py`), the report against the
+//! fixture's counts.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
