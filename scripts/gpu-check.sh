@@ -4,8 +4,9 @@
 # runs executables built on a Rust machine.
 #
 #   scripts/gpu-check.sh --prepare   on the Rust machine: release build of radscored and of the
-#                                    test executable into target/gpu-check/ (debug info stripped),
-#                                    with copies of lung1/lung2 from ../shared in target/gpu-check/data
+#                                    test executable into target/gpu-check/ (stripped, gzipped:
+#                                    unpacked on the GPU machine), with copies of lung1/lung2 from
+#                                    ../shared in target/gpu-check/data; under 64 MiB in all
 #   scripts/gpu-check.sh [ARGS...]   on the GPU machine, from the repository root: runs
 #                                    `radscored gpu-check` (ARGS are passed on: --random N,
 #                                    --repeat N, --case NAME, --data DIR), then the test
@@ -26,23 +27,39 @@ if [[ ${1:-} == --prepare ]]; then
   cargo build --release --bin radscored
   tests=$(cargo test --release --test tests --no-run 2>&1 | sed -n 's/.*Executable tests\/tests.rs (\(.*\)).*/\1/p')
   [[ -x $tests ]] || { echo "gpu-check: could not find the test executable" >&2; exit 2; }
+  rm -rf "$dir"
   mkdir -p "$dir/data"
-  objcopy --strip-debug target/release/radscored "$dir/radscored"
-  objcopy --strip-debug "$tests" "$dir/tests"
+  # Stripped and gzipped: what travels to the device machine must stay under 64 MiB in all.
+  for exe in radscored tests; do
+    source=target/release/radscored
+    [[ $exe == tests ]] && source=$tests
+    objcopy --strip-all "$source" "$dir/$exe"
+    gzip -9 -n "$dir/$exe"
+  done
   for case in lung1 lung2; do
     for part in image label; do
       install -m 0644 "../shared/refdata/pyradiomics/${case}_${part}.nrrd" "$dir/data/"
     done
   done
-  du -sh "$dir"
+  bytes=$(du -sb "$dir" | cut -f1)
+  ((bytes <= 64 * 1024 * 1024)) || { echo "gpu-check: $dir holds $bytes bytes, over the 64 MiB that travel" >&2; exit 2; }
+  echo "gpu-check: $dir holds $((bytes / 1024 / 1024)) MiB"
   echo "gpu-check: prepared; carry $dir to the GPU machine's copy of this repository and run scripts/gpu-check.sh there"
   exit 0
 fi
 
-radscored=${RADSCORED_BIN:-$dir/radscored}
-tests=${RADSCORED_TESTS:-$dir/tests}
+# Unpacked outside the prepared folder, which stays as it travels.
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+for exe in radscored tests; do
+  if [[ -f $dir/$exe.gz ]]; then
+    gzip -dc "$dir/$exe.gz" >"$bin/$exe" && chmod 0755 "$bin/$exe"
+  fi
+done
+radscored=${RADSCORED_BIN:-$bin/radscored}
+tests=${RADSCORED_TESTS:-$bin/tests}
 for exe in "$radscored" "$tests"; do
-  [[ -x $exe ]] || { echo "gpu-check: $exe missing: run scripts/gpu-check.sh --prepare on a Rust machine" >&2; exit 2; }
+  [[ -x $exe ]] || { echo "gpu-check: no $(basename "$exe") in $dir: run scripts/gpu-check.sh --prepare on a Rust machine" >&2; exit 2; }
 done
 data=../shared/refdata/pyradiomics
 [[ -f $data/lung2_image.nrrd ]] || data=$dir/data
