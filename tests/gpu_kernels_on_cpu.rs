@@ -15,7 +15,7 @@ use std::ffi::c_void;
 use std::path::Path;
 use std::process::Command;
 
-use radscored::gpu::compile::KERNEL_FILES;
+use radscored::gpu::compile::{BOX_SOURCE, KERNEL_FILES};
 use radscored::gpu::NeighbourTally;
 use radscored::gpu_check::{random_case, Case};
 use radscored::image::Voxels;
@@ -94,7 +94,7 @@ struct Emulated {
 
 impl Emulated {
     fn build(dir: &Path) -> Emulated {
-        let mut source = SHIM.to_owned();
+        let mut source = format!("{SHIM}{BOX_SOURCE}");
         for kernel in KERNEL_FILES {
             source.push_str(&kernel.source.replace("extern \"C\" ", ""));
         }

@@ -44,15 +44,20 @@ pub const KERNEL_FILES: [KernelFile; 6] = [
     },
 ];
 
+/// Box addressing shared by the texture kernels (`box.cuh`), compiled ahead of every kernel file.
+pub const BOX_SOURCE: &str = include_str!("box.cuh");
+
 /// NVRTC options of every kernel (the architecture is added per device).
 pub const OPTIONS: [&str; 1] = ["--fmad=false"];
 
-/// Compiles `source` (named `file` in messages) to PTX for `arch` (`compute_90`; NVRTC's default
-/// when `None`). Fails on any NVRTC error, and on a clean compile that logged a warning.
+/// Compiles `source` (named `file` in messages), after [`BOX_SOURCE`], to PTX for `arch`
+/// (`compute_90`; NVRTC's default when `None`). Fails on any NVRTC error, and on a clean compile
+/// that logged a warning; the log names lines of `file` as they are in it.
 pub fn compile_ptx(file: &str, source: &str, arch: Option<&str>) -> Result<String, GpuError> {
     probe::probe_nvrtc()?;
     let failed = |log: String| GpuError::Compile { kernel: file.to_owned(), log };
-    let source_c = CString::new(source).map_err(|_| failed("source holds a NUL byte".to_owned()))?;
+    let whole = format!("{BOX_SOURCE}#line 1 \"{file}\"\n{source}");
+    let source_c = CString::new(whole).map_err(|_| failed("source holds a NUL byte".to_owned()))?;
     let name_c = CString::new(file).map_err(|_| failed("name holds a NUL byte".to_owned()))?;
     let program = result::create_program(&source_c, Some(&name_c)).map_err(|e| failed(format!("{e:?}")))?;
     let mut options: Vec<String> = OPTIONS.iter().map(|o| (*o).to_owned()).collect();

@@ -8,23 +8,17 @@
 extern "C" __global__ void glcm_counts(const unsigned int *rows, int sx, int sy, int sz,
                                        const int *offsets, unsigned int n,
                                        unsigned int *counts) {
-  long long voxels = (long long)sx * sy * sz;
-  long long v = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (v >= voxels) {
-    return;
-  }
-  unsigned int r = rows[v];
-  if (r >= n) {
+  long long v;
+  unsigned int r;
+  if (!box_region_voxel(rows, sx, sy, sz, n, &v, &r)) {
     return;
   }
   int a = blockIdx.y;
-  int i = (int)(v % sx) + offsets[3 * a];
-  int j = (int)((v / sx) % sy) + offsets[3 * a + 1];
-  int k = (int)(v / ((long long)sx * sy)) + offsets[3 * a + 2];
-  if (i < 0 || i >= sx || j < 0 || j >= sy || k < 0 || k >= sz) {
+  long long w = box_offset(v, sx, sy, sz, offsets + 3 * a, 1);
+  if (w < 0) {
     return;
   }
-  unsigned int c = rows[i + (long long)sx * (j + (long long)sy * k)];
+  unsigned int c = rows[w];
   if (c >= n) {
     return;
   }

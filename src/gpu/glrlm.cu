@@ -10,39 +10,24 @@
 extern "C" __global__ void glrlm_counts(const unsigned int *rows, int sx, int sy, int sz,
                                         const int *offsets, unsigned int n,
                                         unsigned int longest, unsigned int *counts) {
-  long long voxels = (long long)sx * sy * sz;
-  long long v = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (v >= voxels) {
-    return;
-  }
-  unsigned int r = rows[v];
-  if (r >= n) {
+  long long v;
+  unsigned int r;
+  if (!box_region_voxel(rows, sx, sy, sz, n, &v, &r)) {
     return;
   }
   int a = blockIdx.y;
-  int oi = offsets[3 * a];
-  int oj = offsets[3 * a + 1];
-  int ok = offsets[3 * a + 2];
-  int i = (int)(v % sx);
-  int j = (int)((v / sx) % sy);
-  int k = (int)(v / ((long long)sx * sy));
-  int ni = i + oi;
-  int nj = j + oj;
-  int nk = k + ok;
-  if (ni >= 0 && ni < sx && nj >= 0 && nj < sy && nk >= 0 && nk < sz &&
-      rows[ni + (long long)sx * (nj + (long long)sy * nk)] == r) {
+  const int *o = offsets + 3 * a;
+  long long next = box_offset(v, sx, sy, sz, o, 1);
+  if (next >= 0 && rows[next] == r) {
     return;
   }
   unsigned int length = 1;
-  int pi = i - oi;
-  int pj = j - oj;
-  int pk = k - ok;
-  while (pi >= 0 && pi < sx && pj >= 0 && pj < sy && pk >= 0 && pk < sz &&
-         rows[pi + (long long)sx * (pj + (long long)sy * pk)] == r) {
+  for (int step = 1;; step++) {
+    long long previous = box_offset(v, sx, sy, sz, o, -step);
+    if (previous < 0 || rows[previous] != r) {
+      break;
+    }
     length += 1;
-    pi -= oi;
-    pj -= oj;
-    pk -= ok;
   }
   if (length <= longest) {
     atomicAdd(&counts[((unsigned long long)a * n + r) * longest + length - 1], 1u);

@@ -63,24 +63,13 @@ extern "C" __global__ void glszm_init(unsigned long long voxels, unsigned int *l
 
 extern "C" __global__ void glszm_merge(const unsigned int *rows, int sx, int sy, int sz,
                                        const int *offsets, unsigned int n, unsigned int *labels) {
-  long long voxels = (long long)sx * sy * sz;
-  long long v = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (v >= voxels) {
+  long long v;
+  unsigned int r;
+  if (!box_region_voxel(rows, sx, sy, sz, n, &v, &r)) {
     return;
   }
-  unsigned int r = rows[v];
-  if (r >= n) {
-    return;
-  }
-  int a = blockIdx.y;
-  int i = (int)(v % sx) + offsets[3 * a];
-  int j = (int)((v / sx) % sy) + offsets[3 * a + 1];
-  int k = (int)(v / ((long long)sx * sy)) + offsets[3 * a + 2];
-  if (i < 0 || i >= sx || j < 0 || j >= sy || k < 0 || k >= sz) {
-    return;
-  }
-  long long w = i + (long long)sx * (j + (long long)sy * k);
-  if (rows[w] != r) {
+  long long w = box_offset(v, sx, sy, sz, offsets + 3 * blockIdx.y, 1);
+  if (w < 0 || rows[w] != r) {
     return;
   }
   zone_union(labels, (unsigned int)v, (unsigned int)w);

@@ -3,8 +3,7 @@
 
 use cudarc::driver::PushKernelArg;
 
-use super::device::{box_coordinates, launch_shape};
-use super::glcm::flat_offsets;
+use super::device::launch_shape;
 use super::{CudaDevice, GpuError};
 
 impl CudaDevice {
@@ -19,20 +18,17 @@ impl CudaDevice {
         offsets: &[[isize; 3]],
         n: usize,
     ) -> Result<Vec<(u32, u32)>, GpuError> {
-        let (dims, voxels) = box_coordinates(size)?;
-        if voxels == 0 {
+        let Some(region) = self.upload_box(rows, size, offsets)? else {
             return Ok(Vec::new());
-        }
+        };
+        let voxels = region.voxels;
         // Labels are voxel indices, `unsigned int` in the kernels.
         if u32::try_from(voxels).is_err() {
             return Err(GpuError::TooLarge { size });
         }
-        let flat = flat_offsets(offsets, size)?;
         let n_u32 = u32::try_from(n).map_err(|_| GpuError::TooLarge { size })?;
         let count = voxels as u64;
         let stream = &self.stream;
-        let rows_device =
-            stream.clone_htod(&rows[..voxels]).map_err(GpuError::driver("copying the levels"))?;
         let mut labels =
             stream.alloc_zeros::<u32>(voxels).map_err(GpuError::driver("allocating the zone labels"))?;
         let mut sizes =
@@ -41,24 +37,17 @@ impl CudaDevice {
         init.arg(&count).arg(&mut labels);
         // SAFETY: the arguments match `glszm_init` in glszm.cu; `labels` holds `count` entries.
         unsafe { init.launch(launch_shape(voxels, 1)) }.map_err(GpuError::driver("running glszm_init"))?;
-        if !flat.is_empty() {
-            let offsets_device = stream.clone_htod(&flat).map_err(GpuError::driver("copying the offsets"))?;
+        if region.angles > 0 {
             let mut merge = stream.launch_builder(&self.kernels.glszm_merge);
-            merge
-                .arg(&rows_device)
-                .arg(&dims[0])
-                .arg(&dims[1])
-                .arg(&dims[2])
-                .arg(&offsets_device)
-                .arg(&n_u32)
-                .arg(&mut labels);
+            region.push_into(&mut merge);
+            merge.arg(&n_u32).arg(&mut labels);
             // SAFETY: the arguments match `glszm_merge` in glszm.cu; `rows` and `labels` cover
             // the box, one grid row per offset.
-            unsafe { merge.launch(launch_shape(voxels, offsets.len())) }
+            unsafe { merge.launch(launch_shape(voxels, region.angles)) }
                 .map_err(GpuError::driver("running glszm_merge"))?;
         }
         let mut count_sizes = stream.launch_builder(&self.kernels.glszm_sizes);
-        count_sizes.arg(&rows_device).arg(&count).arg(&n_u32).arg(&mut labels).arg(&mut sizes);
+        count_sizes.arg(region.values()).arg(&count).arg(&n_u32).arg(&mut labels).arg(&mut sizes);
         // SAFETY: the arguments match `glszm_sizes` in glszm.cu; `rows`, `labels` and `sizes`
         // hold `count` entries.
         unsafe { count_sizes.launch(launch_shape(voxels, 1)) }

@@ -16,9 +16,9 @@
 //!   `roi::ring::peritumoral_ring_on`); a GPU call that fails at run time is logged, counted
 //!   ([`CudaDevice::failures`]) and redone on the CPU.
 //! - [`CudaDevice`]: the opened device and its kernels, one `.cu` file beside the Rust that
-//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`, `glszm`, `neighbours`), compiled at run
-//!   time by NVRTC ([`compile`]), with `--fmad=false` so the arithmetic is the CPU's to the last
-//!   bit.
+//!   launches it (`ring`, `discretise`, `glcm`, `glrlm`, `glszm`, `neighbours`; the box
+//!   addressing the texture kernels share is `box.cuh`), compiled at run time by NVRTC
+//!   ([`compile`]), with `--fmad=false` so the arithmetic is the CPU's to the last bit.
 //!
 //! This module knows no radiomics type: its kernels take plain buffers, so it sits below
 //! `radiomics/` and `roi/`, which call it.
@@ -34,6 +34,7 @@ mod glszm;
 mod neighbours;
 mod probe;
 mod ring;
+mod texture_box;
 
 pub use backend::{detect, Backend, BackendChoice, BACKEND_ENV};
 pub use device::CudaDevice;

@@ -1,12 +1,12 @@
 // Neighbourhood tallies of each region voxel, what the GLDM and the NGTDM are built from
 // (PyRadiomics `calculate_gldm` and `calculate_ngtdm` in cmatrices.c; IBSI 1 sections 3.11 and
 // 3.10), one pass serving both:
-//   dependent[v]  = #{ neighbours u of v in the region : |g(u) - g(v)| <= limit }  (none if limit < 0)
+//   dependent[v]  = #{ neighbours u of v in the region : |g(u) - g(v)| <= limit } (none: limit < 0)
 //   neighbours[v] = #{ neighbours u of v in the region }
 //   sums[v]       = sum of g(u) over those neighbours
-// `levels` holds each voxel's grey level, 0 outside the region; the box is sx*sy*sz voxels, i
-// fastest. `offsets` holds (i, j, k) for each of `count` neighbour offsets (both directions, every
-// distance); a neighbour outside the box is outside the region. Voxels outside the region get 0s.
+// `levels` holds each voxel's grey level, 0 outside the region, on the box of box.cuh; `offsets`
+// holds (i, j, k) for each of `count` neighbour offsets (both directions, every distance).
+// Voxels outside the region get 0s.
 // Integer tallies only: the NGTDM's differences (doubles, summed in raster order) and the GLDM's
 // histogram stay on the host, shared with the CPU builders. One thread per voxel.
 
@@ -14,9 +14,8 @@ extern "C" __global__ void neighbour_tally(const unsigned int *levels, int sx, i
                                            const int *offsets, unsigned int count,
                                            long long limit, unsigned int *dependent,
                                            unsigned int *neighbours, unsigned long long *sums) {
-  long long voxels = (long long)sx * sy * sz;
-  long long v = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (v >= voxels) {
+  long long v = box_thread_voxel(sx, sy, sz);
+  if (v < 0) {
     return;
   }
   unsigned int centre = levels[v];
@@ -24,23 +23,19 @@ extern "C" __global__ void neighbour_tally(const unsigned int *levels, int sx, i
   unsigned int found = 0;
   unsigned long long sum = 0;
   if (centre != 0) {
-    int i = (int)(v % sx);
-    int j = (int)((v / sx) % sy);
-    int k = (int)(v / ((long long)sx * sy));
+    int i, j, k;
+    box_coordinates(v, sx, sy, &i, &j, &k);
     for (unsigned int a = 0; a < count; a++) {
-      int ni = i + offsets[3 * a];
-      int nj = j + offsets[3 * a + 1];
-      int nk = k + offsets[3 * a + 2];
-      if (ni < 0 || ni >= sx || nj < 0 || nj >= sy || nk < 0 || nk >= sz) {
+      const int *o = offsets + 3 * a;
+      long long w = box_index(i + o[0], j + o[1], k + o[2], sx, sy, sz);
+      if (w < 0 || levels[w] == 0) {
         continue;
       }
-      unsigned int level = levels[ni + (long long)sx * (nj + (long long)sy * nk)];
-      if (level == 0) {
-        continue;
-      }
+      unsigned int level = levels[w];
       found += 1;
       sum += level;
-      long long difference = centre > level ? (long long)(centre - level) : (long long)(level - centre);
+      long long difference =
+          centre > level ? (long long)(centre - level) : (long long)(level - centre);
       if (difference <= limit) {
         depends += 1;
       }

@@ -2,8 +2,7 @@
 
 use cudarc::driver::PushKernelArg;
 
-use super::device::{box_coordinates, launch_shape};
-use super::glcm::flat_offsets;
+use super::device::launch_shape;
 use super::{CudaDevice, GpuError};
 
 /// Per-voxel tallies of a box, `i` fastest; 0s for voxels outside the region.
@@ -28,33 +27,19 @@ impl CudaDevice {
         offsets: &[[isize; 3]],
         limit: Option<u32>,
     ) -> Result<NeighbourTally, GpuError> {
-        let (dims, voxels) = box_coordinates(size)?;
-        if voxels == 0 {
+        let Some(region) = self.upload_box(levels, size, offsets)? else {
             return Ok(NeighbourTally { dependent: Vec::new(), neighbours: Vec::new(), sums: Vec::new() });
-        }
-        let flat = flat_offsets(offsets, size)?;
-        let count = flat.len() as u32 / 3;
+        };
+        let (voxels, count) = (region.voxels, region.angles as u32);
         let limit = limit.map_or(-1, i64::from);
         let stream = &self.stream;
-        let levels_device =
-            stream.clone_htod(&levels[..voxels]).map_err(GpuError::driver("copying the levels"))?;
-        let offsets_device = stream.clone_htod(&flat).map_err(GpuError::driver("copying the offsets"))?;
         let allocating = || GpuError::driver("allocating the tallies");
         let mut dependent = stream.alloc_zeros::<u32>(voxels).map_err(allocating())?;
         let mut neighbours = stream.alloc_zeros::<u32>(voxels).map_err(allocating())?;
         let mut sums = stream.alloc_zeros::<u64>(voxels).map_err(allocating())?;
         let mut launch = stream.launch_builder(&self.kernels.neighbour_tally);
-        launch
-            .arg(&levels_device)
-            .arg(&dims[0])
-            .arg(&dims[1])
-            .arg(&dims[2])
-            .arg(&offsets_device)
-            .arg(&count)
-            .arg(&limit)
-            .arg(&mut dependent)
-            .arg(&mut neighbours)
-            .arg(&mut sums);
+        region.push_into(&mut launch);
+        launch.arg(&count).arg(&limit).arg(&mut dependent).arg(&mut neighbours).arg(&mut sums);
         // SAFETY: the arguments match `neighbour_tally` in neighbours.cu; `levels` and the three
         // outputs hold one entry per voxel of the box, `offsets` `count` triples.
         unsafe { launch.launch(launch_shape(voxels, 1)) }
