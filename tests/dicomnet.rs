@@ -475,7 +475,7 @@ fn raw_store(
     let mut writer = association.send_pdata(pc);
     writer.write_all(&data_set).expect("send the data set");
     writer.finish().expect("last data fragment");
-    let Pdu::PData { data } = association.receive().expect("C-STORE-RSP") else {
+    let Pdu::PData { data } = receive(association).expect("C-STORE-RSP") else {
         panic!("no P-DATA in answer to C-STORE-RQ");
     };
     let response =
@@ -502,6 +502,31 @@ fn garbage_data_set_is_answered_cannot_understand_and_the_association_goes_on() 
     assert_eq!(status, 0x0000);
     assert_eq!(sink.records().len(), 1);
     association.release().expect("release");
+}
+
+/// The next PDU, waited for again when a signal to this test process (another test's child
+/// exiting) interrupts the wait: an interrupted read returned no data, so none is lost.
+fn receive(
+    association: &mut dicom_ul::ClientAssociation<std::net::TcpStream>,
+) -> Result<Pdu, dicom_ul::association::Error> {
+    loop {
+        match association.receive() {
+            Err(error) if interrupted(&error) => continue,
+            answer => return answer,
+        }
+    }
+}
+
+fn interrupted(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 fn ct_association(port: u16) -> dicom_ul::ClientAssociation<std::net::TcpStream> {
@@ -550,7 +575,7 @@ fn shutdown_aborts_associations_still_open_after_the_grace_period() {
     let mut association = ct_association(scp.port);
     scp.signal_stop();
     scp.join_within(Duration::from_secs(6));
-    let answer = association.receive();
+    let answer = receive(&mut association);
     assert!(matches!(answer, Ok(Pdu::AbortRQ { .. })), "the idle association was not aborted: {answer:?}");
 }
 
@@ -652,7 +677,7 @@ fn silent_connections_are_closed_by_the_artim_and_idle_timers() {
 
     // An association that goes quiet is aborted after the idle timeout.
     let mut association = ct_association(scp.port);
-    let answer = association.receive();
+    let answer = receive(&mut association);
     assert!(matches!(answer, Ok(Pdu::AbortRQ { .. })), "idle association not aborted: {answer:?}");
 }
 
