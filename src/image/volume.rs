@@ -61,6 +61,12 @@ impl Voxels {
         with_samples!(self, v => v[index] as f64)
     }
 
+    /// 1 where a sample is not 0 (NaN is not 0), else 0: the inside of a mask, whatever its
+    /// sample type, in one typed pass.
+    pub fn nonzero(&self) -> Vec<u8> {
+        with_samples!(self, v => v.iter().map(|&x| u8::from(x as f64 != 0.0)).collect())
+    }
+
     /// Overwrites the samples with `values` converted to the sample type (Rust `as` rules:
     /// truncation toward zero, saturation at the type's range).
     pub fn assign_f64(&mut self, values: &[f64]) {
@@ -221,6 +227,16 @@ impl Image {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every sample type: 0 (and −0.0) is outside, anything else (NaN, negatives) inside.
+    #[test]
+    fn nonzero_marks_every_sample_that_is_not_zero() {
+        assert_eq!(Voxels::U8(vec![0, 1, 255].into()).nonzero(), vec![0, 1, 1]);
+        assert_eq!(Voxels::I16(vec![0, -3, 7].into()).nonzero(), vec![0, 1, 1]);
+        assert_eq!(Voxels::U64(vec![u64::MAX, 0].into()).nonzero(), vec![1, 0]);
+        assert_eq!(Voxels::F32(vec![-0.0, f32::NAN, 1e-30].into()).nonzero(), vec![0, 1, 1]);
+        assert_eq!(Voxels::F64(vec![0.0, f64::NEG_INFINITY].into()).nonzero(), vec![0, 1]);
+    }
 
     fn image() -> Image {
         let geometry = Geometry {

@@ -11,6 +11,8 @@
 //! study path takes axial series only), the scan by the z range of its slices and the image by
 //! the x and y range its voxels cover.
 
+use std::borrow::Cow;
+
 use crate::image::{Geometry, Image, Voxels};
 
 /// Continuous voxel index `(i, j, k)` of the point `p_mm` on `geometry`.
@@ -54,11 +56,12 @@ pub(crate) fn in_plane_extent(geometry: &Geometry) -> String {
     format!("x {x0:.1}–{x1:.1} mm, y {y0:.1}–{y1:.1} mm")
 }
 
-/// The `u8` samples of a mask, `None` when it holds another sample type.
-pub(crate) fn mask_samples(mask: &Image) -> Option<&[u8]> {
+/// The inside of a mask, non-zero where its sample is not 0: its own samples when they are
+/// `u8`, else 1s and 0s converted in one pass.
+pub(crate) fn inside_samples(mask: &Image) -> Cow<'_, [u8]> {
     match &mask.voxels {
-        Voxels::U8(v) => Some(v),
-        _ => None,
+        Voxels::U8(v) => Cow::Borrowed(v),
+        other => Cow::Owned(other.nonzero()),
     }
 }
 

@@ -11,8 +11,6 @@
 //! So the centre voxel is patch pixel (row 80, column 80), the lower-right of the four middle
 //! pixels. The slice axis `k` is axial for every CT series [`ingest`](crate::ingest) accepts.
 
-use std::borrow::Cow;
-
 use super::{grid, RoiError};
 use crate::image::Image;
 
@@ -39,10 +37,7 @@ pub fn deep_patch(ct: &Image, tumor: &Image) -> Result<Patch, RoiError> {
     ct.geometry
         .check_same(&tumor.geometry)
         .map_err(|source| RoiError::Geometry { what: "tumor mask given to the patch".to_owned(), source })?;
-    let inside: Cow<[u8]> = match grid::mask_samples(tumor) {
-        Some(samples) => Cow::Borrowed(samples),
-        None => Cow::Owned((0..tumor.voxels.len()).map(|v| u8::from(tumor.voxels.get(v) != 0.0)).collect()),
-    };
+    let inside = grid::inside_samples(tumor);
     let [nx, ny, nz] = ct.geometry.size;
     let mut area = vec![0usize; nz];
     let mut sum_ij = vec![[0.0f64; 2]; nz];

@@ -16,8 +16,6 @@
 //! the tumor voxels, which all lie in it. The comparison is `sqrt(d²) ≤ r`, as for
 //! `scipy.ndimage.distance_transform_edt(~mask, sampling=spacing) <= r`.
 
-use std::borrow::Cow;
-
 use super::{grid, RoiError};
 use crate::gpu::Backend;
 use crate::image::{BoundingBox, Image};
@@ -38,10 +36,7 @@ pub fn peritumoral_ring_on(tumor: &Image, radius_mm: f64, backend: &Backend) -> 
         return Err(RoiError::InvalidRadius { radius_mm });
     }
     let geometry = tumor.geometry;
-    let inside: Cow<[u8]> = match grid::mask_samples(tumor) {
-        Some(samples) => Cow::Borrowed(samples),
-        None => Cow::Owned((0..tumor.voxels.len()).map(|v| u8::from(tumor.voxels.get(v) != 0.0)).collect()),
-    };
+    let inside = grid::inside_samples(tumor);
     let bbox = nonzero_box(&inside, geometry.size)
         .ok_or_else(|| RoiError::EmptyMask { what: "tumor mask given to the ring".to_owned() })?;
     let pad = [0, 1, 2].map(|a| (radius_mm / geometry.spacing_mm[a]).ceil() as usize);
