@@ -272,7 +272,6 @@ pub async fn run(
     Ok(())
 }
 
-/// `path` taken from `root` when relative.
 /// Loads the configured model bundle (networks on the first accelerator that starts, TensorRT
 /// engines built into the cache when missing) and runs every network once, as the daemon does
 /// before it reports ready; `radscored prepare` does the same at install.
@@ -282,6 +281,7 @@ pub fn load_model(model: &config::ModelConfig, install_root: &Path) -> Result<Pr
     Ok(predictor)
 }
 
+/// `path` taken from `root` when relative.
 fn resolve(root: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
