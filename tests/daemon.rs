@@ -19,12 +19,14 @@ const OUR_AE: &str = "RADSCORED";
 const TOPICS: &str = "radscore/v1/bartest/box1";
 const ENDPOINTS: [&str; 10] = ["LVI", "PI", "T4", "EGFR", "KRAS", "ALK", "TP53", "PIK3CA", "ROS1", "PD1_L1"];
 
-/// A daemon process with its own spool, key and configuration.
+/// A daemon process with its own spool, key and configuration, and the socket on which it sends
+/// its systemd notifications (`NOTIFY_SOCKET`).
 struct Daemon {
     dir: tempfile::TempDir,
     config: PathBuf,
     dicom_port: u16,
     child: Option<Child>,
+    notify: std::os::unix::net::UnixDatagram,
 }
 
 impl Daemon {
@@ -48,7 +50,10 @@ impl Daemon {
             sections = extra.split_once("\n[").map_or(String::new(), |(_, rest)| format!("[{rest}")),
         );
         std::fs::write(&config, text).expect("write the configuration");
-        let mut daemon = Daemon { dir, config, dicom_port, child: None };
+        let notify =
+            std::os::unix::net::UnixDatagram::bind(dir.path().join("notify.sock")).expect("notify socket");
+        notify.set_nonblocking(true).expect("non-blocking notify socket");
+        let mut daemon = Daemon { dir, config, dicom_port, child: None, notify };
         daemon.restart();
         daemon
     }
@@ -67,6 +72,7 @@ impl Daemon {
             .env("RADSCORED_LOG", "info")
             .env("RADSCORED_HOME", crate::util::repo())
             .env("RADSCORED_BACKEND", "cpu")
+            .env("NOTIFY_SOCKET", self.dir.path().join("notify.sock"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -84,6 +90,16 @@ impl Daemon {
         let status = Command::new("kill").args([format!("-{signal}"), child.id().to_string()]).status();
         assert!(status.expect("kill").success());
         child.wait().expect("wait for the daemon").code()
+    }
+
+    /// The systemd notifications received since the last call, one datagram each.
+    fn notifications(&self) -> Vec<String> {
+        let mut buffer = [0u8; 4096];
+        let mut received = Vec::new();
+        while let Ok(length) = self.notify.recv(&mut buffer) {
+            received.push(String::from_utf8_lossy(&buffer[..length]).into_owned());
+        }
+        received
     }
 
     fn log(&self) -> String {
@@ -208,8 +224,16 @@ fn a_study_sent_by_storescu_is_published_with_its_alert_and_status() {
         "online"
     );
     assert_no_identity(&sub, &study);
+    // systemd hears READY=1 once the model is warmed, with where the work runs.
+    let notified = daemon.notifications();
+    assert!(
+        notified.iter().any(|n| n.contains("READY=1")
+            && n.contains("STATUS=receiving studies; compute backend cpu, networks on CPU")),
+        "{notified:?}"
+    );
 
     assert_eq!(daemon.stop("TERM"), Some(0), "SIGTERM exits 0:\n{}", daemon.log());
+    assert!(daemon.notifications().iter().any(|n| n.contains("STOPPING=1")));
     let retained = json(&broker.retained(&format!("{TOPICS}/status")).expect("retained status"));
     assert_eq!(retained["state"], "offline");
     let text = status(&daemon.spool());

@@ -106,7 +106,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), DaemonError> {
     let service = service::Service::new();
-    service.status("loading the model bundle");
+    service.status("loading the model bundle (a first start with TensorRT builds its engines: minutes)");
     let key = SiteKey::load_or_create(&config.site.key_file)?;
     let watermark = config.spool.min_free_mib.saturating_mul(MIB);
     let spool = Arc::new(
@@ -142,6 +142,11 @@ pub async fn run(
         bundle: predictor.bundle().name().to_owned(),
     };
     tracing::info!(bundle = %identity.bundle, backend = %identity.backend, providers = ?predictor.providers(), "Model loaded and warmed.");
+    let ready = format!(
+        "receiving studies; compute backend {}, networks on {}",
+        identity.backend,
+        predictor.providers().join(", ")
+    );
 
     // MQTT: the configured broker, else the embedded one on loopback.
     let (mqtt, _broker) = match &config.mqtt {
@@ -230,7 +235,7 @@ pub async fn run(
         ))
     });
 
-    service.ready("receiving studies");
+    service.ready(&ready);
     let watchdog = service.watchdog(shutdown.clone());
     tracing::info!(listen = %config.dicom.listen, ae_title = %config.dicom.scp.ae_title, "radscored is receiving studies.");
 
