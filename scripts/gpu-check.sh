@@ -9,13 +9,15 @@
 #                                    ../shared in target/gpu-check/data; under 64 MiB in all
 #   scripts/gpu-check.sh [ARGS...]   on the GPU machine, from the repository root: runs
 #                                    `radscored gpu-check` (ARGS are passed on: --random N,
-#                                    --repeat N, --case NAME, --data DIR), then the test
-#                                    executable's device test
+#                                    --repeat N, --case NAME, --data DIR, --study DIR), then the
+#                                    test executable's device test
 #
 # `radscored gpu-check` compares, CPU against GPU, on fresh random volumes and masks and on lung1
-# and lung2: the 3 mm ring (and 1 and 4.2 mm), the discretised grey levels, the GLCM and GLRLM
-# (integer counts exactly equal) and every feature of the paper's setting (<= 1e-9 relative), then
-# prints the table: kernel, case, CPU ms (one thread), GPU ms, ratio.
+# and lung2: the 3 mm ring (and 1 and 4.2 mm), the discretised grey levels, the GLCM, GLRLM,
+# GLSZM, GLDM and NGTDM (integer counts exactly equal) and every feature of the paper's setting
+# (<= 1e-9 relative); then the bundled sample study analysed as the daemon analyses it (ring and
+# features). It prints the table: kernel, case, CPU ms (one thread, or every core where the row
+# says so), GPU ms, ratio.
 #
 # Exit status: 0 everything equal; 1 a difference or a failed GPU computation; 3 no CUDA device
 # (nothing compared: the message says why); 2 anything else.

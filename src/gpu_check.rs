@@ -11,16 +11,20 @@
 //!   integer counts are equal (the rest of the builders is shared);
 //! - the GLSZM (3D and 2D): the same levels, zone sizes and counts;
 //! - every feature of the extraction settings, of the tumor and of its 3 mm ring: relative
-//!   difference at most [`FEATURE_TOLERANCE`].
+//!   difference at most [`FEATURE_TOLERANCE`];
+//! - on a DICOM study ([`compare_study`]), the product's own path as the daemon runs it: the ring
+//!   and both regions' features, and the time of that whole two-region extraction.
 //!
 //! Cases are fresh random volumes ([`random_case`]: smooth HU fields, blob-shaped masks,
 //! anisotropic spacing) and NRRD pairs such as PyRadiomics' lung1 and lung2.
 
 use std::num::NonZeroUsize;
+use std::path::Path;
 use std::time::Instant;
 
 use crate::gpu::Backend;
 use crate::image::{Geometry, Image, Voxels};
+use crate::pseudonym::{SiteKey, SITE_KEY_BYTES};
 use crate::radiomics::matrices::glcm::Glcm;
 use crate::radiomics::matrices::gldm::{gldm, gldm_from};
 use crate::radiomics::matrices::glrlm::Glrlm;
@@ -29,10 +33,11 @@ use crate::radiomics::matrices::neighbourhood::neighbour_tally_on;
 use crate::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
 use crate::radiomics::preprocess;
 use crate::radiomics::{
-    discretise_on, extract_on, features, thread_pool, ExtractError, Roi, Settings, TextureSettings,
-    WeightingNorm,
+    discretise_on, extract_on, features, thread_pool, ExtractError, FeatureVector, Roi, Settings,
+    TextureSettings, WeightingNorm,
 };
 use crate::roi::{peritumoral_ring_on, RoiError, DEFAULT_RING_RADIUS_MM};
+use crate::study::{AnalyzeError, AnalyzeOptions, Analyzer, StudyInput};
 
 /// Largest relative difference accepted between a CPU and a GPU feature.
 pub const FEATURE_TOLERANCE: f64 = 1e-9;
@@ -70,6 +75,9 @@ pub enum CheckError {
     /// The extraction failed.
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    /// A study could not be analysed.
+    #[error(transparent)]
+    Study(#[from] AnalyzeError),
 }
 
 /// Compares every GPU result of `case` with the CPU's; returns the mismatches, one line each
@@ -143,13 +151,67 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
     for (region, mask) in [("tumor", &case.mask), ("ring", &ring)] {
         let on_cpu = extract_on(&case.image, mask, settings, None, &cpu)?;
         let on_gpu = extract_on(&case.image, mask, settings, None, gpu)?;
-        check(format!("{region} feature names"), on_cpu.entries.len() == on_gpu.entries.len());
-        for ((name, a), (other, b)) in on_cpu.entries.iter().zip(&on_gpu.entries) {
-            let close = (a.is_nan() && b.is_nan()) || relative_difference(*a, *b) <= FEATURE_TOLERANCE;
-            check(format!("{region} feature {name} ({a} against {b})"), name == other && close);
-        }
+        mismatches.extend(feature_mismatches(&case.name, region, &on_cpu, &on_gpu));
     }
     Ok(mismatches)
+}
+
+/// The features of `region` that differ between the CPU's and the GPU's extraction (names and
+/// order equal, values within [`FEATURE_TOLERANCE`], NaN where the other is NaN), one line each.
+fn feature_mismatches(case: &str, region: &str, cpu: &FeatureVector, gpu: &FeatureVector) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    if cpu.entries.len() != gpu.entries.len() {
+        mismatches.push(format!("{case}: {region} feature names differ between CPU and GPU"));
+    }
+    for ((name, a), (other, b)) in cpu.entries.iter().zip(&gpu.entries) {
+        let close = (a.is_nan() && b.is_nan()) || relative_difference(*a, *b) <= FEATURE_TOLERANCE;
+        if name != other || !close {
+            mismatches.push(format!(
+                "{case}: {region} feature {name} ({a} against {b}) differs between CPU and GPU"
+            ));
+        }
+    }
+    mismatches
+}
+
+/// The product's own path on a DICOM study folder, CPU against GPU: the study loaded and
+/// analysed with the paper's settings as the daemon analyses it (its segmentation, the 3 mm ring,
+/// both regions' 851 features, image types on a pool of [`all_cores`]). Returns the
+/// differences (ring voxels, features) and the median over `repeat` runs (after one untimed run
+/// each) of the ring and both regions' extraction, the "whole two-region extraction".
+pub fn compare_study(dir: &Path, gpu: &Backend, repeat: usize) -> Result<(Vec<String>, Timing), CheckError> {
+    let name =
+        dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let analyzer = |backend: &Backend| {
+        let key = SiteKey::from_bytes([0; SITE_KEY_BYTES]);
+        Analyzer::new(AnalyzeOptions::paper(), key, None, thread_pool(all_cores()))
+            .map(|analyzer| analyzer.with_backend(backend.clone()))
+    };
+    let (on_cpu, on_gpu) = (analyzer(&Backend::Cpu)?, analyzer(gpu)?);
+    let run = |analyzer: &Analyzer| analyzer.features(StudyInput::Folder(dir.to_path_buf()));
+    let (a, b) = (run(&on_cpu)?, run(&on_gpu)?);
+    let mut mismatches = Vec::new();
+    if a.ring.voxels != b.ring.voxels {
+        mismatches.push(format!("{name}: the study's ring differs between CPU and GPU"));
+    }
+    mismatches.extend(feature_mismatches(&name, "tumor", &a.tumor_features, &b.tumor_features));
+    mismatches.extend(feature_mismatches(&name, "ring", &a.ring_features, &b.ring_features));
+    let extraction_ms = |analyzer: &Analyzer| {
+        let mut times = Vec::new();
+        for _ in 0..repeat.max(1) {
+            let t = run(analyzer)?.timings;
+            times.push(t.ring_ms + t.tumor_features_ms + t.ring_features_ms);
+        }
+        times.sort_by(f64::total_cmp);
+        Ok::<f64, CheckError>(times[times.len() / 2])
+    };
+    let timing = Timing {
+        case: name,
+        kernel: "study: ring + both regions' features, all cores",
+        cpu_ms: extraction_ms(&on_cpu)?,
+        gpu_ms: extraction_ms(&on_gpu)?,
+    };
+    Ok((mismatches, timing))
 }
 
 /// Times each GPU kernel against the CPU on `case`: medians of `repeat` runs (at least one),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use radscored::gpu::compile::{compile_ptx, KERNEL_FILES};
 use radscored::gpu::{self, Backend};
-use radscored::gpu_check::{compare, random_case};
+use radscored::gpu_check::{compare, compare_study, random_case};
 use radscored::radiomics::Settings;
 
 use crate::util::repo;
@@ -76,6 +76,21 @@ fn the_backend_choice_names_itself_and_says_why() {
     if choice.name() == "cpu" {
         assert!(choice.reason().starts_with("no usable CUDA device: "), "{}", choice.reason());
     }
+}
+
+/// The product's path on the bundled sample study, compared and timed as the device check does,
+/// here CPU against CPU: the study loads, both regions' 851 features agree and the ring and
+/// extraction are timed.
+#[test]
+fn the_study_path_is_compared_and_timed() {
+    let study = repo().join("samples/lung2-crop");
+    let (mismatches, timing) = compare_study(&study, &Backend::Cpu, 1).unwrap();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert_eq!(timing.case, "lung2-crop");
+    assert!(timing.cpu_ms > 0.0 && timing.gpu_ms > 0.0, "{timing:?}");
+    // A folder that is not there is an error (the command adds its path), not an empty pass.
+    let missing = compare_study(&repo().join("samples/absent"), &Backend::Cpu, 1).unwrap_err().to_string();
+    assert!(missing.contains("could not list the study folder"), "{missing}");
 }
 
 /// Needs a CUDA device; `scripts/gpu-check.sh` runs it with `--ignored` (NVRTC from the CUDA

@@ -1,5 +1,6 @@
-//! `radscored gpu-check`: the CUDA backend against the CPU on random cases and on NRRD pairs
-//! (PyRadiomics' lung1 and lung2 by default), then the timing table (see [`crate::gpu_check`]).
+//! `radscored gpu-check`: the CUDA backend against the CPU on random cases, on NRRD pairs
+//! (PyRadiomics' lung1 and lung2 by default) and on DICOM studies analysed as the daemon analyses
+//! them (the bundled sample by default), then the timing table (see [`crate::gpu_check`]).
 //!
 //! Exit codes: 0 every result equal, 1 a difference or a GPU failure, 2 an error (as every
 //! command), [`NO_DEVICE_EXIT`] no CUDA device, nothing compared ("not run", with the reason).
@@ -10,7 +11,7 @@ use std::process::exit;
 use anyhow::Context;
 
 use crate::gpu::{self, Backend};
-use crate::gpu_check::{all_cores, compare, random_case, time, Case, FEATURE_TOLERANCE};
+use crate::gpu_check::{all_cores, compare, compare_study, random_case, time, Case, FEATURE_TOLERANCE};
 use crate::image;
 use crate::radiomics::{params, Settings};
 use crate::study::PAPER_PARAMS;
@@ -27,6 +28,10 @@ pub struct GpuCheckArgs {
     /// Cases of `--data` to compare and time.
     #[arg(long = "case", default_values = ["lung1", "lung2"])]
     pub cases: Vec<String>,
+    /// DICOM study folders analysed on both backends as the daemon analyses them (ring and both
+    /// regions' features compared; their extraction timed on every core).
+    #[arg(long = "study", default_values = ["samples/lung2-crop"])]
+    pub studies: Vec<PathBuf>,
     /// Fresh random cases to compare (PyRadiomics' default settings).
     #[arg(long, default_value_t = 20)]
     pub random: u64,
@@ -66,6 +71,13 @@ pub fn run(args: GpuCheckArgs) -> anyhow::Result<()> {
         mismatches.extend(compare(&case, &settings, backend)?);
         println!("gpu-check: {name} compared");
         timings.extend(time(&case, &settings, backend, args.repeat)?);
+    }
+    for study in &args.studies {
+        let (differences, timing) = compare_study(study, backend, args.repeat)
+            .with_context(|| format!("analysing {}", study.display()))?;
+        mismatches.extend(differences);
+        println!("gpu-check: study {} compared", timing.case);
+        timings.push(timing);
     }
     println!();
     println!("{:<42} {:<8} {:>18} {:>10} {:>8}", "kernel", "case", "CPU ms", "GPU ms", "ratio");
