@@ -260,7 +260,21 @@ pub fn time(
     timed("glszm matrices", &|b| {
         glszm_on(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
-    timed("texture stage (every matrix, its features)", &|b| {
+    // The texture stage: what moves to the GPU (the feature formulas stay on the CPU).
+    timed("texture matrices (all five, grey levels given)", &|b| {
+        std::hint::black_box((
+            Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?,
+            Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?,
+            glszm_on(&grey, &texture, b).map_err(ExtractError::from)?,
+        ));
+        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
+        std::hint::black_box((
+            gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
+            ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
+        ));
+        Ok(())
+    })?;
+    timed("texture stage (levels, matrices, features)", &|b| {
         let grey = discretise_on(&roi, settings.binning, b).map_err(ExtractError::from)?;
         let glcm = Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
         let glrlm = Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
@@ -438,7 +452,7 @@ mod tests {
         let case = random_case(3);
         assert_eq!(compare(&case, &Settings::default(), &Backend::Cpu).unwrap(), Vec::<String>::new());
         let timings = time(&case, &Settings::default(), &Backend::Cpu, 1).unwrap();
-        assert_eq!(timings.len(), 9);
+        assert_eq!(timings.len(), 10);
         assert!(timings.iter().all(|t| t.cpu_ms >= 0.0 && t.gpu_ms >= 0.0 && t.case == "random-3"));
     }
 

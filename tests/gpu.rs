@@ -9,7 +9,7 @@ use radscored::gpu::{self, Backend};
 use radscored::gpu_check::{compare, compare_study, random_case};
 use radscored::radiomics::Settings;
 
-use crate::util::repo;
+use crate::util::{repo, shared};
 
 /// `libnvrtc.so.12` of the wheel that `scripts/setup.sh` installs into `.venv-ref`, opened for
 /// the backend; panics with a clear message when it is missing.
@@ -91,6 +91,41 @@ fn the_study_path_is_compared_and_timed() {
     // A folder that is not there is an error (the command adds its path), not an empty pass.
     let missing = compare_study(&repo().join("samples/absent"), &Backend::Cpu, 1).unwrap_err().to_string();
     assert!(missing.contains("could not list the study folder"), "{missing}");
+}
+
+/// `radscored gpu-check --without-gpu` runs the whole check, CPU against CPU, and prints the
+/// table, every row named, saying that no GPU was measured.
+#[test]
+fn gpu_check_without_a_gpu_runs_the_check_end_to_end() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_radscored"))
+        .current_dir(repo())
+        .env("RADSCORED_LOG", "warn")
+        .args(["gpu-check", "--without-gpu", "--random", "1", "--repeat", "1", "--case", "lung1"])
+        .arg("--data")
+        .arg(shared("refdata/pyradiomics"))
+        .output()
+        .expect("radscored runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("no number below measures a GPU"), "{text}");
+    for row in [
+        "ring (3 mm)",
+        "discretisation",
+        "glcm matrices",
+        "glrlm matrices",
+        "gldm + ngtdm matrices",
+        "glszm matrices",
+        "texture matrices (all five, grey levels given)",
+        "texture stage (levels, matrices, features)",
+        "extraction (tumor + ring), all cores",
+        "study: ring + both regions' features, all cores",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(row)), "no row {row}:\n{text}");
+    }
+    assert!(
+        text.contains("lung2-crop") && text.contains("(CPU against CPU: the GPU is still to be measured)"),
+        "{text}"
+    );
 }
 
 /// Needs a CUDA device; `scripts/gpu-check.sh` runs it with `--ignored` (NVRTC from the CUDA
