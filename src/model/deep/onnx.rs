@@ -193,7 +193,7 @@ impl OrtRuntime {
             return Err("not in this onnx runtime build".to_string());
         }
         let tensorrt_version = tensorrt::loaded_version()?;
-        let shape = format!("{}:1x{}x{PATCH_SIDE}x{PATCH_SIDE}", spec.input, spec.preprocessing.channels());
+        let shape = profile_shape(&spec.input, input_shape(spec.preprocessing.channels()));
         let provider = provider
             .with_profile_min_shapes(&shape)
             .with_profile_opt_shapes(&shape)
@@ -331,8 +331,7 @@ impl DeepNet for OrtNet {
     fn run(&mut self, patch: &HuPatch) -> Result<DeepOutputs, DeepError> {
         let channels = self.preprocessing.channels();
         let input = self.preprocessing.input(patch);
-        let tensor =
-            Tensor::from_array(([1, channels, PATCH_SIDE, PATCH_SIDE], input)).map_err(DeepError::Run)?;
+        let tensor = Tensor::from_array((input_shape(channels), input)).map_err(DeepError::Run)?;
         let results =
             self.session.run(ort::inputs![self.input.as_str() => tensor]).map_err(DeepError::Run)?;
         let mut outputs = Vec::with_capacity(self.outputs.len());
@@ -409,6 +408,17 @@ fn check_version(path: &Path, version: String) -> Result<String, DeepError> {
     }
 }
 
+/// The one input shape every run feeds: one patch of `channels` × 160 × 160 (NCHW).
+fn input_shape(channels: usize) -> [usize; 4] {
+    [1, channels, PATCH_SIDE, PATCH_SIDE]
+}
+
+/// `shape` of input `input` as the TensorRT provider's profile options spell it
+/// (`trt_profile_min_shapes`: `name:1x3x160x160`).
+fn profile_shape(input: &str, shape: [usize; 4]) -> String {
+    format!("{input}:{}", shape.map(|d| d.to_string()).join("x"))
+}
+
 fn cuda_provider() -> Result<ExecutionProviderDispatch, String> {
     let provider = CUDAExecutionProvider::default();
     if !provider.is_available().map_err(|e| e.to_string())? {
@@ -455,6 +465,13 @@ fn check_input(session: &Session, spec: &NetworkSpec) -> Result<(), DeepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The engine's profile is the shape of every run, as ONNX Runtime's TensorRT options write it.
+    #[test]
+    fn the_tensorrt_profile_is_the_shape_every_run_feeds() {
+        assert_eq!(profile_shape("patch", input_shape(3)), "patch:1x3x160x160");
+        assert_eq!(profile_shape("x", input_shape(1)), "x:1x1x160x160");
+    }
 
     #[test]
     fn configured_library_must_exist() {
