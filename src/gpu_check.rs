@@ -25,15 +25,16 @@ use std::time::Instant;
 use crate::gpu::Backend;
 use crate::image::{Geometry, Image, Voxels};
 use crate::pseudonym::{SiteKey, SITE_KEY_BYTES};
+use crate::radiomics::matrices::angles::AngleError;
 use crate::radiomics::matrices::glcm::Glcm;
-use crate::radiomics::matrices::gldm::{gldm, gldm_from};
+use crate::radiomics::matrices::gldm::{gldm, gldm_from, Gldm};
 use crate::radiomics::matrices::glrlm::Glrlm;
-use crate::radiomics::matrices::glszm::glszm_on;
+use crate::radiomics::matrices::glszm::{glszm_on, Glszm};
 use crate::radiomics::matrices::neighbourhood::neighbour_tally_on;
-use crate::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from};
+use crate::radiomics::matrices::ngtdm::{ngtdm, ngtdm_from, Ngtdm};
 use crate::radiomics::preprocess;
 use crate::radiomics::{
-    discretise_on, extract_on, features, thread_pool, ExtractError, FeatureVector, Roi, Settings,
+    discretise_on, extract_on, features, thread_pool, ExtractError, FeatureVector, GreyLevels, Roi, Settings,
     TextureSettings, WeightingNorm,
 };
 use crate::roi::{peritumoral_ring_on, RoiError, DEFAULT_RING_RADIUS_MM};
@@ -102,22 +103,12 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
     check("discretisation".to_owned(), on_gpu == grey);
     for (name, texture) in glcm_variants(roi.spacing_mm) {
         let (a, b) = (Glcm::build_on(&grey, &texture, &cpu), Glcm::build_on(&grey, &texture, gpu));
-        let same = match (a, b) {
-            (Ok(a), Ok(b)) => (&a.levels, a.angles, bits(&a.p)) == (&b.levels, b.angles, bits(&b.p)),
-            (a, b) => a.is_err() && b.is_err(),
-        };
-        check(format!("GLCM ({name})"), same);
+        check(format!("GLCM ({name})"), agree(a, b, |m| (m.levels.clone(), m.angles, bits(&m.p))));
     }
     for (name, texture) in glrlm_variants(roi.spacing_mm) {
         let (a, b) = (Glrlm::build_on(&grey, &texture, &cpu), Glrlm::build_on(&grey, &texture, gpu));
-        let same = match (a, b) {
-            (Ok(a), Ok(b)) => {
-                (&a.levels, &a.run_lengths, a.angles, bits(&a.counts))
-                    == (&b.levels, &b.run_lengths, b.angles, bits(&b.counts))
-            }
-            (a, b) => a.is_err() && b.is_err(),
-        };
-        check(format!("GLRLM ({name})"), same);
+        let key = |m: &Glrlm| (m.levels.clone(), m.run_lengths.clone(), m.angles, bits(&m.counts));
+        check(format!("GLRLM ({name})"), agree(a, b, key));
     }
     for (name, texture) in neighbourhood_variants(roi.spacing_mm) {
         let tally = neighbour_tally_on(&grey, &texture, gpu).map_err(ExtractError::from)?;
@@ -126,21 +117,9 @@ pub fn compare(case: &Case, settings: &Settings, gpu: &Backend) -> Result<Vec<St
             tally.is_some() == gpu.device().is_some(),
         );
         let (a, b) = (gldm(&grey, &texture), gldm_from(&grey, &texture, tally.as_ref()));
-        let same = match (a, b) {
-            (Ok(a), Ok(b)) => {
-                (&a.dependence_sizes, bits(&a.counts)) == (&b.dependence_sizes, bits(&b.counts))
-            }
-            (a, b) => a.is_err() && b.is_err(),
-        };
-        check(format!("GLDM ({name})"), same);
+        check(format!("GLDM ({name})"), agree(a, b, |m| (m.dependence_sizes.clone(), bits(&m.counts))));
         let (a, b) = (ngtdm(&grey, &texture), ngtdm_from(&grey, &texture, tally.as_ref()));
-        let same = match (a, b) {
-            (Ok(a), Ok(b)) => {
-                (bits(&a.counts), bits(&a.differences)) == (bits(&b.counts), bits(&b.differences))
-            }
-            (a, b) => a.is_err() && b.is_err(),
-        };
-        check(format!("NGTDM ({name})"), same);
+        check(format!("NGTDM ({name})"), agree(a, b, |m| (bits(&m.counts), bits(&m.differences))));
     }
     let base = TextureSettings { spacing_mm: roi.spacing_mm, ..TextureSettings::default() };
     for (name, texture) in [("3D", base.clone()), ("2D", TextureSettings { force_2d_axis: Some(2), ..base })]
@@ -249,39 +228,19 @@ pub fn time(
         Glrlm::build_on(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
     timed("gldm + ngtdm matrices", &|b| {
-        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        let gldm = gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
-        std::hint::black_box((
-            gldm,
-            ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
-        ));
-        Ok(())
+        neighbourhood_matrices(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
     timed("glszm matrices", &|b| {
         glszm_on(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
     // The texture stage: what moves to the GPU (the feature formulas stay on the CPU).
     timed("texture matrices (all five, grey levels given)", &|b| {
-        std::hint::black_box((
-            Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?,
-            Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?,
-            glszm_on(&grey, &texture, b).map_err(ExtractError::from)?,
-        ));
-        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        std::hint::black_box((
-            gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
-            ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?,
-        ));
-        Ok(())
+        texture_matrices(&grey, &texture, b).map(drop).map_err(|e| ExtractError::from(e).into())
     })?;
     timed("texture stage (levels, matrices, features)", &|b| {
         let grey = discretise_on(&roi, settings.binning, b).map_err(ExtractError::from)?;
-        let glcm = Glcm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        let glrlm = Glrlm::build_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        let glszm = glszm_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        let tally = neighbour_tally_on(&grey, &texture, b).map_err(ExtractError::from)?;
-        let gldm = gldm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
-        let ngtdm = ngtdm_from(&grey, &texture, tally.as_ref()).map_err(ExtractError::from)?;
+        let (glcm, glrlm, glszm, (gldm, ngtdm)) =
+            texture_matrices(&grey, &texture, b).map_err(ExtractError::from)?;
         std::hint::black_box((
             features::glcm::features(&glcm),
             features::glrlm::features(&glrlm),
@@ -303,6 +262,38 @@ pub fn time(
     timed("extraction (tumor + ring), all cores", &|b| extraction(b, pool.as_ref()))?;
     std::hint::black_box(ring);
     Ok(timings)
+}
+
+/// The GLDM and NGTDM of `grey` on `backend`, from one tally of its neighbourhoods.
+fn neighbourhood_matrices(
+    grey: &GreyLevels,
+    texture: &TextureSettings,
+    backend: &Backend,
+) -> Result<(Gldm, Ngtdm), AngleError> {
+    let tally = neighbour_tally_on(grey, texture, backend)?;
+    Ok((gldm_from(grey, texture, tally.as_ref())?, ngtdm_from(grey, texture, tally.as_ref())?))
+}
+
+/// Every texture matrix of `grey` on `backend`: what the texture stage moves to the GPU.
+fn texture_matrices(
+    grey: &GreyLevels,
+    texture: &TextureSettings,
+    backend: &Backend,
+) -> Result<(Glcm, Glrlm, Glszm, (Gldm, Ngtdm)), AngleError> {
+    Ok((
+        Glcm::build_on(grey, texture, backend)?,
+        Glrlm::build_on(grey, texture, backend)?,
+        glszm_on(grey, texture, backend)?,
+        neighbourhood_matrices(grey, texture, backend)?,
+    ))
+}
+
+/// Whether the CPU's and the GPU's build agree: both fail, or both give the same `key`.
+fn agree<T, K: PartialEq, E>(a: Result<T, E>, b: Result<T, E>, key: impl Fn(&T) -> K) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => key(&a) == key(&b),
+        (a, b) => a.is_err() && b.is_err(),
+    }
 }
 
 /// The threads of the "all cores" timing: every core this process may use.

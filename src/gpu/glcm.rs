@@ -18,7 +18,10 @@ impl CudaDevice {
         n: usize,
     ) -> Result<Vec<u32>, GpuError> {
         let len = offsets.len() * n * n;
-        let Some(region) = self.upload_box(rows, size, offsets)?.filter(|_| len > 0) else {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let Some(region) = self.upload_box(rows, size, offsets)? else {
             return Ok(vec![0; len]);
         };
         let n_u32 = u32::try_from(n).map_err(|_| GpuError::TooLarge { size })?;

@@ -19,7 +19,10 @@ impl CudaDevice {
         longest: usize,
     ) -> Result<Vec<u32>, GpuError> {
         let len = offsets.len() * n * longest;
-        let Some(region) = self.upload_box(rows, size, offsets)?.filter(|_| len > 0) else {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let Some(region) = self.upload_box(rows, size, offsets)? else {
             return Ok(vec![0; len]);
         };
         let too_large = |_| GpuError::TooLarge { size };
