@@ -97,7 +97,12 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(DicomFileError::Io)?;
         prescan(&map)?;
         if meta_start(&map).is_none() {
-            return open_plain(&map);
+            let mut obj = open_plain(&map)?;
+            if header_only {
+                // As `read_until(PIXEL_DATA)` leaves it out of a Part-10 file's header.
+                obj.remove_element(tags::PIXEL_DATA);
+            }
+            return Ok(obj);
         }
     }
     let options = if header_only {
@@ -112,8 +117,13 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
 /// dicom-rs' own log lines concern while it reads or decodes it; at error level, so that it is
 /// shown with any line the filter lets through.
 pub fn file_span(path: &Path) -> tracing::Span {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    tracing::error_span!("dicom_file", file = %name)
+    tracing::error_span!("dicom_file", file = %bare_name(path))
+}
+
+/// The last component of `path`, never the folders above it (which may name the patient): how
+/// messages and log lines name a file.
+pub fn bare_name(path: &Path) -> String {
+    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// Where the file meta group of a file starting with `bytes` begins: after the preamble and
