@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{guard::DicomFileError, CtRejection};
+use super::guard::{bare_name, DicomFileError};
+use super::CtRejection;
 use crate::{error_code::ErrorCode, limits::LimitExceeded};
 
 /// Why a CT series could not be found or assembled into a volume.
@@ -241,11 +242,6 @@ pub enum IngestError {
         /// The other file.
         other: PathBuf,
     },
-}
-
-/// The last component of `path` (never the folders above it).
-fn bare_name(path: &Path) -> String {
-    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// Direction cosines as `(a, b, c, d, e, f)`.

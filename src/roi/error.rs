@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::{
     error_code::ErrorCode,
     image::ImageError,
-    ingest::{DicomFileError, IngestError},
+    ingest::{guard::bare_name, DicomFileError, IngestError},
     limits::LimitExceeded,
 };
 
@@ -201,11 +201,6 @@ pub enum RoiError {
         #[source]
         source: LimitExceeded,
     },
-}
-
-/// The last component of `path` (never the folders above it).
-fn bare_name(path: &Path) -> String {
-    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// ` at z = 62.5 mm`, or nothing.
