@@ -138,7 +138,7 @@ impl Instance {
 
     /// The TransferSyntaxUID of the file (from its file meta group).
     pub fn transfer_syntax(&self) -> &str {
-        self.header.meta().transfer_syntax().trim_end_matches('\0')
+        super::pixels::transfer_syntax(&self.header)
     }
 
     /// Whether the instance is a localizer (scout view): an ImageType value is `LOCALIZER`.
@@ -166,6 +166,15 @@ impl Series {
     /// The CT Image Storage instances a volume is made of: localizers left out.
     pub fn ct_images(&self) -> impl Iterator<Item = &Instance> {
         self.instances.iter().filter(|i| i.kind == ObjectKind::CtImage && !i.is_localizer())
+    }
+
+    /// The series' name with why it is not analysed under `policy`, or that it could be:
+    /// `CT series 1 'Topogram' (1 image) is a localizer (scout) series`.
+    pub fn verdict(&self, policy: SeriesPolicy) -> String {
+        match self.ct_rejection(policy) {
+            Some(reason) => format!("{} {reason}", self.name()),
+            None => format!("{} could be analysed", self.name()),
+        }
     }
 
     /// The series as a technologist knows it: Modality, SeriesNumber, SeriesDescription and image
@@ -350,13 +359,7 @@ fn why_not(series: &[Series], policy: SeriesPolicy) -> String {
     if series.is_empty() {
         return "the folder holds no DICOM files".to_owned();
     }
-    let listed: Vec<String> = series
-        .iter()
-        .map(|s| match s.ct_rejection(policy) {
-            Some(reason) => format!("{} {reason}", s.name()),
-            None => format!("{} could be analysed", s.name()),
-        })
-        .collect();
+    let listed: Vec<String> = series.iter().map(|s| s.verdict(policy)).collect();
     listed.join("; ")
 }
 

@@ -275,6 +275,8 @@ fn choose_dicom_mask<'a>(
     let mut passed_over: Vec<String> = unreadable.iter().map(|u| u.error.to_string()).collect();
     let mut refused_series: Vec<(&Series, CtRejection)> = Vec::new();
     let mut candidates = Vec::new();
+    // Each series' verdict once, not once per object that may refer to it.
+    let rejections: Vec<Option<CtRejection>> = series.iter().map(|s| s.ct_rejection(policy)).collect();
     for object in objects {
         let described = describe(object);
         let name = object_name(dir, object);
@@ -282,18 +284,18 @@ fn choose_dicom_mask<'a>(
             s.uid != object.series_uid
                 && described.references(&s.uid, |uid| s.instances.iter().any(|i| i.sop_instance_uid == uid))
         };
-        let referenced = series
-            .iter()
-            .find(|s| s.ct_rejection(policy).is_none() && refers(s))
-            .or_else(|| series.iter().find(|s| refers(s)));
-        let Some(ct) = referenced else {
+        let judged = || series.iter().zip(&rejections);
+        let referenced = judged()
+            .find(|(s, rejection)| rejection.is_none() && refers(s))
+            .or_else(|| judged().find(|(s, _)| refers(s)));
+        let Some((ct, rejection)) = referenced else {
             passed_over.push(format!("{name} refers to a series that is not in the study"));
             continue;
         };
-        if let Some(reason) = ct.ct_rejection(policy) {
+        if let Some(reason) = rejection {
             passed_over.push(format!("{name} refers to {}, which {reason}", ct.name()));
             if !matches!(reason, CtRejection::NoCtImages | CtRejection::NotCt { .. }) {
-                refused_series.push((ct, reason));
+                refused_series.push((ct, reason.clone()));
             }
             continue;
         }
@@ -354,10 +356,7 @@ fn ct_series_listed(series: &[Series], policy: SeriesPolicy) -> String {
     let listed: Vec<String> = series
         .iter()
         .filter(|s| s.instances.iter().any(|i| i.kind == ObjectKind::CtImage))
-        .map(|s| match s.ct_rejection(policy) {
-            Some(reason) => format!("{} {reason}", s.name()),
-            None => format!("{} could be analysed", s.name()),
-        })
+        .map(|s| s.verdict(policy))
         .collect();
     if listed.is_empty() {
         "no CT series".to_owned()
