@@ -40,6 +40,7 @@ use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::DefaultDicomObject;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use super::dimse::trim_uid;
 use super::{attr, guard};
 use crate::error_code::ErrorCode;
 
@@ -185,7 +186,7 @@ impl PixelFormat {
 
 /// The object's transfer syntax UID, without padding.
 pub fn transfer_syntax(obj: &DefaultDicomObject) -> &str {
-    obj.meta().transfer_syntax().trim_end_matches(['\0', ' '])
+    trim_uid(obj.meta().transfer_syntax())
 }
 
 /// Reads and checks the Image Pixel attributes: one sample per pixel of 1, 8 or 16 bits, the
@@ -352,7 +353,8 @@ fn native_range(value: &PrimitiveValue, from: usize, to: usize) -> Option<Cow<'_
 /// Appends the stored values of one frame of 8- or 16-bit little endian samples.
 fn samples(format: &PixelFormat, data: &[u8], out: &mut Vec<i32>) {
     let shift = format.high_bit + 1 - format.bits_stored;
-    let mask = if format.bits_stored >= 32 { u32::MAX } else { (1u32 << format.bits_stored) - 1 };
+    // `pixel_format` keeps bits_stored within the 16 bits allocated.
+    let mask = (1u32 << format.bits_stored) - 1;
     let sign_bit = 1u32 << (format.bits_stored - 1);
     let signed = format.signed;
     let bits_stored = format.bits_stored;
