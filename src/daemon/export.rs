@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::export::scu::{send_files, Peer};
 use crate::export::{write_dicom_dir, Algorithm};
 use crate::publish::{alert_message, Severity, StudyRef, Topics};
-use crate::spool::{Spool, StudyId};
+use crate::spool::{clock, Spool, StudyId};
 use crate::study::Analysis;
 
 /// Folder of the export jobs inside the spool.
@@ -88,8 +88,9 @@ struct Job {
     failed: bool,
 }
 
+/// Now, in milliseconds since the epoch, as the spool's journal counts them.
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    u64::try_from(clock::now_ms()).unwrap_or(0)
 }
 
 /// Writes the export job of an analysed study (its SR and key image) into the spool; nothing
@@ -122,12 +123,10 @@ pub fn write_job(
         next_ms: now_ms(),
         failed: false,
     };
-    let text = serde_json::to_vec_pretty(&job).map_err(|e| e.to_string())?;
-    fs::write(tmp.join(JOB_FILE), text).map_err(|e| format!("cannot write the export job: {e}"))?;
-    for file in files.iter().map(PathBuf::as_path).chain([tmp.join(JOB_FILE).as_path()]) {
+    for file in &files {
         sync(file)?;
     }
-    sync(&tmp)?;
+    save(&tmp, &job).map_err(|e| format!("cannot write the export job: {e}"))?;
     let _ = fs::remove_dir_all(&dest);
     fs::rename(&tmp, &dest).map_err(|e| format!("cannot place the export job: {e}"))?;
     sync(&exports)

@@ -40,7 +40,7 @@ pub mod retention;
 pub mod schema;
 pub mod store;
 
-mod clock;
+pub(crate) mod clock;
 
 pub use error::SpoolError;
 pub use journal::{StateNote, StudyId, StudyState, StudySummary, Transition};
