@@ -151,7 +151,7 @@ mod tests {
         // the first 16 bytes of the MAC. The site key type takes 32 bytes, so use the raw MAC.
         let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
         mac.update(b"what do ya want for nothing?");
-        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::lower_hex(&mac.finalize().into_bytes());
         assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
