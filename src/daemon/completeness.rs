@@ -34,6 +34,13 @@ pub struct Waits {
     pub segmentation: Duration,
 }
 
+impl Waits {
+    /// Quiet time after which a study may be analysed ahead: [`AHEAD_SHARE`] of the quiet period.
+    pub fn ahead(&self) -> Duration {
+        self.quiet / AHEAD_SHARE
+    }
+}
+
 /// The quiet period is divided by this to give the quiet time after which a study may be
 /// analysed ahead: a scanner or PACS sends a series back to back, so a quarter of the quiet period
 /// without an instance rarely ends in a late one (which only costs the work done ahead).
@@ -47,7 +54,7 @@ pub fn ahead_in(last_instance: SystemTime, now: SystemTime, waits: &Waits) -> Op
     if elapsed >= waits.quiet {
         return None;
     }
-    Some((waits.quiet / AHEAD_SHARE).saturating_sub(elapsed))
+    Some(waits.ahead().saturating_sub(elapsed))
 }
 
 /// What to do with a study now.

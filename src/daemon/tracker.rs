@@ -6,9 +6,10 @@
 //!
 //! Arrivals do not wake it: an instance only ever pushes its study's decisions a quiet period
 //! (a quarter of it, to analyse ahead) into the future, and the tracker never sleeps longer than
-//! that, so the pass after the arrival comes in time. (A pass per arrival cost about 4 ms of CPU per 63-instance study,
-//! taken from the analysis on a one-core box.) A worker that finished wakes it, to hand out the
-//! next study.
+//! [`MAX_SLEEP`] (no longer than a quiet period) nor, analysing ahead, that quarter, so the pass
+//! after the arrival comes in time. (A pass per arrival cost about 4 ms of CPU per 63-instance
+//! study, taken from the analysis on a one-core box.) A worker that finished wakes it, to hand
+//! out the next study.
 //!
 //! When no worker is busy, a study that holds its CT and segmentation and has been quiet for part
 //! of the quiet period is handed out to be analysed *ahead* ([`super::completeness::ahead_in`]),
@@ -24,7 +25,7 @@ use dicom_dictionary_std::uids;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::completeness::{ahead_in, readiness, Arrivals, Readiness, Waits, AHEAD_SHARE};
+use super::completeness::{ahead_in, readiness, Arrivals, Readiness, Waits};
 use super::worker::{parked_messages, Job, RecordError};
 use crate::publish::Topics;
 use crate::spool::{Spool, StateNote, StudyId, StudyState, StudySummary};
@@ -84,13 +85,14 @@ impl Tracker {
         }
     }
 
-    /// The longest the tracker may sleep without missing a decision an arrival brought: the
-    /// quiet period, or the part of it after which a study may be analysed ahead.
+    /// The longest the tracker may sleep without missing a decision an arrival brought:
+    /// [`MAX_SLEEP`], which is no longer than a quiet period (at least 1 s), or, analysing ahead,
+    /// the part of the quiet period after which a study may be analysed ahead.
     fn longest_sleep(&self) -> Duration {
         if self.analyse_ahead {
-            self.waits.quiet / AHEAD_SHARE
+            MAX_SLEEP.min(self.waits.ahead())
         } else {
-            self.waits.quiet
+            MAX_SLEEP
         }
     }
 
