@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::export::scu::{send_files, Peer};
 use crate::export::{write_dicom_dir, Algorithm};
+use crate::model::Bundle;
 use crate::publish::{alert_message, Severity, StudyRef, Topics};
 use crate::spool::{clock, Spool, StudyId};
 use crate::study::Analysis;
@@ -93,27 +94,29 @@ fn now_ms() -> u64 {
     u64::try_from(clock::now_ms()).unwrap_or(0)
 }
 
-/// Writes the export job of an analysed study (its SR and key image) into the spool; nothing
+/// Writes the export job of an analysed study (its SR and key image, naming `bundle` as the
+/// algorithm) into the spool; nothing
 /// without destinations. Errors are the export's own (a study without DICOM segmentation, say):
 /// the caller logs them; the analysis result stands.
 pub fn write_job(
     spool: &Path,
     config: &ExportConfig,
     analysis: &Analysis,
-    algorithm: &Algorithm,
+    bundle: &Bundle,
     study: StudyId,
     generation: u32,
 ) -> Result<(), String> {
     if config.destinations.is_empty() {
         return Ok(());
     }
+    let algorithm = Algorithm::of(bundle);
     let exports = spool.join(EXPORTS_DIR);
     let name = format!("{}-g{generation}", analysis.report.study_key);
     let tmp = exports.join(format!(".{name}.tmp"));
     let dest = exports.join(&name);
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| format!("cannot create the export job: {e}"))?;
-    let files = write_dicom_dir(analysis, algorithm, &tmp).map_err(|e| e.to_string())?;
+    let files = write_dicom_dir(analysis, &algorithm, &tmp).map_err(|e| e.to_string())?;
     let job = Job {
         study_key: analysis.report.study_key.clone(),
         study_id: study.0,

@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex};
 
 use super::export::{write_job, ExportConfig};
 use crate::error_code::ErrorCode;
-use crate::export::Algorithm;
 use crate::ingest::Instance;
 use crate::publish::{alert_message, result_message, PublishError, Severity, StudyRef, Topics};
 use crate::spool::{
@@ -172,10 +171,9 @@ fn run_analysis(workshop: &Workshop, study: &StudySummary) -> Result<Outcome, Sp
         None => compute(workshop, files),
     };
     if let (Outcome::Analysed(analysis), Some(predictor)) = (&outcome, workshop.analyzer.predictor()) {
-        let algorithm = Algorithm::of(predictor.bundle());
         let spool = workshop.spool.dir();
         if let Err(error) =
-            write_job(spool, &workshop.export, analysis, &algorithm, study.id, study.generation)
+            write_job(spool, &workshop.export, analysis, predictor.bundle(), study.id, study.generation)
         {
             tracing::error!(study = %study.study_key, %error, "The PACS export job could not be written.");
         }
