@@ -95,9 +95,8 @@ fn now_ms() -> u64 {
 }
 
 /// Writes the export job of an analysed study (its SR and key image, naming `bundle` as the
-/// algorithm) into the spool; nothing
-/// without destinations. Errors are the export's own (a study without DICOM segmentation, say):
-/// the caller logs them; the analysis result stands.
+/// algorithm) into the spool; nothing without destinations. Errors are the export's own (a study
+/// without DICOM segmentation, say): the caller logs them; the analysis result stands.
 pub fn write_job(
     spool: &Path,
     config: &ExportConfig,
