@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::completeness::{ahead_in, readiness, Arrivals, Readiness, Waits};
 use super::worker::{parked_messages, Job, RecordError};
 use crate::publish::Topics;
-use crate::spool::{Spool, StateNote, StudyId, StudyState, StudySummary};
+use crate::spool::{InstanceFile, Spool, StateNote, StudyId, StudyState, StudySummary};
 
 /// Longest the tracker sleeps when nothing is due: its bound on reacting to a clock change.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
@@ -124,7 +124,7 @@ impl Tracker {
                 }
                 continue;
             }
-            let arrivals = self.arrivals(&study)?;
+            let arrivals = arrivals(&study, &self.spool.instance_files(study.id)?);
             match readiness(&arrivals, now, &self.waits) {
                 Readiness::Arriving { remaining } | Readiness::AwaitingPart { remaining } => {
                     next = next.min(remaining);
@@ -164,23 +164,6 @@ impl Tracker {
             }
         }
         Ok(next)
-    }
-
-    /// What has arrived of `study`, by SOP class.
-    fn arrivals(&self, study: &StudySummary) -> Result<Arrivals, RecordError> {
-        let files = self.spool.instance_files(study.id)?;
-        let count = |classes: &[&str]| {
-            files.iter().filter(|f| classes.contains(&f.meta.sop_class_uid.as_str())).count()
-        };
-        Ok(Arrivals {
-            last_instance: study.last_instance_at,
-            ct_images: count(&[uids::CT_IMAGE_STORAGE]),
-            segmentations: count(&[
-                uids::SEGMENTATION_STORAGE,
-                uids::LABEL_MAP_SEGMENTATION_STORAGE,
-                uids::RT_STRUCTURE_SET_STORAGE,
-            ]),
-        })
     }
 
     /// Parks a study with a warning alert; a late instance re-opens it.
@@ -235,17 +218,33 @@ impl Tracker {
         }
         quiet.sort_by_key(|study| (study.last_instance_at, study.id));
         for study in quiet {
-            let arrivals = self.arrivals(&study)?;
+            let files = self.spool.instance_files(study.id)?;
+            let arrivals = arrivals(&study, &files);
             if arrivals.ct_images == 0 || arrivals.segmentations == 0 {
                 continue;
             }
             let (id, last_instance_at) = (study.id, study.last_instance_at);
-            if self.jobs.try_send(Job::Ahead(study)).is_ok() {
+            if self.jobs.try_send(Job::Ahead(study, files)).is_ok() {
                 in_flight.insert(id);
                 handed_ahead.insert(id, last_instance_at);
             }
             break;
         }
         Ok(())
+    }
+}
+
+/// What has arrived of `study`, by SOP class, from its instance `files`.
+fn arrivals(study: &StudySummary, files: &[InstanceFile]) -> Arrivals {
+    let count =
+        |classes: &[&str]| files.iter().filter(|f| classes.contains(&f.meta.sop_class_uid.as_str())).count();
+    Arrivals {
+        last_instance: study.last_instance_at,
+        ct_images: count(&[uids::CT_IMAGE_STORAGE]),
+        segmentations: count(&[
+            uids::SEGMENTATION_STORAGE,
+            uids::LABEL_MAP_SEGMENTATION_STORAGE,
+            uids::RT_STRUCTURE_SET_STORAGE,
+        ]),
     }
 }

@@ -58,15 +58,16 @@ pub struct Workshop {
 pub enum Job {
     /// The study is complete: analyse it (or take its outcome from ahead) and record it.
     Analyse(StudySummary),
-    /// The study is quiet but not yet complete: analyse it and keep the outcome aside.
-    Ahead(StudySummary),
+    /// The study is quiet but not yet complete: analyse it from its instance files (as the
+    /// tracker read them to judge it) and keep the outcome aside.
+    Ahead(StudySummary, Vec<InstanceFile>),
 }
 
 impl Job {
     /// The study concerned.
     pub fn study(&self) -> &StudySummary {
         match self {
-            Job::Analyse(study) | Job::Ahead(study) => study,
+            Job::Analyse(study) | Job::Ahead(study, _) => study,
         }
     }
 }
@@ -95,15 +96,18 @@ pub fn run(workshop: &Workshop, queue: &Mutex<Receiver<Job>>, done: &dyn Fn(&Stu
             done(job.study());
             return;
         }
-        match &job {
+        match job {
             Job::Analyse(study) => {
-                if let Err(error) = analyse(workshop, study) {
+                if let Err(error) = analyse(workshop, &study) {
                     tracing::error!(study = %study.study_key, %error, "Could not record an analysis in the spool.");
                 }
+                done(&study);
             }
-            Job::Ahead(study) => analyse_ahead(workshop, study),
+            Job::Ahead(study, files) => {
+                analyse_ahead(workshop, &study, files);
+                done(&study);
+            }
         }
-        done(job.study());
     }
 }
 
@@ -194,16 +198,10 @@ fn take_ahead(
     (ahead.generation == generation && ahead.files == files).then_some(ahead.outcome)
 }
 
-/// Analyses a study that is quiet but not yet complete and keeps the outcome aside; records
-/// nothing. A panic leaves nothing aside: the analysis proper runs again and records it.
-fn analyse_ahead(workshop: &Workshop, study: &StudySummary) {
-    let files = match workshop.spool.instance_files(study.id) {
-        Ok(files) => files,
-        Err(error) => {
-            tracing::warn!(study = %study.study_key, %error, "Could not read a study to analyse it ahead.");
-            return;
-        }
-    };
+/// Analyses a study that is quiet but not yet complete from its instance `files` and keeps the
+/// outcome aside; records nothing. A panic leaves nothing aside: the analysis proper runs again
+/// and records it.
+fn analyse_ahead(workshop: &Workshop, study: &StudySummary, files: Vec<InstanceFile>) {
     let paths: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
     if let Ok(outcome) = catch_unwind(AssertUnwindSafe(|| compute(workshop, files))) {
         tracing::info!(study = %study.study_key, "Study analysed ahead, during its quiet period.");
