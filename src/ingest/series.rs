@@ -280,9 +280,7 @@ pub fn scan_study(dir: &Path) -> Result<(Vec<Series>, Vec<UnreadableObject>), In
             },
         }
     }
-    let mut series = group(instances);
-    super::copies::merge(dir, &mut series)?;
-    Ok((series, unreadable))
+    Ok((group(dir, instances)?, unreadable))
 }
 
 /// What the file meta group of the file at `path` (after its preamble) says it holds
@@ -295,8 +293,17 @@ fn announced_kind(path: &Path) -> Option<ObjectKind> {
     Some(ObjectKind::from_sop_class(meta.media_storage_sop_class_uid()))
 }
 
+/// The series of a study's instances (read from files below `dir`): grouped by
+/// SeriesInstanceUID, copies of one instance counted once ([`super::copies`]); a copy with other
+/// pixels refuses the study.
+pub fn group(dir: &Path, instances: Vec<Instance>) -> Result<Vec<Series>, IngestError> {
+    let mut series = by_series(instances);
+    super::copies::merge(dir, &mut series)?;
+    Ok(series)
+}
+
 /// Groups instances by SeriesInstanceUID; series are ordered by UID, instances by path.
-pub fn group(instances: Vec<Instance>) -> Vec<Series> {
+fn by_series(instances: Vec<Instance>) -> Vec<Series> {
     let mut by_uid: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
     for instance in instances {
         by_uid.entry(instance.series_uid.clone()).or_default().push(instance);

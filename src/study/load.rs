@@ -118,11 +118,7 @@ pub fn load_within(
     let dir = input.dir().to_path_buf();
     let (series, unreadable) = match input {
         StudyInput::Folder(dir) => ingest::scan_study(&dir)?,
-        StudyInput::Instances { instances, .. } => {
-            let mut series = ingest::group(instances);
-            ingest::copies::merge(&dir, &mut series)?;
-            (series, Vec::new())
-        }
+        StudyInput::Instances { instances, .. } => (ingest::group(&dir, instances)?, Vec::new()),
     };
     let scan = started.elapsed();
     let region = selector.region.as_ref();
