@@ -7,6 +7,7 @@
 //! refuse the study ([`IngestError::ConflictingInstances`]): which one is right cannot be told
 //! from the data.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use dicom_dictionary_std::tags;
@@ -21,9 +22,14 @@ use super::{guard, series::name_in, IngestError, Series};
 pub(crate) fn merge(dir: &Path, series: &mut [Series]) -> Result<(), IngestError> {
     for s in series.iter_mut() {
         let mut kept: Vec<super::Instance> = Vec::with_capacity(s.instances.len());
+        // Where each SOP Instance UID kept so far is in `kept`: a look-up, not a scan, per file.
+        let mut kept_at: HashMap<String, usize> = HashMap::with_capacity(s.instances.len());
         for instance in std::mem::take(&mut s.instances) {
-            match kept.iter().find(|k| k.sop_instance_uid == instance.sop_instance_uid) {
-                None => kept.push(instance),
+            match kept_at.get(&instance.sop_instance_uid).map(|&at| &kept[at]) {
+                None => {
+                    kept_at.insert(instance.sop_instance_uid.clone(), kept.len());
+                    kept.push(instance);
+                }
                 Some(first) if same_pixels(dir, &first.path, &instance.path)? => {
                     tracing::debug!("Leaving out a copy of an instance already in the study.");
                 }
