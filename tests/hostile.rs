@@ -7,15 +7,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use radscored::error_code::ErrorCode;
 use radscored::image;
-use radscored::ingest::{self, SeriesPolicy, Volume};
+use radscored::ingest;
 use radscored::model::Classifier;
 use radscored::radiomics::{extract, params, FeatureVector};
 use radscored::roi;
 
+use crate::study_fixture::{ct_volume, lung2_volume};
 use crate::util::{repo, shared};
 
 fn corpus() -> PathBuf {
@@ -51,19 +51,6 @@ fn cases() -> Vec<Case> {
             }
         })
         .collect()
-}
-
-/// The lung2-crop CT volume the SEG and RTSTRUCT cases are drawn on.
-fn lung2_volume() -> &'static Volume {
-    static VOLUME: OnceLock<Volume> = OnceLock::new();
-    VOLUME.get_or_init(|| {
-        let dir = shared("fixtures/dicom/lung2-crop/ct");
-        let series = ingest::scan(&dir).expect("lung2-crop ct scans");
-        ingest::assemble(
-            ingest::select_ct(&dir, &series, None, SeriesPolicy::default()).expect("one ct series"),
-        )
-        .expect("lung2-crop volume")
-    })
 }
 
 /// Copies lung2-crop's CT slices (and `with_seg`, its SEG) into `into`, the slice named
@@ -103,10 +90,7 @@ fn outcome(case: &Case) -> Result<(), String> {
         "ct_series" => {
             let dir = tempfile::tempdir().unwrap();
             study_with(dir.path(), &case.file, &case.extra, false);
-            let series = ingest::scan(dir.path()).map_err(|e| code(e.code()))?;
-            let ct = ingest::select_ct(dir.path(), &series, None, SeriesPolicy::default())
-                .map_err(|e| code(e.code()))?;
-            ingest::assemble(ct).map(drop).map_err(|e| code(e.code()))
+            ct_volume(dir.path()).map(drop).map_err(|e| code(e.code()))
         }
         "seg" => roi::seg_mask(&case.file, lung2_volume(), None).map(drop).map_err(|e| code(e.code())),
         "rtstruct" => {

@@ -10,13 +10,7 @@ use radscored::{
     ingest::{self, IngestError, ObjectKind, SeriesPolicy, Volume},
 };
 
-use crate::study_fixture::{by_z, ds, fixture, fixture_json, rewrite, values, StudyDir};
-
-/// Scans `dir`, selects its only CT series and assembles it.
-fn load(dir: &Path) -> Result<Volume, IngestError> {
-    let series = ingest::scan(dir)?;
-    ingest::assemble(ingest::select_ct(dir, &series, None, SeriesPolicy::default())?)
-}
+use crate::study_fixture::{by_z, ct_volume, ds, fixture, fixture_json, rewrite, values, StudyDir};
 
 /// Same grid within the image module's tolerance, and every voxel equal.
 fn assert_same_hu(ours: &Image, reference: &Image) {
@@ -60,7 +54,7 @@ fn hu_sum(image: &Image) -> f64 {
 
 #[test]
 fn lung1_ct_equals_the_nrrd_voxel_for_voxel() {
-    let volume = load(&fixture("lung1/ct")).expect("lung1 ct assembles");
+    let volume = ct_volume(&fixture("lung1/ct")).expect("lung1 ct assembles");
     let reference = image::read(&crate::util::shared("refdata/pyradiomics/lung1_image.nrrd")).unwrap();
     assert_same_hu(&volume.image, &reference);
     assert_fixture_geometry(&volume, "lung1");
@@ -74,7 +68,7 @@ fn lung1_ct_equals_the_nrrd_voxel_for_voxel() {
 
 #[test]
 fn lung1_rle_ct_equals_the_nrrd_voxel_for_voxel() {
-    let volume = load(&fixture("lung1/ct-rle")).expect("lung1 rle ct assembles");
+    let volume = ct_volume(&fixture("lung1/ct-rle")).expect("lung1 rle ct assembles");
     let reference = image::read(&crate::util::shared("refdata/pyradiomics/lung1_image.nrrd")).unwrap();
     assert_same_hu(&volume.image, &reference);
     assert_fixture_geometry(&volume, "lung1");
@@ -82,7 +76,7 @@ fn lung1_rle_ct_equals_the_nrrd_voxel_for_voxel() {
 
 #[test]
 fn lung2_crop_ct_equals_its_nrrd_voxel_for_voxel() {
-    let volume = load(&fixture("lung2-crop/ct")).expect("lung2-crop ct assembles");
+    let volume = ct_volume(&fixture("lung2-crop/ct")).expect("lung2-crop ct assembles");
     let reference = image::read(&fixture("lung2-crop/image.nrrd")).unwrap();
     assert_same_hu(&volume.image, &reference);
     assert_fixture_geometry(&volume, "lung2-crop");
@@ -99,7 +93,7 @@ fn jpeg_lossless_and_jpeg_2000_slices_equal_the_nrrd() {
         let dir = crate::util::repo().join("tests/data/lung2-crop-compressed").join(folder);
         let series = ingest::scan(&dir).unwrap();
         assert_eq!(series[0].instances[0].transfer_syntax(), syntax);
-        let volume = load(&dir).unwrap_or_else(|e| panic!("{folder}: {e}"));
+        let volume = ct_volume(&dir).unwrap_or_else(|e| panic!("{folder}: {e}"));
         // Slices 18..=21 of lung2-crop: the NRRD's grid moved 18 slices up.
         let mut expected = reference.geometry;
         expected.size[2] = 4;
@@ -122,7 +116,7 @@ fn implicit_vr_little_endian_equals_the_nrrd() {
     }
     let series = ingest::scan(study.path()).unwrap();
     assert!(series[0].instances.iter().all(|i| i.transfer_syntax() == uids::IMPLICIT_VR_LITTLE_ENDIAN));
-    let volume = load(study.path()).unwrap();
+    let volume = ct_volume(study.path()).unwrap();
     assert_same_hu(&volume.image, &image::read(&fixture("lung2-crop/image.nrrd")).unwrap());
 }
 
@@ -137,7 +131,7 @@ fn per_slice_rescale_is_applied_and_kept_as_f64_when_not_integral_or_too_large()
             obj.put(ds(tags::RESCALE_SLOPE, &[slope]));
             obj.put(ds(tags::RESCALE_INTERCEPT, &[intercept]));
         });
-        let volume = load(study.path()).unwrap();
+        let volume = ct_volume(study.path()).unwrap();
         assert!(matches!(volume.image.voxels, Voxels::F64(_)), "slope {slope}, intercept {intercept}");
         for v in 0..reference.voxels.len() {
             // The fixture stores HU + 1024 (slope 1, intercept -1024).
@@ -175,7 +169,7 @@ fn lung2_copy() -> (StudyDir, Vec<PathBuf>) {
 
 /// The error of loading `study`, with its message.
 fn failure(study: &StudyDir) -> (IngestError, String) {
-    let error = load(study.path()).expect_err("corrupted series must be rejected");
+    let error = ct_volume(study.path()).expect_err("corrupted series must be rejected");
     let message = error.to_string();
     (error, message)
 }
@@ -359,10 +353,10 @@ fn derived_series_are_refused_unless_accepted() {
 fn localizer_images_are_left_out_and_a_localizer_series_is_named() {
     let (study, files) = lung2_copy();
     set_image_type(&files[0], &["ORIGINAL", "PRIMARY", "LOCALIZER"]);
-    let volume = load(study.path()).expect("the localizer is left out, the rest is a series");
+    let volume = ct_volume(study.path()).expect("the localizer is left out, the rest is a series");
     assert_eq!(volume.image.geometry.size[2], 60);
     assert!(volume.slices.iter().all(|s| s.path != files[0]));
-    let full = load(lung2_copy().0.path()).unwrap();
+    let full = ct_volume(lung2_copy().0.path()).unwrap();
     let uids = |v: &Volume| v.slices.iter().map(|s| s.sop_instance_uid.clone()).collect::<Vec<_>>();
     let localizer = &full.slices.iter().find(|s| name(&s.path) == name(&files[0])).unwrap().sop_instance_uid;
     let expected: Vec<String> = uids(&full).into_iter().filter(|u| u != localizer).collect();

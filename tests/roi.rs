@@ -9,14 +9,13 @@ use dicom_dictionary_std::tags;
 use dicom_object::DefaultDicomObject;
 use radscored::{
     image::{self, Image, Voxels},
-    ingest::{self, SeriesPolicy},
     roi::{
         self, MaskKind, MaskSelector, MaskSource, RegionRef, RoiError, StudyError, DEFAULT_RING_RADIUS_MM,
     },
     study::{Study, StudyInput},
 };
 
-use crate::study_fixture::{edit_items, fixture, fixture_json, rewrite, roi_reference, StudyDir};
+use crate::study_fixture::{ct_volume, edit_items, fixture, fixture_json, rewrite, roi_reference, StudyDir};
 
 /// A study folder holding the fixture's CT (`ct_folder` of `study`) and the named mask folders.
 fn study_dir(study: &str, ct_folder: &str, masks: &[&str]) -> StudyDir {
@@ -331,10 +330,7 @@ fn a_seg_that_references_nothing_of_the_series_is_rejected() {
         "{message}"
     );
     // ...and drawing it on the series directly is refused.
-    let series = ingest::scan(&fixture("lung1/ct")).unwrap();
-    let volume =
-        ingest::assemble(ingest::select_ct(dir.path(), &series, None, SeriesPolicy::default()).unwrap())
-            .unwrap();
+    let volume = ct_volume(&fixture("lung1/ct")).unwrap();
     let error = roi::seg_mask(&copied, &volume, None).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, RoiError::NotReferencingSeries { .. }), "{message}");

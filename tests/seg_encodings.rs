@@ -5,18 +5,17 @@
 //! stable code and names its encoding; the CT path reads big endian, deflated and plain copies
 //! of the series into the fixture's volume.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use radscored::{
     error_code::ErrorCode,
-    image::{self, Image, Voxels},
     ingest::{self, Volume},
     roi::{self, MaskKind, MaskSelector, MaskSource, RegionRef},
     study::{self, StudyInput},
 };
 
-use crate::study_fixture::{fixture, StudyDir};
+use crate::study_fixture::{ct_volume, fixture, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir};
 
 /// The variants, written once per test run.
 struct Variants {
@@ -35,37 +34,13 @@ fn variants() -> &'static Variants {
     })
 }
 
-fn fixture_volume() -> &'static Volume {
-    static VOLUME: OnceLock<Volume> = OnceLock::new();
-    VOLUME.get_or_init(|| volume_of(&fixture("lung2-crop/ct")))
-}
-
-fn volume_of(dir: &Path) -> Volume {
-    let series = ingest::scan(dir).expect("ct folder scans");
-    ingest::assemble(ingest::select_ct(dir, &series, None, Default::default()).expect("one ct series"))
-        .expect("volume assembles")
-}
-
-/// The set voxels of a `u8` mask.
-fn set_voxels(mask: &Image) -> Vec<usize> {
-    let Voxels::U8(v) = &mask.voxels else { panic!("masks are u8, got {}", mask.voxels.type_name()) };
-    (0..v.len()).filter(|&i| v[i] != 0).collect()
-}
-
-/// The tumor voxels of the fixture's label NRRD (what the fixture SEG was written from).
-fn tumor_voxels() -> Vec<usize> {
-    let label = image::read(&fixture("lung2-crop/label.nrrd")).expect("fixture label reads");
-    label.geometry.check_same(&fixture_volume().image.geometry).expect("label on the ct grid");
-    (0..label.voxels.len()).filter(|&v| label.voxels.get(v) != 0.0).collect()
-}
-
 /// The voxels of the label maps' second segment, a box given in voxel indices by the script.
 fn box_voxels(manifest: &serde_json::Value) -> Vec<usize> {
     let range = |axis: &str| {
         let r = &manifest["box"][axis];
         r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize
     };
-    let geometry = fixture_volume().image.geometry;
+    let geometry = lung2_volume().image.geometry;
     let mut out: Vec<usize> = range("k")
         .flat_map(|k| range("j").flat_map(move |j| range("i").map(move |i| geometry.index(i, j, k))))
         .collect();
@@ -76,7 +51,7 @@ fn box_voxels(manifest: &serde_json::Value) -> Vec<usize> {
 #[test]
 fn every_accepted_variant_draws_exactly_the_fixture_tumor() {
     let v = variants();
-    let tumor = tumor_voxels();
+    let tumor = lung2_tumor_voxels();
     assert_eq!(
         tumor.len() as u64,
         v.manifest["tumor_voxels"].as_u64().unwrap(),
@@ -85,7 +60,7 @@ fn every_accepted_variant_draws_exactly_the_fixture_tumor() {
     let boxed = box_voxels(&v.manifest);
     assert_eq!(boxed.len() as u64, v.manifest["box_voxels"].as_u64().unwrap(), "numpy's count of the box");
     let original =
-        roi::seg_mask(&fixture("lung2-crop/seg/seg.dcm"), fixture_volume(), None).expect("fixture seg");
+        roi::seg_mask(&fixture("lung2-crop/seg/seg.dcm"), lung2_volume(), None).expect("fixture seg");
     assert_eq!(set_voxels(&original.0), tumor, "the fixture's own seg");
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -97,7 +72,7 @@ fn every_accepted_variant_draws_exactly_the_fixture_tumor() {
         let segment = variant["segment"].as_u64().unwrap() as u32;
         let expected = if segment == 1 { &tumor } else { &boxed };
         let region = RegionRef::Number(segment);
-        match roi::seg_mask(&v.dir.path().join(name), fixture_volume(), Some(&region)) {
+        match roi::seg_mask(&v.dir.path().join(name), lung2_volume(), Some(&region)) {
             Ok((mask, source)) => {
                 let found = set_voxels(&mask);
                 assert!(
@@ -127,7 +102,7 @@ fn every_refused_variant_gives_its_code_and_names_its_encoding() {
             continue;
         }
         let name = variant["file"].as_str().unwrap();
-        let error = roi::seg_mask(&v.dir.path().join(name), fixture_volume(), None)
+        let error = roi::seg_mask(&v.dir.path().join(name), lung2_volume(), None)
             .map(drop)
             .expect_err(&format!("{name} must be refused"));
         let message = error.to_string();
@@ -142,11 +117,11 @@ fn every_refused_variant_gives_its_code_and_names_its_encoding() {
 }
 
 #[test]
-fn big_endian_deflated_and_plain_ct_series_equal_the_fixture_volume() {
+fn big_endian_deflated_and_plain_ct_series_equal_the_lung2_volume() {
     let v = variants();
-    let expected = fixture_volume();
+    let expected = lung2_volume();
     for folder in ["ct_big_endian", "ct_deflated", "ct_plain"] {
-        let volume = volume_of(&v.dir.path().join(folder));
+        let volume = ct_volume(&v.dir.path().join(folder)).expect("volume assembles");
         assert_eq!(volume.image.geometry, expected.image.geometry, "{folder}");
         assert_eq!(volume.image.voxels, expected.image.voxels, "{folder}");
         let uids = |v: &Volume| v.slices.iter().map(|s| s.sop_instance_uid.clone()).collect::<Vec<_>>();
@@ -165,7 +140,7 @@ fn a_label_map_seg_in_a_study_folder_is_a_segmentation_and_draws_its_segment() {
     let selector =
         MaskSelector { kind: MaskKind::Seg, region: Some(RegionRef::Name("Tumor".to_owned())), object: None };
     let loaded = study::load(StudyInput::Folder(dir.path().to_path_buf()), &selector).expect("study loads");
-    assert_eq!(set_voxels(&loaded.tumor), tumor_voxels());
+    assert_eq!(set_voxels(&loaded.tumor), lung2_tumor_voxels());
     assert!(
         matches!(loaded.mask_source, MaskSource::Seg { segment_number: 1, .. }),
         "{:?}",
@@ -186,7 +161,7 @@ fn data_set_of(part10: &[u8]) -> &[u8] {
 fn the_intake_takes_deflated_and_big_endian_instances_and_they_draw_the_tumor() {
     use radscored::ingest::received::{self, Acceptance, Announced, Handling};
     let v = variants();
-    let tumor = tumor_voxels();
+    let tumor = lung2_tumor_voxels();
     for name in [
         "binary_deflated.dcm",
         "binary_big_endian.dcm",
@@ -213,7 +188,7 @@ fn the_intake_takes_deflated_and_big_endian_instances_and_they_draw_the_tumor() 
         assert_eq!(received.handling, Handling::Analyse, "{name}");
         let stored = v.dir.path().join(format!("received_{name}"));
         std::fs::write(&stored, &received.part10).unwrap();
-        let (mask, _) = roi::seg_mask(&stored, fixture_volume(), Some(&RegionRef::Number(1)))
+        let (mask, _) = roi::seg_mask(&stored, lung2_volume(), Some(&RegionRef::Number(1)))
             .unwrap_or_else(|e| panic!("{name} as received: {e}"));
         assert_eq!(set_voxels(&mask), tumor, "{name} as received");
         let folder = received::from_part10(
@@ -229,11 +204,7 @@ fn the_intake_takes_deflated_and_big_endian_instances_and_they_draw_the_tumor() 
 fn a_jpeg_ls_ct_slice_is_refused_naming_the_encoding_and_what_to_do() {
     let v = variants();
     let dir = v.dir.path().join("ct_jpegls");
-    let series = ingest::scan(&dir).expect("ct folder scans");
-    let error =
-        ingest::assemble(ingest::select_ct(&dir, &series, None, Default::default()).expect("one ct series"))
-            .map(drop)
-            .expect_err("a JPEG-LS slice is not decoded");
+    let error = ct_volume(&dir).map(drop).expect_err("a JPEG-LS slice is not decoded");
     let message = error.to_string();
     assert_eq!(error.code(), "unsupported_transfer_syntax", "{message}");
     for words in

@@ -13,12 +13,41 @@ use std::{
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{mem::InMemDicomObject, open_file, DefaultDicomObject, OpenFileOptions};
+use radscored::image::{self, Image, Voxels};
+use radscored::ingest::{self, IngestError, SeriesPolicy, Volume};
 
 use crate::util;
 
 /// `../shared/fixtures/dicom/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     util::shared(&format!("fixtures/dicom/{rel}"))
+}
+
+/// The CT volume of a study folder: scanned, its only CT series selected (default policy) and
+/// assembled.
+pub fn ct_volume(dir: &Path) -> Result<Volume, IngestError> {
+    let series = ingest::scan(dir)?;
+    ingest::assemble(ingest::select_ct(dir, &series, None, SeriesPolicy::default())?)
+}
+
+/// The lung2-crop CT volume, read once per test process.
+pub fn lung2_volume() -> &'static Volume {
+    static VOLUME: std::sync::OnceLock<Volume> = std::sync::OnceLock::new();
+    VOLUME.get_or_init(|| ct_volume(&fixture("lung2-crop/ct")).expect("lung2-crop ct assembles"))
+}
+
+/// The set voxels of a `u8` mask.
+pub fn set_voxels(mask: &Image) -> Vec<usize> {
+    let Voxels::U8(v) = &mask.voxels else { panic!("masks are u8, got {}", mask.voxels.type_name()) };
+    (0..v.len()).filter(|&i| v[i] != 0).collect()
+}
+
+/// The tumor voxels of lung2-crop's label NRRD (what its SEG and RTSTRUCT were written from), on
+/// its CT grid.
+pub fn lung2_tumor_voxels() -> Vec<usize> {
+    let label = image::read(&fixture("lung2-crop/label.nrrd")).expect("fixture label reads");
+    label.geometry.check_same(&lung2_volume().image.geometry).expect("label on the ct grid");
+    (0..label.voxels.len()).filter(|&v| label.voxels.get(v) != 0.0).collect()
 }
 
 /// The `fixture.json` of a fixture study.

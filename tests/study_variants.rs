@@ -12,14 +12,14 @@ use std::process::Command;
 
 use radscored::{
     error_code::ErrorCode,
-    image::{self, Image, Voxels},
+    image::{self, Image},
     ingest::SeriesPolicy,
     roi::{MaskKind, MaskSelector, MaskSource, StudyError},
     study::{load_within, AnalyzeOptions, Analyzer, Study, StudyInput},
 };
 
 use crate::identifiers::Identifiers;
-use crate::study_fixture::{fixture, fixture_json, StudyDir};
+use crate::study_fixture::{fixture, fixture_json, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir};
 use crate::util::run_oracle;
 
 /// The variant `name` written into a temporary folder, with the script's expectations.
@@ -81,13 +81,10 @@ fn assert_no_uid(text: &str, dir: &Path) {
 
 /// The mask equals lung2-crop's label NRRD voxel for voxel, on its grid.
 fn assert_original_mask(mask: &Image) {
-    let label = image::read(&fixture("lung2-crop/label.nrrd")).unwrap();
-    label.geometry.check_same(&mask.geometry).expect("mask on the label's grid");
-    let Voxels::U8(v) = &mask.voxels else { panic!("masks are u8") };
-    let ours: Vec<usize> = (0..v.len()).filter(|&i| v[i] != 0).collect();
-    let expected: Vec<usize> = (0..label.voxels.len()).filter(|&i| label.voxels.get(i) != 0.0).collect();
+    lung2_volume().image.geometry.check_same(&mask.geometry).expect("mask on the label's grid");
+    let expected = lung2_tumor_voxels();
     assert_eq!(expected.len() as u64, fixture_json("lung2-crop")["tumor_voxels"].as_u64().unwrap());
-    assert_eq!(ours, expected);
+    assert_eq!(set_voxels(mask), expected);
 }
 
 const PLACED_BY_POSITION: &str = "the segmentation refers to CT images that the CT series does not hold (a \
