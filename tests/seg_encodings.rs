@@ -15,7 +15,9 @@ use radscored::{
     study::{self, StudyInput},
 };
 
-use crate::study_fixture::{ct_volume, fixture, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir};
+use crate::study_fixture::{
+    ct_volume, data_set_of, fixture, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir,
+};
 
 /// The variants, written once per test run.
 struct Variants {
@@ -146,15 +148,6 @@ fn a_label_map_seg_in_a_study_folder_is_a_segmentation_and_draws_its_segment() {
         "{:?}",
         loaded.mask_source
     );
-}
-
-/// The data set of a Part-10 file: after the file meta group, whose length (0002,0000) says
-/// where it ends.
-fn data_set_of(part10: &[u8]) -> &[u8] {
-    assert_eq!(&part10[128..132], b"DICM");
-    assert_eq!(&part10[136..138], b"UL", "the file meta group starts with its group length");
-    let length = u32::from_le_bytes(part10[140..144].try_into().unwrap()) as usize;
-    &part10[144 + length..]
 }
 
 #[test]

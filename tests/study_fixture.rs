@@ -50,6 +50,15 @@ pub fn lung2_tumor_voxels() -> Vec<usize> {
     (0..label.voxels.len()).filter(|&v| label.voxels.get(v) != 0.0).collect()
 }
 
+/// The data set of a Part-10 file: after the file meta group, whose length (0002,0000) says
+/// where it ends.
+pub fn data_set_of(part10: &[u8]) -> &[u8] {
+    assert_eq!(&part10[128..132], b"DICM");
+    assert_eq!(&part10[136..138], b"UL", "the file meta group starts with its group length");
+    let length = u32::from_le_bytes(part10[140..144].try_into().unwrap()) as usize;
+    &part10[144 + length..]
+}
+
 /// The `fixture.json` of a fixture study.
 pub fn fixture_json(study: &str) -> serde_json::Value {
     let path = fixture(&format!("{study}/fixture.json"));

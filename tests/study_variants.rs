@@ -19,7 +19,9 @@ use radscored::{
 };
 
 use crate::identifiers::Identifiers;
-use crate::study_fixture::{fixture, fixture_json, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir};
+use crate::study_fixture::{
+    data_set_of, fixture, fixture_json, lung2_tumor_voxels, lung2_volume, set_voxels, StudyDir,
+};
 use crate::util::run_oracle;
 
 /// The variant `name` written into a temporary folder, with the script's expectations.
@@ -350,9 +352,7 @@ fn a_truncated_plain_data_set_is_named_as_unreadable() {
     study.link("lung2-crop/seg", "study/seg");
     let victim = &ct[30];
     let part10 = std::fs::read(victim).unwrap();
-    assert_eq!(&part10[128..132], b"DICM");
-    let meta_length = u32::from_le_bytes(part10[140..144].try_into().unwrap()) as usize;
-    let data_set = &part10[144 + meta_length..];
+    let data_set = data_set_of(&part10);
     std::fs::write(victim, &data_set[..data_set.len() / 2]).unwrap();
     let name = victim.file_name().unwrap().to_string_lossy();
     let (exit, _, err) = analyze_cli(&study.path().join("study"), &[]);
