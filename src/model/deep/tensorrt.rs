@@ -12,7 +12,7 @@
 //! patch` before (`NV_TENSORRT_VERSION` in NVIDIA's `NvInferVersion.h`).
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often the log says that an engine build is still going on.
@@ -21,8 +21,14 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(30);
 /// Sonames of TensorRT's runtime library, newest first.
 const LIBRARIES: [&str; 3] = ["libnvinfer.so.10", "libnvinfer.so.8", "libnvinfer.so"];
 
-/// The version of the TensorRT library the provider would load (`10.7.0`), or why none loads.
+/// The version of the TensorRT library the provider would load (`10.7.0`), or why none loads;
+/// asked of the library once per process (a set-once global), not once per network.
 pub fn loaded_version() -> Result<String, String> {
+    static VERSION: OnceLock<Result<String, String>> = OnceLock::new();
+    VERSION.get_or_init(read_version).clone()
+}
+
+fn read_version() -> Result<String, String> {
     let mut reasons = Vec::new();
     for name in LIBRARIES {
         // SAFETY: opening libnvinfer runs only its initialisers, which have no preconditions.
