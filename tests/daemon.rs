@@ -11,6 +11,7 @@ use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use serde_json::Value;
 
+use crate::identifiers::Identifiers;
 use crate::mosquitto::{free_port, wait_for, Mosquitto, Subscriber};
 use crate::study_fixture::{files, fixture, rewrite};
 
@@ -177,9 +178,7 @@ fn json(payload: &str) -> Value {
 }
 
 /// No payload or topic names a UID of the input, a patient name or a path.
-fn assert_no_identity(sub: &Subscriber, inputs: &[PathBuf]) {
-    let dir = inputs[0].parent().expect("input folder");
-    let identifiers = crate::identifiers::Identifiers::of(&[dir]);
+fn assert_no_identity(sub: &Subscriber, identifiers: &Identifiers) {
     for message in sub.received() {
         identifiers.assert_absent("a message's topic", &message.topic);
         identifiers.assert_absent("a message", &message.payload);
@@ -223,7 +222,8 @@ fn a_study_sent_by_storescu_is_published_with_its_alert_and_status() {
         json(&broker.retained(&format!("{TOPICS}/status")).expect("retained status"))["state"],
         "online"
     );
-    assert_no_identity(&sub, &study);
+    let identifiers = Identifiers::of(&[tmp.path()]);
+    assert_no_identity(&sub, &identifiers);
     // systemd hears READY=1 once the model is warmed, with where the work runs.
     let notified = daemon.notifications();
     assert!(
@@ -238,7 +238,6 @@ fn a_study_sent_by_storescu_is_published_with_its_alert_and_status() {
     assert_eq!(retained["state"], "offline");
     let text = status(&daemon.spool());
     assert!(text.contains("acknowledged"), "{text}");
-    let identifiers = crate::identifiers::Identifiers::of(&[tmp.path()]);
     identifiers.assert_absent("radscored status", &text);
     identifiers.assert_absent("the daemon's log", &daemon.log());
 }
@@ -267,7 +266,7 @@ fn kill_9_leaves_the_will_and_a_restart_finishes_the_study() {
         results.iter().map(|m| json(&m.payload)["message_id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids.len(), 1, "one result, however often it was sent: {results:?}");
     assert!(results.len() <= 2, "published once more at most: {}", results.len());
-    assert_no_identity(&sub, &sent_files);
+    assert_no_identity(&sub, &Identifiers::of(&[tmp.path()]));
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
 
@@ -325,8 +324,8 @@ fn a_study_that_cannot_be_analysed_is_quarantined_and_the_next_succeeds() {
     });
     let text = status(&daemon.spool());
     assert!(text.contains("missing_slices"), "the quarantine lists its code: {text}");
-    assert_no_identity(&sub, &files(tmp.path()));
-    let identifiers = crate::identifiers::Identifiers::of(&[tmp.path()]);
+    let identifiers = Identifiers::of(&[tmp.path()]);
+    assert_no_identity(&sub, &identifiers);
     identifiers.assert_absent("radscored status", &text);
     identifiers.assert_absent("the daemon's log", &daemon.log());
     assert_eq!(daemon.stop("TERM"), Some(0));
@@ -486,6 +485,6 @@ fn a_re_exported_series_is_analysed_with_a_warning_alert() {
     let alert = json(&sub.on("/alerts")[0].payload);
     assert_eq!((alert["severity"].as_str(), alert["code"].as_str()), (Some("warning"), Some("analysed")));
     assert!(alert["text"].as_str().unwrap().contains("placed on the CT slices by plane position"), "{alert}");
-    assert_no_identity(&sub, &sent_files);
+    assert_no_identity(&sub, &Identifiers::of(&[&study]));
     assert_eq!(daemon.stop("TERM"), Some(0));
 }
