@@ -49,10 +49,6 @@ def ct_files(fixture):
     return [os.path.join(folder, f) for f in sorted(os.listdir(folder))]
 
 
-def copy_folder(src, dst):
-    shutil.copytree(src, dst)
-
-
 def new_instance_uid(ds):
     uid = generate_uid()
     ds.SOPInstanceUID = uid
@@ -60,15 +56,16 @@ def new_instance_uid(ds):
     return uid
 
 
-def write_ct(fixture, dst, change):
-    """Writes the CT files into dst/ct after change(ds) -> old->new UID pairs, if any."""
+def write_ct(fixture, dst, change, folder="ct"):
+    """Writes the CT files into dst/folder after change(ds); returns their old -> new SOP
+    Instance UIDs."""
     mapping = {}
     for path in ct_files(fixture):
         ds = pydicom.dcmread(path)
         old = ds.SOPInstanceUID
         change(ds)
         mapping[old] = ds.SOPInstanceUID
-        save(ds, dst, "ct", os.path.basename(path))
+        save(ds, dst, folder, os.path.basename(path))
     return mapping
 
 
@@ -78,12 +75,17 @@ def save(ds, dst, folder, name):
     ds.save_as(os.path.join(dst, folder, name), enforce_file_format=True)
 
 
-def with_seg(fixture, dst, name="seg"):
-    copy_folder(os.path.join(fixture, "seg"), os.path.join(dst, name))
+def with_part(fixture, dst, part):
+    """Copies the fixture's folder `part` (ct, seg, rtstruct) unchanged into dst/part."""
+    shutil.copytree(os.path.join(fixture, part), os.path.join(dst, part))
+
+
+def with_seg(fixture, dst):
+    with_part(fixture, dst, "seg")
 
 
 def with_rtstruct(fixture, dst):
-    copy_folder(os.path.join(fixture, "rtstruct"), os.path.join(dst, "rtstruct"))
+    with_part(fixture, dst, "rtstruct")
 
 
 def variant(name):
@@ -114,7 +116,7 @@ def reexport_rtstruct(fixture, dst):
 @variant("duplicate")
 def duplicate(fixture, dst):
     files = ct_files(fixture)
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     with_seg(fixture, dst)
     os.makedirs(os.path.join(dst, "copy"))
     shutil.copyfile(files[10], os.path.join(dst, "copy", os.path.basename(files[10])))
@@ -123,7 +125,7 @@ def duplicate(fixture, dst):
 @variant("conflict")
 def conflict(fixture, dst):
     files = ct_files(fixture)
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     with_seg(fixture, dst)
     ds = pydicom.dcmread(files[10])
     pixels = bytearray(ds.PixelData)
@@ -154,7 +156,7 @@ def not_axial(fixture, dst):
 @variant("localizer-in-series")
 def localizer_in_series(fixture, dst):
     files = ct_files(fixture)
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     with_seg(fixture, dst)
     ds = pydicom.dcmread(files[0])
     new_instance_uid(ds)
@@ -166,7 +168,7 @@ def localizer_in_series(fixture, dst):
 @variant("localizer-series")
 def localizer_series(fixture, dst):
     files = ct_files(fixture)
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     with_seg(fixture, dst)
     ds = pydicom.dcmread(files[0])
     new_instance_uid(ds)
@@ -182,7 +184,7 @@ def truncated(keep):
     def write(fixture, dst):
         files = ct_files(fixture)
         middle = files[len(files) // 2]
-        copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+        with_part(fixture, dst, "ct")
         with_seg(fixture, dst)
         with open(middle, "rb") as f:
             data = f.read()
@@ -198,20 +200,19 @@ variant("truncated-header")(truncated(lambda size: 400))
 
 @variant("seg-on-mr")
 def seg_on_mr(fixture, dst):
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     mr_series = generate_uid()
-    mapping = {}
-    for path in ct_files(fixture):
-        ds = pydicom.dcmread(path)
-        old = ds.SOPInstanceUID
-        mapping[old] = new_instance_uid(ds)
+
+    def to_mr(ds):
+        new_instance_uid(ds)
         ds.SOPClassUID = MR_IMAGE_STORAGE
         ds.file_meta.MediaStorageSOPClassUID = MR_IMAGE_STORAGE
         ds.Modality = "MR"
         ds.SeriesInstanceUID = mr_series
         ds.SeriesNumber = 5
         ds.SeriesDescription = "T1 axial"
-        save(ds, dst, "mr", os.path.basename(path))
+
+    mapping = write_ct(fixture, dst, to_mr, folder="mr")
     seg = pydicom.dcmread(os.path.join(fixture, "seg", "seg.dcm"))
     for series in seg.ReferencedSeriesSequence:
         series.SeriesInstanceUID = mr_series
@@ -229,7 +230,7 @@ def seg_on_mr(fixture, dst):
 
 @variant("contour-outside")
 def contour_outside(fixture, dst):
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     rt = pydicom.dcmread(os.path.join(fixture, "rtstruct", "rtstruct.dcm"))
     contour = rt.ROIContourSequence[0].ContourSequence[0]
     data = [float(v) for v in contour.ContourData]
@@ -241,7 +242,7 @@ def contour_outside(fixture, dst):
 
 @variant("frame-outside")
 def frame_outside(fixture, dst):
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     seg = pydicom.dcmread(os.path.join(fixture, "seg", "seg.dcm"))
     plane = seg.PerFrameFunctionalGroupsSequence[0].PlanePositionSequence[0]
     position = [float(v) for v in plane.ImagePositionPatient]
@@ -252,7 +253,7 @@ def frame_outside(fixture, dst):
 
 @variant("two-segs")
 def two_segs(fixture, dst):
-    copy_folder(os.path.join(fixture, "ct"), os.path.join(dst, "ct"))
+    with_part(fixture, dst, "ct")
     with_seg(fixture, dst)
     seg = pydicom.dcmread(os.path.join(fixture, "seg", "seg.dcm"))
     new_instance_uid(seg)
