@@ -34,7 +34,7 @@ use dicom_core::{
     dictionary::DataDictionary, dictionary::DataDictionaryEntry, dictionary::VirtualVr, Tag, VR,
 };
 use dicom_dictionary_std::{tags, uids, StandardDataDictionary};
-use dicom_encoding::TransferSyntaxIndex;
+use dicom_encoding::{TransferSyntax, TransferSyntaxIndex};
 use dicom_object::{DefaultDicomObject, FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
@@ -148,10 +148,16 @@ pub fn looks_like_dicom(head: &[u8]) -> bool {
 fn open_plain(bytes: &[u8]) -> Result<DefaultDicomObject, DicomFileError> {
     let uid = plain_data_set_syntax(bytes)?;
     let ts = TransferSyntaxRegistry.get(uid).ok_or(DicomFileError::NoFileMeta("no transfer syntax"))?;
-    let obj = guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))?
-        .map_err(|e| DicomFileError::Parse(Box::new(e)))?;
+    let obj = parse_data_set(bytes, ts)?;
     obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(uid))
         .map_err(|_| DicomFileError::Malformed("a data set without SOP class or instance UID".to_owned()))
+}
+
+/// Parses a data set (already pre-scanned) in transfer syntax `ts`, behind the parser's panic
+/// boundary.
+pub fn parse_data_set(bytes: &[u8], ts: &TransferSyntax) -> Result<InMemDicomObject, DicomFileError> {
+    guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))?
+        .map_err(|e| DicomFileError::Parse(Box::new(e)))
 }
 
 /// The transfer syntax of a plain data set (no file meta group), inferred from its first

@@ -236,9 +236,7 @@ pub fn from_data_set(
         .ok_or(ParseError::TransferSyntax)?;
     let (part10, data_set_start) = part10_file(data_set, announced, Some(calling_ae))?;
     guard::prescan(&part10).map_err(ParseError::DataSet)?;
-    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(&part10[data_set_start..], ts))
-        .map_err(ParseError::DataSet)?
-        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
+    let obj = guard::parse_data_set(&part10[data_set_start..], ts).map_err(ParseError::DataSet)?;
     let ids = Identity::read(&obj)?;
     if ids.sop_class_uid != announced.sop_class_uid {
         return Err(ParseError::SopClassMismatch);
@@ -330,9 +328,7 @@ fn from_plain_data_set(
     }
     let ts = TransferSyntaxRegistry.get(ts_uid).ok_or(ParseError::TransferSyntax)?;
     guard::prescan(bytes).map_err(ParseError::DataSet)?;
-    let obj = guard::guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))
-        .map_err(ParseError::DataSet)?
-        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
+    let obj = guard::parse_data_set(bytes, ts).map_err(ParseError::DataSet)?;
     let ids = Identity::read(&obj)?;
     let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
     let announced = Announced {
