@@ -139,7 +139,7 @@ pub fn load_within(
             let wanted = wanted_kinds(kind);
             let unreadable: Vec<&UnreadableObject> =
                 unreadable.iter().filter(|u| wanted.contains(&u.kind)).collect();
-            let (object, ct_uid) = choose_dicom_mask(
+            let (object, ct_uid, described) = choose_dicom_mask(
                 &dir,
                 &series,
                 &unreadable,
@@ -167,7 +167,7 @@ pub fn load_within(
                 _ => rtstruct::rtstruct_mask(&object.path, &volume, region),
             }
             .map_err(|error| StudyError::Mask { object: object_name(&dir, object), error })?;
-            warnings.extend(placed_by_position(object, &volume));
+            warnings.extend(placed_by_position(&described, &volume));
             (volume, volume_time, mask, mask_time + started.elapsed())
         }
     };
@@ -196,8 +196,7 @@ fn localizers_left_out(ct: &Series) -> Option<String> {
 
 /// The warning that the segmentation refers to CT images the series does not hold (a re-exported
 /// or re-sent series) and was placed by plane position, if it does.
-fn placed_by_position(object: &Instance, volume: &ingest::Volume) -> Option<String> {
-    let described = describe(object);
+fn placed_by_position(described: &MaskHeader, volume: &ingest::Volume) -> Option<String> {
     let held: HashSet<&str> = volume.slices.iter().map(|s| s.sop_instance_uid.as_str()).collect();
     described.referenced_instances.iter().any(|uid| !held.contains(uid.as_str())).then(|| {
         "the segmentation refers to CT images that the CT series does not hold (a re-exported or \
@@ -235,7 +234,7 @@ fn is_named(dir: &Path, object: &Instance, file: &Path) -> bool {
     object.path == file || object.path == dir.join(file) || object.path.ends_with(file)
 }
 
-/// The SEG or RTSTRUCT to use and the UID of the CT series it references.
+/// The SEG or RTSTRUCT to use, the UID of the CT series it references and its header as read.
 fn choose_dicom_mask<'a>(
     dir: &Path,
     series: &'a [Series],
@@ -244,7 +243,7 @@ fn choose_dicom_mask<'a>(
     file: Option<&Path>,
     region: Option<&RegionRef>,
     policy: SeriesPolicy,
-) -> Result<(&'a Instance, String), StudyError> {
+) -> Result<(&'a Instance, String, MaskHeader), StudyError> {
     let wanted_kinds = wanted_kinds(kind);
     let objects: Vec<&Instance> =
         series.iter().flat_map(|s| &s.instances).filter(|i| wanted_kinds.contains(&i.kind)).collect();
@@ -299,10 +298,10 @@ fn choose_dicom_mask<'a>(
             passed_over.push(error.to_string());
             continue;
         }
-        candidates.push((object, ct.uid.clone()));
+        candidates.push((object, ct.uid.clone(), described));
     }
-    if candidates.iter().any(|(o, _)| o.kind == ObjectKind::Segmentation) {
-        candidates.retain(|(o, _)| o.kind == ObjectKind::Segmentation);
+    if candidates.iter().any(|(o, ..)| o.kind == ObjectKind::Segmentation) {
+        candidates.retain(|(o, ..)| o.kind == ObjectKind::Segmentation);
     }
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
@@ -335,7 +334,7 @@ fn choose_dicom_mask<'a>(
             .into())
         }
         _ => {
-            let listed: Vec<String> = candidates.iter().map(|(o, _)| object_name(dir, o)).collect();
+            let listed: Vec<String> = candidates.iter().map(|(o, ..)| object_name(dir, o)).collect();
             Err(RoiError::AmbiguousMask {
                 dir: dir.to_path_buf(),
                 candidates: listed.join(", "),
