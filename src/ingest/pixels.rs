@@ -241,22 +241,25 @@ pub fn decode_frame(
     }
     let element = obj.get(tags::PIXEL_DATA).ok_or(PixelError::Missing)?;
     let pixels = format.frame_pixels();
+    // Bytes of one frame of 8- or 16-bit samples.
+    let frame_bytes = pixels * (format.bits_allocated as usize / 8);
+    let one_bit_refused =
+        || bad("one-bit samples are read natively, deflated or in JPEG 2000 only".to_owned());
     out.clear();
     if NATIVE.contains(&uid) {
         let DicomValue::Primitive(value) = element.value() else {
             return Err(bad("encapsulated pixel data in a native transfer syntax".to_owned()));
         };
         let short = || bad(format!("the pixel data holds fewer than {} frames", format.frames));
-        if format.bits_allocated == 1 {
-            // The frame's bits, from the byte holding its first one.
+        // A one-bit frame starts inside the byte holding its first bit.
+        let (from, to, first_bit) = if format.bits_allocated == 1 {
             let first = frame * pixels;
-            let bytes = native_range(value, first / 8, (first + pixels).div_ceil(8)).ok_or_else(short)?;
-            unpack_bits(&bytes, first % 8, pixels, out);
-            return Ok(());
-        }
-        let size = pixels * (format.bits_allocated as usize / 8);
-        let data = native_range(value, frame * size, (frame + 1) * size).ok_or_else(short)?;
-        samples(format, &data, out);
+            (first / 8, (first + pixels).div_ceil(8), first % 8)
+        } else {
+            (frame * frame_bytes, (frame + 1) * frame_bytes, 0)
+        };
+        let data = native_range(value, from, to).ok_or_else(short)?;
+        append_frame(format, &data, first_bit, out);
         return Ok(());
     }
     let DicomValue::PixelSequence(sequence) = element.value() else {
@@ -266,16 +269,12 @@ pub fn decode_frame(
         let compressed = frame_fragments(sequence.fragments(), frame, format.frames).map_err(bad)?;
         let size = (pixels * format.bits_allocated as usize).div_ceil(8);
         let data = inflate_frame(&compressed, size).map_err(bad)?;
-        if format.bits_allocated == 1 {
-            unpack_bits(&data, 0, pixels, out);
-            return Ok(());
-        }
-        samples(format, &data, out);
+        append_frame(format, &data, 0, out);
         return Ok(());
     }
     if uid == uids::RLE_LOSSLESS {
         if format.bits_allocated == 1 {
-            return Err(bad("one-bit samples are read natively, deflated or in JPEG 2000 only".to_owned()));
+            return Err(one_bit_refused());
         }
         let compressed = frame_fragments(sequence.fragments(), frame, format.frames).map_err(bad)?;
         let data = rle_frame(&compressed, pixels, format.bits_allocated as usize / 8).map_err(bad)?;
@@ -288,13 +287,14 @@ pub fn decode_frame(
         return Err(PixelError::UnsupportedTransferSyntax { uid: uid.to_owned() });
     };
     if format.bits_allocated == 1 && !matches!(uid, uids::JPEG2000_LOSSLESS | uids::JPEG2000) {
-        return Err(bad("one-bit samples are read natively, deflated or in JPEG 2000 only".to_owned()));
+        return Err(one_bit_refused());
     }
     let view = OneBitAsBytes(obj);
     let mut data = Vec::new();
     guard::guarded(|| reader.decode_frame(&view, frame as u32, &mut data))?
         .map_err(|e| bad(e.to_string()))?;
     if format.bits_allocated == 1 {
+        // The codec gives one byte per one-bit sample: 0 or 1, or the frame is wrong.
         let ones = data.get(..pixels).ok_or_else(|| bad(format!("{} samples decoded", data.len())))?;
         if let Some(v) = ones.iter().find(|&&v| v > 1) {
             return Err(bad(format!("one-bit frame decoded to value {v}")));
@@ -302,11 +302,21 @@ pub fn decode_frame(
         out.extend(ones.iter().map(|&v| i32::from(v)));
         return Ok(());
     }
-    let size = pixels * (format.bits_allocated as usize / 8);
-    let data =
-        data.get(..size).ok_or_else(|| bad(format!("{} bytes decoded, {size} expected", data.len())))?;
+    let data = data
+        .get(..frame_bytes)
+        .ok_or_else(|| bad(format!("{} bytes decoded, {frame_bytes} expected", data.len())))?;
     samples(format, data, out);
     Ok(())
+}
+
+/// Appends one frame's stored values from its bytes: one-bit samples from bit `first_bit` of
+/// `data`, else 8- or 16-bit samples.
+fn append_frame(format: &PixelFormat, data: &[u8], first_bit: usize, out: &mut Vec<i32>) {
+    if format.bits_allocated == 1 {
+        unpack_bits(data, first_bit, format.frame_pixels(), out);
+    } else {
+        samples(format, data, out);
+    }
 }
 
 /// The compressed bytes of frame `frame` of `frames`: its own fragment when there is one per
