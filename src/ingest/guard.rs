@@ -35,7 +35,10 @@ use dicom_core::{
 };
 use dicom_dictionary_std::{tags, uids, StandardDataDictionary};
 use dicom_encoding::{TransferSyntax, TransferSyntaxIndex};
-use dicom_object::{DefaultDicomObject, FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
+use dicom_object::{
+    DefaultDicomObject, FileMetaTable, FileMetaTableBuilder, InMemDicomObject, OpenFileOptions,
+};
+use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::error_code::ErrorCode;
@@ -95,9 +98,19 @@ pub fn open(path: &Path, header_only: bool) -> Result<DefaultDicomObject, DicomF
         // SAFETY: a read-only map of a file radscored does not write; should another program
         // truncate it meanwhile, reading the lost pages faults, as for any mapped input.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(DicomFileError::Io)?;
-        prescan(&map)?;
-        if meta_start(&map).is_none() {
-            let mut obj = open_plain(&map)?;
+        let prescanned = prescan(&map)?;
+        let whole = match meta_start(&map) {
+            None => Some(open_plain(&map)?),
+            // A deflated data set is parsed from the copy the pre-scan inflated.
+            Some(start) if prescanned.inflated.is_some() => {
+                let meta = FileMetaTable::from_reader(&map[start - 4..])
+                    .map_err(|_| DicomFileError::NoFileMeta("the file meta group does not parse"))?;
+                let inflated = EXPLICIT_VR_LITTLE_ENDIAN.erased();
+                Some(prescanned.parse_data_set(&map, &inflated)?.with_exact_meta(meta))
+            }
+            Some(_) => None,
+        };
+        if let Some(mut obj) = whole {
             if header_only {
                 // As `read_until(PIXEL_DATA)` leaves it out of a Part-10 file's header.
                 obj.remove_element(tags::PIXEL_DATA);
@@ -155,7 +168,7 @@ fn open_plain(bytes: &[u8]) -> Result<DefaultDicomObject, DicomFileError> {
 
 /// Parses a data set (already pre-scanned) in transfer syntax `ts`, behind the parser's panic
 /// boundary.
-pub fn parse_data_set(bytes: &[u8], ts: &TransferSyntax) -> Result<InMemDicomObject, DicomFileError> {
+fn parse_data_set(bytes: &[u8], ts: &TransferSyntax) -> Result<InMemDicomObject, DicomFileError> {
     guarded(|| InMemDicomObject::read_dataset_with_ts(bytes, ts))?
         .map_err(|e| DicomFileError::Parse(Box::new(e)))
 }
@@ -221,23 +234,51 @@ struct Open {
     implicit: bool,
 }
 
+/// What the pre-scan learnt of a file that its parse reuses: where the data set starts and, for a
+/// deflated data set (PS3.5 A.5), the data set inflated, so that it is inflated once, not twice.
+#[derive(Debug)]
+pub struct Prescanned {
+    /// Offset of the data set in the file (0 for a plain data set).
+    pub data_set_start: usize,
+    inflated: Option<Vec<u8>>,
+}
+
+impl Prescanned {
+    /// Parses the data set of the pre-scanned file `bytes`, in its transfer syntax `ts` (from
+    /// the inflated copy when it was deflated), behind the parser's panic boundary.
+    pub fn parse_data_set(
+        &self,
+        bytes: &[u8],
+        ts: &TransferSyntax,
+    ) -> Result<InMemDicomObject, DicomFileError> {
+        match &self.inflated {
+            Some(inflated) => parse_data_set(inflated, &EXPLICIT_VR_LITTLE_ENDIAN.erased()),
+            None => parse_data_set(&bytes[self.data_set_start..], ts),
+        }
+    }
+}
+
 /// Walks the elements of a whole DICOM file (`bytes`) and refuses what the module docs list.
-pub fn prescan(bytes: &[u8]) -> Result<(), DicomFileError> {
+pub fn prescan(bytes: &[u8]) -> Result<Prescanned, DicomFileError> {
     let Some(start) = meta_start(bytes) else {
         let transfer_syntax = plain_data_set_syntax(bytes)?;
         let mut walker = Walker { bytes, pos: 0, big_endian: false, stack: Vec::new() };
-        return walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN);
+        walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN)?;
+        return Ok(Prescanned { data_set_start: 0, inflated: None });
     };
     let mut walker = Walker { bytes, pos: start, big_endian: false, stack: Vec::new() };
     let transfer_syntax = walker.meta_group()?;
     let transfer_syntax = transfer_syntax.trim_end_matches(['\0', ' ']);
+    let data_set_start = walker.pos;
     if transfer_syntax == uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN {
-        let inflated = inflate_data_set(&bytes[walker.pos..], MAX_INFLATED_BYTES)?;
+        let inflated = inflate_data_set(&bytes[data_set_start..], MAX_INFLATED_BYTES)?;
         let mut walker = Walker { bytes: &inflated, pos: 0, big_endian: false, stack: Vec::new() };
-        return walker.data_set(false);
+        walker.data_set(false)?;
+        return Ok(Prescanned { data_set_start, inflated: Some(inflated) });
     }
     walker.big_endian = transfer_syntax == super::pixels::EXPLICIT_VR_BIG_ENDIAN;
-    walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN)
+    walker.data_set(transfer_syntax == uids::IMPLICIT_VR_LITTLE_ENDIAN)?;
+    Ok(Prescanned { data_set_start, inflated: None })
 }
 
 struct Walker<'a> {

@@ -12,7 +12,7 @@ use std::io::Write;
 
 use dicom_dictionary_std::{tags, uids};
 use dicom_encoding::TransferSyntaxIndex;
-use dicom_object::{FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use super::{
@@ -234,9 +234,9 @@ pub fn from_data_set(
         .get(announced.transfer_syntax_uid)
         .filter(|ts| !ts.is_unsupported())
         .ok_or(ParseError::TransferSyntax)?;
-    let (part10, data_set_start) = part10_file(data_set, announced, Some(calling_ae))?;
-    guard::prescan(&part10).map_err(ParseError::DataSet)?;
-    let obj = guard::parse_data_set(&part10[data_set_start..], ts).map_err(ParseError::DataSet)?;
+    let part10 = part10_file(data_set, announced, Some(calling_ae))?;
+    let prescanned = guard::prescan(&part10).map_err(ParseError::DataSet)?;
+    let obj = prescanned.parse_data_set(&part10, ts).map_err(ParseError::DataSet)?;
     let ids = Identity::read(&obj)?;
     if ids.sop_class_uid != announced.sop_class_uid {
         return Err(ParseError::SopClassMismatch);
@@ -254,13 +254,12 @@ pub fn from_data_set(
 }
 
 /// `data_set` after a preamble, `DICM` and a file meta group naming `announced` (and the calling
-/// AE as source, for an instance received by C-STORE), PS3.10 §7.1; with the offset of the data
-/// set in it.
+/// AE as source, for an instance received by C-STORE), PS3.10 §7.1.
 fn part10_file(
     data_set: &[u8],
     announced: Announced<'_>,
     calling_ae: Option<&str>,
-) -> Result<(Vec<u8>, usize), ParseError> {
+) -> Result<Vec<u8>, ParseError> {
     let mut meta = FileMetaTableBuilder::new()
         .media_storage_sop_class_uid(announced.sop_class_uid)
         .media_storage_sop_instance_uid(announced.sop_instance_uid)
@@ -273,10 +272,9 @@ fn part10_file(
     part10.extend_from_slice(&[0; PREAMBLE_LEN]);
     part10.extend_from_slice(DICM_MAGIC);
     meta.write(&mut part10).map_err(|_| ParseError::FileMeta)?;
-    let data_set_start = part10.len();
     // Vec's Write never fails.
     let _ = part10.write_all(data_set);
-    Ok((part10, data_set_start))
+    Ok(part10)
 }
 
 /// Builds the instance from the bytes of a file in the drop folder: a Part-10 file is parsed in
@@ -301,10 +299,9 @@ pub fn from_part10(
     if !transfer_syntaxes.iter().any(|t| trim_uid(t) == ts_uid) {
         return Err(ParseError::TransferSyntax);
     }
-    guard::prescan(&bytes).map_err(ParseError::DataSet)?;
-    let obj = guard::guarded(|| OpenFileOptions::new().from_reader(&bytes[PREAMBLE_LEN..]))
-        .map_err(ParseError::DataSet)?
-        .map_err(|e| ParseError::DataSet(DicomFileError::Parse(Box::new(e))))?;
+    let ts = TransferSyntaxRegistry.get(&ts_uid).ok_or(ParseError::TransferSyntax)?;
+    let prescanned = guard::prescan(&bytes).map_err(ParseError::DataSet)?;
+    let obj = prescanned.parse_data_set(&bytes, ts).map_err(ParseError::DataSet)?;
     let ids = Identity::read(&obj)?;
     if ids.sop_class_uid != trim_uid(meta.media_storage_sop_class_uid()) {
         return Err(ParseError::SopClassMismatch);
@@ -327,8 +324,8 @@ fn from_plain_data_set(
         return Err(ParseError::TransferSyntax);
     }
     let ts = TransferSyntaxRegistry.get(ts_uid).ok_or(ParseError::TransferSyntax)?;
-    guard::prescan(bytes).map_err(ParseError::DataSet)?;
-    let obj = guard::parse_data_set(bytes, ts).map_err(ParseError::DataSet)?;
+    let prescanned = guard::prescan(bytes).map_err(ParseError::DataSet)?;
+    let obj = prescanned.parse_data_set(bytes, ts).map_err(ParseError::DataSet)?;
     let ids = Identity::read(&obj)?;
     let handling = acceptance.handling(&ids.sop_class_uid).ok_or(ParseError::SopClassNotAccepted)?;
     let announced = Announced {
@@ -336,7 +333,7 @@ fn from_plain_data_set(
         sop_instance_uid: &ids.sop_instance_uid,
         transfer_syntax_uid: ts_uid,
     };
-    let (part10, _) = part10_file(bytes, announced, None)?;
+    let part10 = part10_file(bytes, announced, None)?;
     Ok(ids.into_instance(Source::Folder, handling, ts_uid.to_owned(), part10))
 }
 
